@@ -1,0 +1,2 @@
+//! async-std / smol (async-io) binding for ferrobahn.
+#![forbid(unsafe_code)]

@@ -1,0 +1,4 @@
+//! The `ferrobahn` command.
+#![forbid(unsafe_code)]
+
+fn main() {}

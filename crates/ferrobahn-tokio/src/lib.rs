@@ -1,0 +1,2 @@
+//! tokio binding for ferrobahn.
+#![forbid(unsafe_code)]

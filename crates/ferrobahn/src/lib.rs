@@ -1,0 +1,2 @@
+//! ferrobahn: WebSocket and WAMP for Rust (facade crate).
+#![forbid(unsafe_code)]

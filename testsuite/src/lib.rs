@@ -1,0 +1,1 @@
+//! Testee binaries for the Autobahn Testsuite.
