@@ -1,0 +1,161 @@
+//! Protocol options of a connection, named after AutobahnPython's.
+
+use std::time::Duration;
+
+/// Protocol options for one [`Connection`](crate::Connection).
+///
+/// The defaults are safe for servers facing the Internet. Every limit has a
+/// setter; the AutobahnPython option each field corresponds to is named in
+/// its documentation.
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Largest accepted frame payload in bytes (`maxFramePayloadSize`).
+    /// A larger frame fails the connection with close code 1009.
+    pub max_frame_payload: usize,
+    /// Largest accepted message payload in bytes (`maxMessagePayloadSize`).
+    /// A larger message fails the connection with close code 1009.
+    pub max_message_payload: usize,
+    /// Most frames one message may be split into; more fail the connection
+    /// with close code 1009.
+    pub max_fragments: usize,
+    /// Split outgoing messages into frames of at most this many payload
+    /// bytes (`autoFragmentSize`); 0 turns auto-fragmentation off.
+    pub auto_fragment_size: usize,
+    /// Validate that incoming text messages are UTF-8, failing fast at the
+    /// first bad byte with close code 1007 (`utf8validateIncoming`).
+    pub utf8_validate_incoming: bool,
+    /// Apply masks (`applyMask`). When false, mask keys are still sent and
+    /// expected but the payload is not XORed: for testing only.
+    pub apply_mask: bool,
+    /// A client masks the frames it sends (`maskClientFrames`).
+    pub mask_client_frames: bool,
+    /// A server masks the frames it sends (`maskServerFrames`).
+    pub mask_server_frames: bool,
+    /// A server fails the connection on unmasked client frames
+    /// (`requireMaskedClientFrames`).
+    pub require_masked_client_frames: bool,
+    /// A client accepts masked frames from the server
+    /// (`acceptMaskedServerFrames`).
+    pub accept_masked_server_frames: bool,
+    /// On a protocol violation, drop the connection without sending a close
+    /// frame first (`failByDrop`).
+    pub fail_by_drop: bool,
+    /// Reply to a close frame with the peer's own code and reason instead of
+    /// 1000 and an empty reason (`echoCloseCodeReason`).
+    pub echo_close_code_reason: bool,
+    /// How long to wait for the peer's close frame after sending ours
+    /// (`closeHandshakeTimeout`).
+    pub close_handshake_timeout: Option<Duration>,
+    /// How long a client waits for the server to drop the TCP connection
+    /// after the closing handshake (`serverConnectionDropTimeout`).
+    pub server_connection_drop_timeout: Option<Duration>,
+    /// Send a ping after this long without traffic from the peer
+    /// (`autoPingInterval`).
+    pub auto_ping_interval: Option<Duration>,
+    /// Drop the connection when a ping is not answered within this time
+    /// (`autoPingTimeout`).
+    pub auto_ping_timeout: Option<Duration>,
+    /// Payload size of automatic pings, 4 to 125 bytes (`autoPingSize`).
+    pub auto_ping_size: usize,
+    /// When more than this many bytes wait to be written,
+    /// [`Connection::wants_read`](crate::Connection::wants_read) turns false
+    /// so the shell stops reading from a peer that does not read from us.
+    pub max_outgoing_buffer: usize,
+    /// How many bytes [`Connection::read_buf`](crate::Connection::read_buf)
+    /// offers at least for one read.
+    pub read_buffer_size: usize,
+    /// Seed for the mask key generator; `None` uses the entropy given to
+    /// [`Connection::new`](crate::Connection::new).
+    pub rng_seed: Option<u64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_frame_payload: 16 << 20,
+            max_message_payload: 64 << 20,
+            max_fragments: 100_000,
+            auto_fragment_size: 0,
+            utf8_validate_incoming: true,
+            apply_mask: true,
+            mask_client_frames: true,
+            mask_server_frames: false,
+            require_masked_client_frames: true,
+            accept_masked_server_frames: false,
+            fail_by_drop: false,
+            echo_close_code_reason: false,
+            close_handshake_timeout: Some(Duration::from_secs(5)),
+            server_connection_drop_timeout: Some(Duration::from_secs(1)),
+            auto_ping_interval: None,
+            auto_ping_timeout: None,
+            auto_ping_size: 4,
+            max_outgoing_buffer: 16 << 20,
+            read_buffer_size: 16 << 10,
+            rng_seed: None,
+        }
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $field:ident: $ty:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[must_use]
+            pub fn $name(mut self, value: $ty) -> Self {
+                self.$field = value;
+                self
+            }
+        )*
+    };
+}
+
+impl Config {
+    /// The default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    setters! {
+        /// Sets [`Config::max_frame_payload`].
+        with_max_frame_payload: max_frame_payload: usize;
+        /// Sets [`Config::max_message_payload`].
+        with_max_message_payload: max_message_payload: usize;
+        /// Sets [`Config::max_fragments`].
+        with_max_fragments: max_fragments: usize;
+        /// Sets [`Config::auto_fragment_size`].
+        with_auto_fragment_size: auto_fragment_size: usize;
+        /// Sets [`Config::utf8_validate_incoming`].
+        with_utf8_validate_incoming: utf8_validate_incoming: bool;
+        /// Sets [`Config::apply_mask`].
+        with_apply_mask: apply_mask: bool;
+        /// Sets [`Config::mask_client_frames`].
+        with_mask_client_frames: mask_client_frames: bool;
+        /// Sets [`Config::mask_server_frames`].
+        with_mask_server_frames: mask_server_frames: bool;
+        /// Sets [`Config::require_masked_client_frames`].
+        with_require_masked_client_frames: require_masked_client_frames: bool;
+        /// Sets [`Config::accept_masked_server_frames`].
+        with_accept_masked_server_frames: accept_masked_server_frames: bool;
+        /// Sets [`Config::fail_by_drop`].
+        with_fail_by_drop: fail_by_drop: bool;
+        /// Sets [`Config::echo_close_code_reason`].
+        with_echo_close_code_reason: echo_close_code_reason: bool;
+        /// Sets [`Config::close_handshake_timeout`].
+        with_close_handshake_timeout: close_handshake_timeout: Option<Duration>;
+        /// Sets [`Config::server_connection_drop_timeout`].
+        with_server_connection_drop_timeout: server_connection_drop_timeout: Option<Duration>;
+        /// Sets [`Config::auto_ping_interval`].
+        with_auto_ping_interval: auto_ping_interval: Option<Duration>;
+        /// Sets [`Config::auto_ping_timeout`].
+        with_auto_ping_timeout: auto_ping_timeout: Option<Duration>;
+        /// Sets [`Config::auto_ping_size`] (clamped to 4..=125 when used).
+        with_auto_ping_size: auto_ping_size: usize;
+        /// Sets [`Config::max_outgoing_buffer`].
+        with_max_outgoing_buffer: max_outgoing_buffer: usize;
+        /// Sets [`Config::read_buffer_size`].
+        with_read_buffer_size: read_buffer_size: usize;
+        /// Sets [`Config::rng_seed`].
+        with_rng_seed: rng_seed: Option<u64>;
+    }
+}

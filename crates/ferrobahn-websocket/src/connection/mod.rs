@@ -1,0 +1,242 @@
+//! The sans-IO connection: [`Connection`].
+
+mod close;
+mod recv;
+mod send;
+mod timer;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use ferrobahn_frame::Utf8Validator;
+
+use crate::extension::PerMessageCodec;
+use crate::rng::MaskRng;
+use crate::{Closed, Config, Event, State};
+
+use self::recv::{Assembly, InFrame};
+use self::timer::{Timer, TimerTable};
+
+/// Which end of the connection this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The end that sent the opening handshake; masks its frames.
+    Client,
+    /// The end that accepted the opening handshake.
+    Server,
+}
+
+/// Once the write buffer has been drained, a capacity above this is released.
+const OUT_SHRINK_ABOVE: usize = 1 << 20;
+
+/// A WebSocket connection after the opening handshake, as a state machine.
+///
+/// It owns no socket, task or clock. The methods fall in four groups
+/// (the grouping of quinn-proto's `Connection`):
+///
+/// - **input**: [`feed`](Self::feed) (or [`read_buf`](Self::read_buf) +
+///   [`commit_read`](Self::commit_read) to read without a copy),
+///   [`feed_eof`](Self::feed_eof), [`handle_timeout`](Self::handle_timeout);
+/// - **commands**: [`send`](Self::send), [`send_text`](Self::send_text),
+///   [`send_binary`](Self::send_binary), [`ping`](Self::ping),
+///   [`pong`](Self::pong), [`close`](Self::close), [`abort`](Self::abort);
+/// - **output**: [`transmit_buf`](Self::transmit_buf) +
+///   [`advance_transmit`](Self::advance_transmit),
+///   [`poll_timeout`](Self::poll_timeout), [`poll_event`](Self::poll_event);
+/// - **getters**: [`state`](Self::state), [`wants_read`](Self::wants_read),
+///   [`should_close_transport`](Self::should_close_transport), ...
+///
+/// After every input or command call, the owner writes out
+/// `transmit_buf()` (calling `advance_transmit` with what was written),
+/// re-arms its timer from `poll_timeout()`, then drains `poll_event()`.
+/// When [`should_close_transport`](Self::should_close_transport) is true and
+/// `transmit_buf()` is empty, it shuts the transport down.
+///
+/// Pongs to pings and the reply to a close frame are queued automatically
+/// and still reported as events. Peer input never panics: every violation
+/// fails the connection with the close code RFC 6455 asks for (1002, 1007,
+/// 1009), followed by a single [`Event::Closed`].
+#[derive(Debug)]
+pub struct Connection {
+    role: Role,
+    config: Config,
+    state: State,
+    rng: MaskRng,
+    timers: TimerTable,
+    events: VecDeque<Event>,
+    codec: Option<Box<dyn PerMessageCodec>>,
+    // --- input ---
+    /// `in_buf[..filled]` holds received bytes; the rest is zeroed space
+    /// that `read_buf` lends out.
+    in_buf: BytesMut,
+    filled: usize,
+    frame: Option<InFrame>,
+    assembly: Option<Assembly>,
+    utf8: Utf8Validator,
+    // --- output ---
+    out: Vec<u8>,
+    out_pos: usize,
+    // --- closing ---
+    close_sent: bool,
+    close_transport: bool,
+    /// A client's result of a finished closing handshake, reported once the
+    /// server drops the connection.
+    pending_closed: Option<Closed>,
+    /// Payload of an automatic ping awaiting its pong.
+    ping_outstanding: Option<Vec<u8>>,
+}
+
+impl Connection {
+    /// A connection in the open state. `entropy` seeds the mask key
+    /// generator unless [`Config::rng_seed`] is set; runtime shells pass
+    /// fresh random bytes.
+    pub fn new(role: Role, config: Config, now: Instant, entropy: u64) -> Self {
+        let rng = MaskRng::new(config.rng_seed.unwrap_or(entropy));
+        let mut conn = Self {
+            role,
+            config,
+            state: State::Open,
+            rng,
+            timers: TimerTable::default(),
+            events: VecDeque::new(),
+            codec: None,
+            in_buf: BytesMut::new(),
+            filled: 0,
+            frame: None,
+            assembly: None,
+            utf8: Utf8Validator::new(),
+            out: Vec::new(),
+            out_pos: 0,
+            close_sent: false,
+            close_transport: false,
+            pending_closed: None,
+            ping_outstanding: None,
+        };
+        conn.restart_auto_ping(now);
+        conn
+    }
+
+    /// Installs the codec of a negotiated per-message extension.
+    #[must_use]
+    pub fn with_codec(mut self, codec: Box<dyn PerMessageCodec>) -> Self {
+        self.codec = Some(codec);
+        self
+    }
+
+    /// The options this connection was made with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The state of the closing handshake.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Client or server.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether the owner should read from the transport now: false once the
+    /// connection is closed, and while more than
+    /// [`Config::max_outgoing_buffer`] bytes wait to be written
+    /// (backpressure against a peer that sends but does not read).
+    pub fn wants_read(&self) -> bool {
+        !self.close_transport && self.transmit_buf().len() <= self.config.max_outgoing_buffer
+    }
+
+    /// True when the transport should be shut down once
+    /// [`transmit_buf`](Self::transmit_buf) is drained: a server after the
+    /// closing handshake, a client once the server dropped the connection or
+    /// the drop timeout fired, either side after failing the connection.
+    pub fn should_close_transport(&self) -> bool {
+        self.close_transport
+    }
+
+    /// True once [`Event::Closed`] has been queued.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// The bytes waiting to be written to the transport.
+    #[must_use]
+    pub fn transmit_buf(&self) -> &[u8] {
+        &self.out[self.out_pos..]
+    }
+
+    /// Marks the first `n` bytes of [`transmit_buf`](Self::transmit_buf) as written.
+    pub fn advance_transmit(&mut self, n: usize) {
+        self.out_pos = (self.out_pos + n).min(self.out.len());
+        if self.out_pos == self.out.len() {
+            self.out.clear();
+            self.out_pos = 0;
+            if self.out.capacity() > OUT_SHRINK_ABOVE {
+                self.out = Vec::new();
+            }
+        }
+    }
+
+    /// The earliest deadline at which [`handle_timeout`](Self::handle_timeout)
+    /// must be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next_timeout()
+    }
+
+    /// The next event, if any.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Processes expired deadlines.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let fired: Vec<Timer> = self.timers.expired(now).collect();
+        for timer in fired {
+            match timer {
+                Timer::CloseHandshake => self.close_handshake_timed_out(),
+                Timer::ServerDrop => self.server_drop_timed_out(),
+                Timer::AutoPing => self.send_auto_ping(now),
+                Timer::AutoPingTimeout => {
+                    tracing::debug!("auto-ping timed out");
+                    self.fail(crate::ProtocolError::PingTimeout);
+                }
+            }
+        }
+    }
+
+    /// Arms the next automatic ping, if configured and none is outstanding.
+    fn restart_auto_ping(&mut self, now: Instant) {
+        if let (Some(interval), None) = (self.config.auto_ping_interval, &self.ping_outstanding) {
+            if self.state == State::Open {
+                self.timers.set(Timer::AutoPing, now + interval);
+            }
+        }
+    }
+
+    fn send_auto_ping(&mut self, now: Instant) {
+        if self.state != State::Open || self.ping_outstanding.is_some() {
+            return;
+        }
+        let size = self.config.auto_ping_size.clamp(4, 125);
+        let mut payload = Vec::with_capacity(size);
+        while payload.len() < size {
+            let word = self.rng.next_u64().to_le_bytes();
+            let take = (size - payload.len()).min(8);
+            payload.extend_from_slice(&word[..take]);
+        }
+        self.write_frame(ferrobahn_frame::OpCode::Ping, true, 0, &payload);
+        if let Some(timeout) = self.config.auto_ping_timeout {
+            self.timers.set(Timer::AutoPingTimeout, now + timeout);
+        }
+        self.ping_outstanding = Some(payload);
+        if let Some(interval) = self.config.auto_ping_interval {
+            self.timers.set(Timer::AutoPing, now + interval);
+        }
+    }
+}

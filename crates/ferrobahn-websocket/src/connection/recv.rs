@@ -1,0 +1,314 @@
+//! The receive path: frame parsing, unmasking, UTF-8 checks, message assembly.
+
+use std::time::Instant;
+
+use bytes::{Buf, Bytes};
+use ferrobahn_frame::{apply_mask, parse_close_payload, FrameHeader, OpCode};
+
+use super::{Connection, Role};
+use crate::extension::CodecError;
+use crate::{Event, Message, MessageKind, ProtocolError, State};
+
+/// Most bytes `read_buf` offers at once while a large frame is arriving.
+const MAX_READ_CHUNK: usize = 1 << 20;
+
+/// The frame whose payload is arriving.
+#[derive(Debug)]
+pub(super) struct InFrame {
+    header: FrameHeader,
+    len: usize,
+    /// Payload bytes at the front of `in_buf` already unmasked (and checked).
+    processed: usize,
+    /// Validate the payload as UTF-8 while it arrives.
+    check_utf8: bool,
+}
+
+/// A fragmented message being put together.
+#[derive(Debug)]
+pub(super) struct Assembly {
+    kind: MessageKind,
+    /// The message passes through the extension codec.
+    encoded: bool,
+    frames: usize,
+    buf: Vec<u8>,
+}
+
+impl Connection {
+    /// Copies `data` in and processes it.
+    pub fn feed(&mut self, now: Instant, data: &[u8]) {
+        let mut rest = data;
+        while !rest.is_empty() {
+            let spare = self.read_buf();
+            let n = spare.len().min(rest.len());
+            spare[..n].copy_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            self.commit_read(now, n);
+        }
+    }
+
+    /// Space to read transport bytes into, without a copy: at least
+    /// [`Config::read_buffer_size`](crate::Config::read_buffer_size) bytes
+    /// (more while a large frame is arriving). Call
+    /// [`commit_read`](Self::commit_read) with the number of bytes read.
+    pub fn read_buf(&mut self) -> &mut [u8] {
+        let pending = self
+            .frame
+            .as_ref()
+            .map_or(0, |f| f.len.saturating_sub(self.filled));
+        let want = self
+            .config
+            .read_buffer_size
+            .max(pending.min(MAX_READ_CHUNK))
+            .max(1);
+        if self.in_buf.len() - self.filled < want {
+            self.in_buf.resize(self.filled + want, 0);
+        }
+        &mut self.in_buf[self.filled..]
+    }
+
+    /// Takes `n` bytes written into [`read_buf`](Self::read_buf) and processes them.
+    pub fn commit_read(&mut self, now: Instant, n: usize) {
+        self.filled = (self.filled + n).min(self.in_buf.len());
+        if n > 0 {
+            self.restart_auto_ping(now);
+        }
+        self.process(now);
+    }
+
+    /// Parses and handles every complete frame (and checks partial payloads).
+    fn process(&mut self, now: Instant) {
+        while self.reading_frames() {
+            if self.frame.is_none() {
+                match FrameHeader::decode(&self.in_buf[..self.filled]) {
+                    Ok(Some((header, header_len))) => {
+                        self.in_buf.advance(header_len);
+                        self.filled -= header_len;
+                        match self.start_frame(header) {
+                            Ok(frame) => self.frame = Some(frame),
+                            Err(err) => return self.fail(err),
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(err) => return self.fail(err.into()),
+                }
+            }
+            let Some(frame) = self.frame.as_mut() else {
+                break;
+            };
+            let avail = self.filled.min(frame.len);
+            if frame.processed < avail {
+                let chunk = &mut self.in_buf[frame.processed..avail];
+                if let (Some(key), true) = (frame.header.mask, self.config.apply_mask) {
+                    apply_mask(chunk, key, frame.processed);
+                }
+                if frame.check_utf8 && self.utf8.feed(chunk).is_err() {
+                    return self.fail(ProtocolError::InvalidUtf8);
+                }
+                frame.processed = avail;
+            }
+            if avail < frame.len {
+                break;
+            }
+            let len = frame.len;
+            let header = frame.header;
+            self.frame = None;
+            let payload = self.in_buf.split_to(len).freeze();
+            self.filled -= len;
+            if let Err(err) = self.handle_frame(now, header, payload) {
+                return self.fail(err);
+            }
+        }
+        if !self.reading_frames() {
+            // Closed, or a client waiting for the server to drop: input is discarded.
+            self.in_buf.clear();
+            self.filled = 0;
+            self.frame = None;
+        }
+    }
+
+    fn reading_frames(&self) -> bool {
+        matches!(self.state, State::Open | State::ClosingLocal)
+    }
+
+    /// Judges a frame header against the role, the extensions, the limits
+    /// and the message in progress.
+    fn start_frame(&mut self, header: FrameHeader) -> Result<InFrame, ProtocolError> {
+        let codec_rsv = self.codec.as_ref().map_or(0, |c| c.rsv_bits());
+        let starts_message = matches!(header.opcode, OpCode::Text | OpCode::Binary);
+        let allowed_rsv = if starts_message { codec_rsv } else { 0 };
+        if header.rsv & !allowed_rsv != 0 {
+            return Err(ProtocolError::ReservedBits(header.rsv & !allowed_rsv));
+        }
+        match (self.role, header.mask.is_some()) {
+            (Role::Server, false) if self.config.require_masked_client_frames => {
+                return Err(ProtocolError::UnmaskedClientFrame)
+            }
+            (Role::Client, true) if !self.config.accept_masked_server_frames => {
+                return Err(ProtocolError::MaskedServerFrame)
+            }
+            _ => {}
+        }
+        if header.payload_len > self.config.max_frame_payload as u64 {
+            return Err(ProtocolError::FrameTooLarge {
+                len: header.payload_len,
+                max: self.config.max_frame_payload,
+            });
+        }
+        // Bounded by max_frame_payload, so it fits in usize.
+        let len = header.payload_len as usize;
+        let check_utf8 = match header.opcode {
+            OpCode::Continuation => {
+                let Some(asm) = self.assembly.as_ref() else {
+                    return Err(ProtocolError::UnexpectedContinuation);
+                };
+                if asm.frames >= self.config.max_fragments {
+                    return Err(ProtocolError::TooManyFragments {
+                        max: self.config.max_fragments,
+                    });
+                }
+                self.check_message_size(asm.buf.len() as u64 + header.payload_len)?;
+                asm.kind == MessageKind::Text && !asm.encoded && self.config.utf8_validate_incoming
+            }
+            OpCode::Text | OpCode::Binary => {
+                if self.assembly.is_some() {
+                    return Err(ProtocolError::ExpectedContinuation);
+                }
+                self.check_message_size(header.payload_len)?;
+                let kind = if header.opcode == OpCode::Text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                };
+                let encoded = header.rsv & codec_rsv != 0 && codec_rsv != 0;
+                self.utf8.reset();
+                if !header.fin || encoded {
+                    self.assembly = Some(Assembly {
+                        kind,
+                        encoded,
+                        frames: 0,
+                        buf: Vec::new(),
+                    });
+                }
+                kind == MessageKind::Text && !encoded && self.config.utf8_validate_incoming
+            }
+            OpCode::Close | OpCode::Ping | OpCode::Pong => false,
+        };
+        if let Some(asm) = self.assembly.as_mut() {
+            if !header.opcode.is_control() {
+                asm.frames += 1;
+            }
+        }
+        Ok(InFrame {
+            header,
+            len,
+            processed: 0,
+            check_utf8,
+        })
+    }
+
+    fn check_message_size(&self, len: u64) -> Result<(), ProtocolError> {
+        if len > self.config.max_message_payload as u64 {
+            return Err(ProtocolError::MessageTooLarge {
+                len,
+                max: self.config.max_message_payload,
+            });
+        }
+        Ok(())
+    }
+
+    fn handle_frame(
+        &mut self,
+        now: Instant,
+        header: FrameHeader,
+        payload: Bytes,
+    ) -> Result<(), ProtocolError> {
+        match header.opcode {
+            OpCode::Ping => {
+                if self.state == State::Open {
+                    self.write_frame(OpCode::Pong, true, 0, &payload);
+                }
+                self.events.push_back(Event::Ping(payload));
+            }
+            OpCode::Pong => {
+                if self.ping_outstanding.as_deref() == Some(&payload[..]) {
+                    self.ping_outstanding = None;
+                    self.timers.stop(super::Timer::AutoPingTimeout);
+                }
+                self.events.push_back(Event::Pong(payload));
+            }
+            OpCode::Close => {
+                let (code, reason) = match parse_close_payload(&payload)? {
+                    Some((code, reason)) => (Some(code), reason.to_owned()),
+                    None => (None, String::new()),
+                };
+                self.on_close_frame(now, code, reason);
+            }
+            OpCode::Text | OpCode::Binary | OpCode::Continuation => {
+                self.on_data_frame(header, payload)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn on_data_frame(&mut self, header: FrameHeader, payload: Bytes) -> Result<(), ProtocolError> {
+        let Some(asm) = self.assembly.as_mut() else {
+            // A whole message in one frame: hand out the payload without a copy.
+            if header.opcode == OpCode::Text && self.config.utf8_validate_incoming {
+                self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+            let kind = if header.opcode == OpCode::Text {
+                MessageKind::Text
+            } else {
+                MessageKind::Binary
+            };
+            self.events.push_back(Event::Message(Message {
+                kind,
+                data: payload,
+            }));
+            return Ok(());
+        };
+        if asm.encoded {
+            let codec = self
+                .codec
+                .as_mut()
+                .ok_or_else(|| ProtocolError::Extension("no codec installed".into()))?;
+            codec
+                .decode(
+                    &payload,
+                    header.fin,
+                    &mut asm.buf,
+                    self.config.max_message_payload,
+                )
+                .map_err(|err| match err {
+                    CodecError::TooLarge => ProtocolError::MessageTooLarge {
+                        len: self.config.max_message_payload as u64 + 1,
+                        max: self.config.max_message_payload,
+                    },
+                    CodecError::Invalid(msg) => ProtocolError::Extension(msg),
+                })?;
+        } else {
+            asm.buf.extend_from_slice(&payload);
+        }
+        if !header.fin {
+            return Ok(());
+        }
+        let Some(asm) = self.assembly.take() else {
+            return Ok(());
+        };
+        if asm.kind == MessageKind::Text && self.config.utf8_validate_incoming {
+            if asm.encoded {
+                if !ferrobahn_frame::validate_utf8(&asm.buf) {
+                    return Err(ProtocolError::InvalidUtf8);
+                }
+            } else {
+                self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+        }
+        let data = Bytes::from(asm.buf);
+        self.events.push_back(Event::Message(Message {
+            kind: asm.kind,
+            data,
+        }));
+        Ok(())
+    }
+}

@@ -1,0 +1,129 @@
+//! The send path: framing, masking, auto-fragmentation, extension encoding.
+
+use std::time::Instant;
+
+use ferrobahn_frame::{apply_mask, FrameHeader, OpCode, MAX_HEADER_LEN};
+
+use super::{Connection, Role};
+use crate::extension::CodecError;
+use crate::{Message, MessageKind, SendError, State};
+
+/// Largest payload of a control frame (RFC 6455 5.5).
+const MAX_CONTROL_PAYLOAD: usize = 125;
+
+impl Connection {
+    /// Queues a message, split into frames of at most
+    /// [`Config::auto_fragment_size`](crate::Config::auto_fragment_size)
+    /// bytes when that is set.
+    pub fn send(&mut self, now: Instant, msg: &Message) -> Result<(), SendError> {
+        let opcode = match msg.kind {
+            MessageKind::Text => OpCode::Text,
+            MessageKind::Binary => OpCode::Binary,
+        };
+        self.send_data(now, opcode, &msg.data)
+    }
+
+    /// Queues a text message.
+    pub fn send_text(&mut self, now: Instant, text: &str) -> Result<(), SendError> {
+        self.send_data(now, OpCode::Text, text.as_bytes())
+    }
+
+    /// Queues a binary message.
+    pub fn send_binary(&mut self, now: Instant, data: &[u8]) -> Result<(), SendError> {
+        self.send_data(now, OpCode::Binary, data)
+    }
+
+    /// Queues a ping (payload of at most 125 bytes).
+    pub fn ping(&mut self, _now: Instant, payload: &[u8]) -> Result<(), SendError> {
+        self.send_control(OpCode::Ping, payload)
+    }
+
+    /// Queues an unsolicited pong (payload of at most 125 bytes).
+    pub fn pong(&mut self, _now: Instant, payload: &[u8]) -> Result<(), SendError> {
+        self.send_control(OpCode::Pong, payload)
+    }
+
+    fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
+        if self.state != State::Open {
+            return Err(SendError::Closed);
+        }
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(SendError::ControlTooLong);
+        }
+        self.write_frame(opcode, true, 0, payload);
+        Ok(())
+    }
+
+    fn send_data(
+        &mut self,
+        _now: Instant,
+        opcode: OpCode,
+        payload: &[u8],
+    ) -> Result<(), SendError> {
+        if self.state != State::Open {
+            return Err(SendError::Closed);
+        }
+        let mut encoded = Vec::new();
+        let (payload, rsv) = match self.codec.as_mut() {
+            Some(codec) => match codec.encode(payload, &mut encoded) {
+                Ok(true) => (&encoded[..], codec.rsv_bits()),
+                Ok(false) => (payload, 0),
+                Err(CodecError::Invalid(msg)) => return Err(SendError::Extension(msg)),
+                Err(CodecError::TooLarge) => {
+                    return Err(SendError::Extension("message too large to encode".into()))
+                }
+            },
+            None => (payload, 0),
+        };
+        let chunk = self.config.auto_fragment_size;
+        if chunk == 0 || payload.len() <= chunk {
+            self.write_frame(opcode, true, rsv, payload);
+            return Ok(());
+        }
+        let mut pieces = payload.chunks(chunk).peekable();
+        let mut first = true;
+        while let Some(piece) = pieces.next() {
+            let op = if first { opcode } else { OpCode::Continuation };
+            let bits = if first { rsv } else { 0 };
+            self.write_frame(op, pieces.peek().is_none(), bits, piece);
+            first = false;
+        }
+        Ok(())
+    }
+
+    /// Appends one frame to the write buffer, masked as the role and
+    /// options require.
+    pub(super) fn write_frame(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
+        let masks = match self.role {
+            Role::Client => self.config.mask_client_frames,
+            Role::Server => self.config.mask_server_frames,
+        };
+        let mask = masks.then(|| self.rng.mask_key());
+        let header = FrameHeader {
+            fin,
+            rsv,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let head_len = header.encode(&mut head);
+        self.compact_out();
+        self.out.reserve(head_len + payload.len());
+        self.out.extend_from_slice(&head[..head_len]);
+        let start = self.out.len();
+        self.out.extend_from_slice(payload);
+        if let (Some(key), true) = (mask, self.config.apply_mask) {
+            apply_mask(&mut self.out[start..], key, 0);
+        }
+    }
+
+    /// Drops already-written bytes from the front of the write buffer once
+    /// they are the larger part of it.
+    fn compact_out(&mut self) {
+        if self.out_pos > 0 && self.out_pos * 2 >= self.out.len() {
+            self.out.drain(..self.out_pos);
+            self.out_pos = 0;
+        }
+    }
+}
