@@ -46,7 +46,6 @@ mod config;
 mod connection;
 mod error;
 mod event;
-pub mod extension;
 mod message;
 mod rng;
 
@@ -54,6 +53,6 @@ pub use config::Config;
 pub use connection::{Connection, Role};
 pub use error::{ProtocolError, SendError};
 pub use event::{Closed, Event, State};
-pub use extension::{CodecError, PerMessageCodec};
+pub use ferrobahn_extensions::{CodecError, PerMessageCodec};
 pub use ferrobahn_frame::{CloseCode, OpCode};
 pub use message::{Message, MessageKind};

@@ -14,8 +14,8 @@ use std::time::Instant;
 use bytes::BytesMut;
 use ferrobahn_frame::Utf8Validator;
 
-use crate::extension::PerMessageCodec;
 use crate::rng::MaskRng;
+use crate::PerMessageCodec;
 use crate::{Closed, Config, Event, State};
 
 use self::recv::{Assembly, InFrame};

@@ -6,7 +6,7 @@ use bytes::{Buf, Bytes};
 use ferrobahn_frame::{apply_mask, parse_close_payload, FrameHeader, OpCode};
 
 use super::{Connection, Role};
-use crate::extension::CodecError;
+use crate::CodecError;
 use crate::{Event, Message, MessageKind, ProtocolError, State};
 
 /// Most bytes `read_buf` offers at once while a large frame is arriving.
@@ -285,6 +285,7 @@ impl Connection {
                         max: self.config.max_message_payload,
                     },
                     CodecError::Invalid(msg) => ProtocolError::Extension(msg),
+                    other => ProtocolError::Extension(other.to_string()),
                 })?;
         } else {
             asm.buf.extend_from_slice(&payload);

@@ -5,7 +5,6 @@ use std::time::Instant;
 use ferrobahn_frame::{apply_mask, FrameHeader, OpCode, MAX_HEADER_LEN};
 
 use super::{Connection, Role};
-use crate::extension::CodecError;
 use crate::{Message, MessageKind, SendError, State};
 
 /// Largest payload of a control frame (RFC 6455 5.5).
@@ -68,10 +67,7 @@ impl Connection {
             Some(codec) => match codec.encode(payload, &mut encoded) {
                 Ok(true) => (&encoded[..], codec.rsv_bits()),
                 Ok(false) => (payload, 0),
-                Err(CodecError::Invalid(msg)) => return Err(SendError::Extension(msg)),
-                Err(CodecError::TooLarge) => {
-                    return Err(SendError::Extension("message too large to encode".into()))
-                }
+                Err(err) => return Err(SendError::Extension(err.to_string())),
             },
             None => (payload, 0),
         };

@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::extension::{CodecError, PerMessageCodec};
 use crate::{CloseCode, Closed, Config, Connection, Event, Message, ProtocolError, Role, State};
+use crate::{CodecError, PerMessageCodec};
 
 const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 

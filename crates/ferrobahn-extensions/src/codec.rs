@@ -2,7 +2,7 @@
 //! permessage-deflate, RFC 7692) transforms message payloads.
 //!
 //! Negotiation happens in the opening handshake; its result is a codec that
-//! is installed with [`Connection::with_codec`](crate::Connection::with_codec).
+//! is installed with `ferrobahn_websocket::Connection::with_codec`.
 //! The connection then lets the RSV bits the codec claims through on the
 //! first frame of a data message, passes each frame payload of such a message
 //! to [`PerMessageCodec::decode`] as it completes, and passes each outgoing
