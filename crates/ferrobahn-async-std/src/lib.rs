@@ -1,2 +1,173 @@
-//! async-std / smol (async-io) binding for ferrobahn.
+//! async-std / smol binding for ferrobahn, written against `async-io` and
+//! `futures-io` so both executors share it: [`AsyncIoRuntime`], a TCP
+//! [`AsyncIoListener`] and the `serve` / `connect` conveniences (same names
+//! as in `ferrobahn-tokio`).
+//!
+//! Features: `async-std` (default) spawns with `async_std::task::spawn`,
+//! `smol` with `smol::spawn` (used when `async-std` is off). async-std itself
+//! is discontinued upstream (RUSTSEC-2025-0052), which is why this layer is
+//! thin and the `smol` feature exists.
 #![forbid(unsafe_code)]
+
+#[cfg(not(any(feature = "async-std", feature = "smol")))]
+compile_error!("ferrobahn-async-std needs feature `async-std` or `smol` to spawn tasks");
+
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use std::time::Instant;
+
+use async_io::{Async, Timer};
+use ferrobahn_handshake::{Response, WsUrl};
+use ferrobahn_rt::{
+    AsyncTimer, ClientConfig, Error, FuturesIo, Handler, Listener, Runtime, ServerConfig, WebSocket,
+};
+
+/// The async-io [`Runtime`]: `async_io::Timer` timers; tasks spawned on
+/// async-std (feature `async-std`) or smol (feature `smol`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AsyncIoRuntime;
+
+impl Runtime for AsyncIoRuntime {
+    fn new_timer(&self, deadline: Instant) -> Pin<Box<dyn AsyncTimer>> {
+        Box::pin(IoTimer(Timer::at(deadline)))
+    }
+
+    fn spawn(&self, fut: Pin<Box<dyn Future<Output = ()> + Send>>) {
+        #[cfg(feature = "async-std")]
+        drop(async_std::task::spawn(fut));
+        #[cfg(all(feature = "smol", not(feature = "async-std")))]
+        smol::spawn(fut).detach();
+    }
+}
+
+/// The async-io runtime as `Arc<dyn Runtime>`.
+pub fn runtime() -> Arc<dyn Runtime> {
+    Arc::new(AsyncIoRuntime)
+}
+
+#[derive(Debug)]
+struct IoTimer(Timer);
+
+impl AsyncTimer for IoTimer {
+    fn reset(self: Pin<&mut Self>, t: Instant) {
+        self.get_mut().0.set_at(t);
+    }
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.get_mut().0).poll(cx).map(drop)
+    }
+}
+
+/// The transport of an [`AsyncIoListener`] connection and of [`connect`].
+pub type TcpTransport = FuturesIo<Async<TcpStream>>;
+
+/// A TCP [`Listener`] on async-io; accepted sockets get `TCP_NODELAY`.
+#[derive(Debug)]
+pub struct AsyncIoListener(pub Async<TcpListener>);
+
+impl Listener for AsyncIoListener {
+    type Transport = TcpTransport;
+
+    fn poll_accept(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(TcpTransport, SocketAddr)>> {
+        loop {
+            match self.0.get_ref().accept() {
+                Ok((stream, peer)) => {
+                    stream.set_nodelay(true)?;
+                    return Poll::Ready(Ok((FuturesIo(Async::new(stream)?), peer)));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    ready!(self.0.poll_readable(cx))?
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.get_ref().local_addr()
+    }
+}
+
+/// Binds a TCP listener (name resolution through the blocking system resolver).
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<AsyncIoListener> {
+    Ok(AsyncIoListener(Async::<TcpListener>::bind(resolve(addr)?)?))
+}
+
+fn resolve(addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
+    addr.to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing"))
+}
+
+/// Serves WebSocket connections on `addr` with default options, a handler
+/// from `factory` per connection; runs until the task is dropped.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn serve<F, H>(addr: impl ToSocketAddrs, factory: F) -> io::Result<()>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
+    serve_with(addr, ServerConfig::default(), factory).await
+}
+
+/// [`serve`] with options.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn serve_with<F, H>(
+    addr: impl ToSocketAddrs,
+    config: ServerConfig,
+    factory: F,
+) -> io::Result<()>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
+    let listener = bind(addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "serving WebSocket");
+    ferrobahn_rt::serve(runtime(), listener, config, factory).await;
+    Ok(())
+}
+
+/// Connects to a `ws://` URL with default options.
+///
+/// # Errors
+/// A bad URL or refused handshake ([`Error::Handshake`]), `wss://` (no TLS
+/// here yet), connection failures ([`Error::Io`]).
+pub async fn connect(url: &str) -> Result<(WebSocket<TcpTransport>, Response), Error> {
+    connect_with(url, ClientConfig::default()).await
+}
+
+/// [`connect`] with options.
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_with(
+    url: &str,
+    config: ClientConfig,
+) -> Result<(WebSocket<TcpTransport>, Response), Error> {
+    let url: WsUrl = url
+        .parse()
+        .map_err(ferrobahn_handshake::HandshakeError::from)?;
+    if url.secure {
+        return Err(Error::Io(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "wss:// needs TLS",
+        )));
+    }
+    let stream = Async::<TcpStream>::connect(resolve((url.host.as_str(), url.port))?).await?;
+    stream.get_ref().set_nodelay(true)?;
+    ferrobahn_rt::connect_transport(runtime(), FuturesIo(stream), &url, config).await
+}

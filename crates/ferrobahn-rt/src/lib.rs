@@ -1,2 +1,59 @@
-//! Runtime-agnostic async layer for ferrobahn: Runtime and Transport traits, the generic connection driver, handler API.
+//! The runtime-agnostic async layer of ferrobahn.
+//!
+//! - [`Runtime`] (spawn, timers, now) and [`Transport`] (byte stream) are the
+//!   whole interface to an async runtime; `ferrobahn-tokio` and
+//!   `ferrobahn-async-std` implement them in a few lines each.
+//! - [`WebSocket`] is the **one** driver: it moves bytes between a transport
+//!   and the sans-IO [`ferrobahn_websocket::Connection`], honours its timer,
+//!   answers pings and close frames, and batches writes (see "Batching" on
+//!   [`WebSocket`]).
+//! - [`Handler`] is the AutobahnPython-shaped application API
+//!   (`on_connect`, `on_open`, `on_message`, `on_close`), driven by
+//!   [`serve`] / [`serve_connection`] on the server and [`run_handler`] on
+//!   either side.
+//! - [`connect_transport`] runs a client opening handshake over any
+//!   transport.
+//!
+//! ```text
+//!  Transport ──poll_read──▶ Connection::read_buf/commit_read ──▶ poll_event ──▶ recv() / Handler
+//!  Transport ◀─poll_write── Connection::transmit_buf ◀── send() / Ctx / Sender
+//!                  Runtime::new_timer ◀── Connection::poll_timeout
+//! ```
+//!
+//! # FAQ
+//!
+//! **When are my messages written?** See "Batching" on [`WebSocket`]: at once
+//! unless received messages wait for delivery, in which case one write
+//! carries the answers to a whole burst.
+//!
+//! **Who answers pings?** The protocol core, while the connection is read.
+//!
+//! **What stops a slowloris client?** [`ServerConfig::open_handshake_timeout`]
+//! bounds the whole opening handshake.
 #![forbid(unsafe_code)]
+
+mod client;
+mod core;
+mod error;
+mod handler;
+mod runtime;
+mod sender;
+mod server;
+mod transport;
+mod websocket;
+
+pub use client::{connect_transport, ClientConfig};
+pub use error::{Error, Timeout};
+pub use handler::{run_client_handler, run_handler, Ctx, Deny, Handler};
+pub use runtime::{sleep_until, timeout_at, AsyncTimer, Runtime};
+pub use sender::Sender;
+pub use server::{serve, serve_connection, ServerConfig};
+pub use transport::{FuturesIo, Listener, Transport};
+pub use websocket::WebSocket;
+
+/// 8 random bytes from the OS, once per connection (mask key RNG seed).
+fn entropy() -> Result<u64, Error> {
+    let mut seed = [0u8; 8];
+    getrandom::fill(&mut seed).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    Ok(u64::from_le_bytes(seed))
+}

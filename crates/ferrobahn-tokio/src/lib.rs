@@ -1,2 +1,191 @@
-//! tokio binding for ferrobahn.
+//! tokio binding for ferrobahn: [`TokioRuntime`], [`TokioIo`], a TCP
+//! [`TokioListener`] and the `serve` / `connect` conveniences.
+//!
+//! Everything else (the driver, the handler API) is runtime-agnostic and
+//! lives in `ferrobahn-rt`.
 #![forbid(unsafe_code)]
+
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use std::time::Instant;
+
+use ferrobahn_handshake::{Response, WsUrl};
+use ferrobahn_rt::{
+    AsyncTimer, ClientConfig, Error, Handler, Listener, Runtime, ServerConfig, Transport, WebSocket,
+};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+
+/// The tokio [`Runtime`]: `tokio::spawn`, `tokio::time` timers, and a clock
+/// that follows tokio's (paused test time applies). Use inside a tokio runtime.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioRuntime;
+
+impl Runtime for TokioRuntime {
+    fn new_timer(&self, deadline: Instant) -> Pin<Box<dyn AsyncTimer>> {
+        Box::pin(TokioTimer {
+            sleep: tokio::time::sleep_until(deadline.into()),
+        })
+    }
+
+    fn spawn(&self, fut: Pin<Box<dyn std::future::Future<Output = ()> + Send>>) {
+        tokio::spawn(fut);
+    }
+
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+}
+
+/// The tokio runtime as `Arc<dyn Runtime>`.
+pub fn runtime() -> Arc<dyn Runtime> {
+    Arc::new(TokioRuntime)
+}
+
+pin_project_lite::pin_project! {
+    #[derive(Debug)]
+    struct TokioTimer {
+        #[pin]
+        sleep: tokio::time::Sleep,
+    }
+}
+
+impl AsyncTimer for TokioTimer {
+    fn reset(self: Pin<&mut Self>, t: Instant) {
+        self.project().sleep.reset(t.into());
+    }
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        std::future::Future::poll(self.project().sleep, cx)
+    }
+}
+
+/// Adapts a tokio `AsyncRead + AsyncWrite` type to [`Transport`].
+#[derive(Debug)]
+pub struct TokioIo<T>(pub T);
+
+impl<T> Transport for TokioIo<T>
+where
+    T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let mut buf = ReadBuf::new(buf);
+        ready!(Pin::new(&mut self.0).poll_read(cx, &mut buf))?;
+        Poll::Ready(Ok(buf.filled().len()))
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+/// A TCP [`Listener`]; accepted sockets get `TCP_NODELAY`.
+#[derive(Debug)]
+pub struct TokioListener(pub TcpListener);
+
+impl Listener for TokioListener {
+    type Transport = TokioIo<TcpStream>;
+
+    fn poll_accept(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(Self::Transport, SocketAddr)>> {
+        let (stream, peer) = ready!(self.0.poll_accept(cx))?;
+        stream.set_nodelay(true)?;
+        Poll::Ready(Ok((TokioIo(stream), peer)))
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+}
+
+/// Binds a TCP listener.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TokioListener> {
+    Ok(TokioListener(TcpListener::bind(addr).await?))
+}
+
+/// Serves WebSocket connections on `addr` with default options, a handler
+/// from `factory` per connection; runs until the task is dropped.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn serve<F, H>(addr: impl ToSocketAddrs, factory: F) -> io::Result<()>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
+    serve_with(addr, ServerConfig::default(), factory).await
+}
+
+/// [`serve`] with options.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn serve_with<F, H>(
+    addr: impl ToSocketAddrs,
+    config: ServerConfig,
+    factory: F,
+) -> io::Result<()>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
+    let listener = bind(addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "serving WebSocket");
+    ferrobahn_rt::serve(runtime(), listener, config, factory).await;
+    Ok(())
+}
+
+/// Connects to a `ws://` URL with default options.
+///
+/// # Errors
+/// A bad URL or refused handshake ([`Error::Handshake`]), `wss://` (no TLS
+/// here yet), connection failures ([`Error::Io`]).
+pub async fn connect(url: &str) -> Result<(WebSocket<TokioIo<TcpStream>>, Response), Error> {
+    connect_with(url, ClientConfig::default()).await
+}
+
+/// [`connect`] with options.
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_with(
+    url: &str,
+    config: ClientConfig,
+) -> Result<(WebSocket<TokioIo<TcpStream>>, Response), Error> {
+    let url: WsUrl = url
+        .parse()
+        .map_err(ferrobahn_handshake::HandshakeError::from)?;
+    if url.secure {
+        return Err(Error::Io(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "wss:// needs TLS",
+        )));
+    }
+    let stream = TcpStream::connect((url.host.as_str(), url.port)).await?;
+    stream.set_nodelay(true)?;
+    ferrobahn_rt::connect_transport(runtime(), TokioIo(stream), &url, config).await
+}

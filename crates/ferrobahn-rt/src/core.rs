@@ -1,0 +1,352 @@
+//! The one generic driver: moves bytes between a [`Transport`] and a sans-IO
+//! [`Connection`], honours its timer and applies commands from [`Sender`]s.
+//!
+//! Write batching lives here: bytes queued in the core are written when the
+//! inbound side has nothing more ready (just before the driver would wait on
+//! the transport), when they pass the flush threshold, or on an explicit flush.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use std::time::Instant;
+
+use ferrobahn_websocket::{CloseCode, Closed, Connection, Event, Message, SendError};
+use futures_channel::mpsc;
+use futures_core::Stream;
+
+use crate::error::Error;
+use crate::runtime::{AsyncTimer, Runtime};
+use crate::sender::{Command, Sender};
+use crate::transport::Transport;
+
+/// Bytes queued for the transport above which the driver writes without
+/// waiting for the inbound side to run dry.
+pub(crate) const DEFAULT_FLUSH_THRESHOLD: usize = 64 * 1024;
+
+/// How many commands a [`Sender`]'s channel holds before senders wait.
+const SENDER_CHANNEL_CAPACITY: usize = 64;
+
+/// Everything of a connection but the transport (so handler contexts need no
+/// type parameter).
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub(crate) conn: Connection,
+    pub(crate) runtime: Arc<dyn Runtime>,
+    timer: Option<Pin<Box<dyn AsyncTimer>>>,
+    timer_at: Option<Instant>,
+    last_timeout: Option<Instant>,
+    /// An event taken from the core to see whether inbound data is pending.
+    peeked: Option<Event>,
+    /// The terminal event, held back until the transport is shut down.
+    closed_event: Option<Closed>,
+    /// The terminal event, once delivered.
+    pub(crate) closed: Option<Closed>,
+    finished: bool,
+    read_eof: bool,
+    /// The transport failed: nothing more is written or read.
+    io_dead: bool,
+    needs_flush: bool,
+    transport_closed: bool,
+    pub(crate) flush_threshold: usize,
+    commands: Option<(mpsc::Sender<Command>, mpsc::Receiver<Command>)>,
+    pub(crate) peer_addr: Option<SocketAddr>,
+    pub(crate) protocol: Option<String>,
+}
+
+impl Core {
+    pub(crate) fn new(conn: Connection, runtime: Arc<dyn Runtime>) -> Self {
+        Self {
+            conn,
+            runtime,
+            timer: None,
+            timer_at: None,
+            last_timeout: None,
+            peeked: None,
+            closed_event: None,
+            closed: None,
+            finished: false,
+            read_eof: false,
+            io_dead: false,
+            needs_flush: false,
+            transport_closed: false,
+            flush_threshold: DEFAULT_FLUSH_THRESHOLD,
+            commands: None,
+            peer_addr: None,
+            protocol: None,
+        }
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.runtime.now()
+    }
+
+    /// A handle that queues messages from other tasks.
+    pub(crate) fn sender(&mut self) -> Sender {
+        let (tx, _) = self
+            .commands
+            .get_or_insert_with(|| mpsc::channel(SENDER_CHANNEL_CAPACITY));
+        Sender::new(tx.clone())
+    }
+
+    /// Maps a core send refusal to the shell's error.
+    pub(crate) fn send_error(&self, e: SendError) -> Error {
+        match (&e, &self.closed) {
+            (SendError::Closed, Some(c)) => Error::Closed(c.clone()),
+            _ => Error::Usage(e),
+        }
+    }
+
+    pub(crate) fn queue(&mut self, msg: &Message) -> Result<(), Error> {
+        let now = self.now();
+        self.conn.send(now, msg).map_err(|e| self.send_error(e))
+    }
+
+    pub(crate) fn queue_close(
+        &mut self,
+        code: Option<CloseCode>,
+        reason: &str,
+    ) -> Result<(), Error> {
+        let now = self.now();
+        self.conn
+            .close(now, code, reason)
+            .map_err(|e| self.send_error(e))
+    }
+
+    /// Whether a decoded inbound event waits for delivery (peeks one from the core).
+    pub(crate) fn inbound_pending(&mut self) -> bool {
+        if self.peeked.is_none() {
+            self.peeked = self.conn.poll_event();
+        }
+        self.peeked.is_some()
+    }
+
+    fn poll_commands(&mut self, cx: &mut Context<'_>) {
+        let Some((_, rx)) = self.commands.as_mut() else {
+            return;
+        };
+        while self.conn.transmit_buf().len() < self.flush_threshold {
+            let cmd = match Pin::new(&mut *rx).poll_next(cx) {
+                Poll::Ready(Some(cmd)) => cmd,
+                Poll::Ready(None) | Poll::Pending => return,
+            };
+            let now = self.runtime.now();
+            let res = match &cmd {
+                Command::Message(m) => self.conn.send(now, m),
+                Command::Ping(p) => self.conn.ping(now, p),
+                Command::Close(code, reason) => self.conn.close(now, *code, reason),
+            };
+            if let Err(e) = res {
+                tracing::debug!(error = %e, "dropped a command from a Sender");
+            }
+        }
+    }
+
+    /// The transport failed: stop all I/O and end the connection with 1006.
+    fn fail_io(&mut self, e: &io::Error) {
+        tracing::debug!(error = %e, "transport failed");
+        self.io_dead = true;
+        self.read_eof = true;
+        let pending = self.conn.transmit_buf().len();
+        self.conn.advance_transmit(pending);
+        let now = self.runtime.now();
+        self.conn.abort(now);
+    }
+
+    /// Writes everything queued in the core, then flushes the transport.
+    fn poll_write_out<T: Transport>(
+        &mut self,
+        io: &mut T,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.io_dead {
+            return Poll::Ready(Ok(()));
+        }
+        loop {
+            let buf = self.conn.transmit_buf();
+            if buf.is_empty() {
+                break;
+            }
+            match ready!(io.poll_write(cx, buf)) {
+                Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Ok(n) => {
+                    self.conn.advance_transmit(n);
+                    self.needs_flush = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        if self.needs_flush {
+            ready!(io.poll_flush(cx))?;
+            self.needs_flush = false;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Writes all queued bytes; on failure the connection is ended.
+    pub(crate) fn poll_flush<T: Transport>(
+        &mut self,
+        io: &mut T,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>> {
+        match ready!(self.poll_write_out(io, cx)) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(e) => {
+                self.fail_io(&e);
+                Poll::Ready(Err(Error::Io(e)))
+            }
+        }
+    }
+
+    /// After queueing: write now unless inbound messages are pending delivery
+    /// (then the reading side writes once it runs dry) and the queue is small.
+    pub(crate) fn poll_flush_batched<T: Transport>(
+        &mut self,
+        io: &mut T,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>> {
+        let queued = self.conn.transmit_buf().len();
+        if queued == 0 || (queued < self.flush_threshold && self.inbound_pending()) {
+            return Poll::Ready(Ok(()));
+        }
+        self.poll_flush(io, cx)
+    }
+
+    /// Arms (or resets) the timer for `deadline` and polls it.
+    fn poll_timer(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
+        match self.timer.as_mut() {
+            None => self.timer = Some(self.runtime.new_timer(deadline)),
+            Some(t) if self.timer_at != Some(deadline) => t.as_mut().reset(deadline),
+            Some(_) => {}
+        }
+        self.timer_at = Some(deadline);
+        match self.timer.as_mut() {
+            Some(t) => t.as_mut().poll(cx),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The engine: the next event of the connection (messages, pings, pongs,
+    /// close frames and, last, `Closed`), doing all I/O on the way.
+    ///
+    /// `Ok(None)`-like end: `Ready(None)` after `Closed` was delivered.
+    pub(crate) fn poll_event<T: Transport>(
+        &mut self,
+        io: &mut T,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Event, Error>>> {
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        loop {
+            self.poll_commands(cx);
+
+            // 1. decoded events first: no I/O while the application has work.
+            if let Some(ev) = self.peeked.take().or_else(|| self.conn.poll_event()) {
+                if let Event::Closed(c) = ev {
+                    self.closed_event = Some(c);
+                    continue;
+                }
+                if self.conn.transmit_buf().len() >= self.flush_threshold {
+                    if let Poll::Ready(Err(e)) = self.poll_write_out(io, cx) {
+                        self.peeked = Some(ev);
+                        self.fail_io(&e);
+                        return Poll::Ready(Some(Err(Error::Io(e))));
+                    }
+                }
+                return Poll::Ready(Some(Ok(ev)));
+            }
+
+            // 2. an expired deadline (checked before polling the timer).
+            let now = self.runtime.now();
+            let deadline = self
+                .conn
+                .poll_timeout()
+                .filter(|d| self.last_timeout != Some(*d));
+            if let Some(d) = deadline.filter(|d| *d <= now) {
+                self.last_timeout = Some(d);
+                self.conn.handle_timeout(now);
+                continue;
+            }
+
+            // 3. the inbound side is dry: write what is queued.
+            let written = match self.poll_write_out(io, cx) {
+                Poll::Ready(Ok(())) => true,
+                Poll::Ready(Err(e)) => {
+                    self.fail_io(&e);
+                    return Poll::Ready(Some(Err(Error::Io(e))));
+                }
+                Poll::Pending => false,
+            };
+
+            // 4. shut the transport down when the core says so.
+            let done_reading = self.read_eof && self.closed_event.is_some();
+            if written
+                && !self.transport_closed
+                && !self.io_dead
+                && (self.conn.should_close_transport() || done_reading)
+            {
+                match io.poll_close(cx) {
+                    Poll::Ready(res) => {
+                        if let Err(e) = res {
+                            tracing::debug!(error = %e, "closing the transport failed");
+                        }
+                        self.transport_closed = true;
+                        if !self.conn.is_closed() && !self.read_eof {
+                            self.read_eof = true;
+                            self.conn.feed_eof(now);
+                        }
+                        continue;
+                    }
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            if self.transport_closed || self.io_dead {
+                if let Some(c) = self.closed_event.take() {
+                    self.finished = true;
+                    self.closed = Some(c.clone());
+                    return Poll::Ready(Some(Ok(Event::Closed(c))));
+                }
+            }
+
+            // 5. read (unless backpressure says stop; after `Closed` keep
+            //    reading until the peer drops the connection).
+            if !self.read_eof
+                && !self.transport_closed
+                && (self.conn.wants_read() || self.closed_event.is_some())
+            {
+                let buf = self.conn.read_buf();
+                match io.poll_read(cx, buf) {
+                    Poll::Ready(Ok(0)) => {
+                        self.read_eof = true;
+                        self.conn.feed_eof(self.runtime.now());
+                        continue;
+                    }
+                    Poll::Ready(Ok(n)) => {
+                        self.conn.commit_read(self.runtime.now(), n);
+                        continue;
+                    }
+                    Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Poll::Ready(Err(e)) => {
+                        self.fail_io(&e);
+                        return Poll::Ready(Some(Err(Error::Io(e))));
+                    }
+                    Poll::Pending => {}
+                }
+            }
+
+            // 6. wait for the deadline.
+            if let Some(d) = deadline {
+                if self.poll_timer(d, cx).is_ready() {
+                    self.last_timeout = Some(d);
+                    let now = self.runtime.now().max(d);
+                    self.conn.handle_timeout(now);
+                    continue;
+                }
+            }
+            return Poll::Pending;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The shell's [`Error`] type.
+
+use std::fmt;
+use std::io;
+
+use ferrobahn_handshake::HandshakeError;
+use ferrobahn_websocket::{Closed, ProtocolError, SendError};
+
+/// Which timeout of the shell expired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Timeout {
+    /// The opening handshake did not complete within `open_handshake_timeout`.
+    OpenHandshake,
+}
+
+impl fmt::Display for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Timeout::OpenHandshake => f.write_str("opening handshake"),
+        }
+    }
+}
+
+/// Everything that can go wrong on a WebSocket connection driven by this crate.
+///
+/// `Pending` is never reported through this type.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The peer violated RFC 6455; the connection was failed with
+    /// [`ProtocolError::close_code`].
+    #[error("protocol error: {0}")]
+    Protocol(#[from] ProtocolError),
+    /// The opening handshake failed (bad request or response, refused origin, ...).
+    #[error("handshake failed: {0}")]
+    Handshake(#[from] HandshakeError),
+    /// The transport failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] io::Error),
+    /// A timeout of the shell expired.
+    #[error("{0} timed out")]
+    Timeout(Timeout),
+    /// The connection is closed; this is why.
+    #[error("connection closed with code {}", .0.code.as_u16())]
+    Closed(Closed),
+    /// Local misuse: sending after close, an over-long control frame, an invalid close code.
+    #[error("cannot send: {0}")]
+    Usage(#[from] SendError),
+}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        let e = match e {
+            Error::Io(inner) => return inner,
+            other => other,
+        };
+        let kind = match &e {
+            Error::Io(_) | Error::Protocol(_) | Error::Handshake(_) => io::ErrorKind::InvalidData,
+            Error::Timeout(_) => io::ErrorKind::TimedOut,
+            Error::Closed(_) => io::ErrorKind::ConnectionAborted,
+            Error::Usage(_) => io::ErrorKind::NotConnected,
+        };
+        io::Error::new(kind, e)
+    }
+}

@@ -1,0 +1,193 @@
+//! The handler API (AutobahnPython's `onConnect / onOpen / onMessage / onClose`
+//! shape), runtime-agnostic.
+
+use std::future::poll_fn;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use ferrobahn_handshake::{Accept, Request};
+use ferrobahn_websocket::{CloseCode, Event, Message, MessageKind, State};
+
+use crate::core::Core;
+use crate::error::Error;
+use crate::sender::Sender;
+use crate::transport::Transport;
+use crate::websocket::WebSocket;
+
+/// A refusal of an opening handshake: the HTTP error response to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deny {
+    /// The HTTP status (e.g. 403).
+    pub status: u16,
+    /// The reason, sent as the response body.
+    pub reason: String,
+    /// Extra response headers.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Deny {
+    /// A refusal with `status` and `reason` and no extra headers.
+    pub fn new(status: u16, reason: impl Into<String>) -> Self {
+        Self {
+            status,
+            reason: reason.into(),
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// Application code for one WebSocket connection; the same type runs on
+/// every runtime, as server or client.
+///
+/// All callbacks run inside the connection's task: messages sent through
+/// [`Ctx`] go straight into the protocol core and are written in batches.
+pub trait Handler: Send + 'static {
+    /// The opening request arrived (server only): accept it, optionally with
+    /// a subprotocol and extra headers, or deny it with an HTTP status.
+    ///
+    /// # Errors
+    /// [`Deny`] refuses the connection.
+    fn on_connect(&mut self, request: &Request) -> Result<Accept, Deny> {
+        let _ = request;
+        Ok(Accept::default())
+    }
+
+    /// The connection is open.
+    fn on_open(&mut self, ctx: &mut Ctx<'_>) {
+        let _ = ctx;
+    }
+
+    /// A complete message arrived (text payloads are valid UTF-8).
+    fn on_message(&mut self, ctx: &mut Ctx<'_>, payload: Bytes, is_binary: bool);
+
+    /// A ping arrived (the pong was already queued).
+    fn on_ping(&mut self, ctx: &mut Ctx<'_>, payload: Bytes) {
+        let _ = (ctx, payload);
+    }
+
+    /// A pong arrived.
+    fn on_pong(&mut self, ctx: &mut Ctx<'_>, payload: Bytes) {
+        let _ = (ctx, payload);
+    }
+
+    /// The connection is closed (the transport is shut down). `code` is
+    /// `None` when the close frame carried no code.
+    fn on_close(&mut self, was_clean: bool, code: Option<CloseCode>, reason: &str) {
+        let _ = (was_clean, code, reason);
+    }
+}
+
+/// What a [`Handler`] callback can do with its connection.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    core: &'a mut Core,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(core: &'a mut Core) -> Self {
+        Self { core }
+    }
+
+    /// Sends a text message.
+    ///
+    /// # Errors
+    /// [`Error::Closed`]/[`Error::Usage`] once the closing handshake started.
+    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
+        let now = self.core.now();
+        self.core
+            .conn
+            .send_text(now, text)
+            .map_err(|e| self.core.send_error(e))
+    }
+
+    /// Sends a binary message.
+    ///
+    /// # Errors
+    /// As [`Ctx::send_text`].
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
+        let now = self.core.now();
+        self.core
+            .conn
+            .send_binary(now, data)
+            .map_err(|e| self.core.send_error(e))
+    }
+
+    /// Sends `msg`.
+    ///
+    /// # Errors
+    /// As [`Ctx::send_text`].
+    pub fn send_message(&mut self, msg: Message) -> Result<(), Error> {
+        self.core.queue(&msg)
+    }
+
+    /// Sends a ping.
+    ///
+    /// # Errors
+    /// As [`Ctx::send_text`]; [`Error::Usage`] for a payload over 125 bytes.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+        let now = self.core.now();
+        self.core
+            .conn
+            .ping(now, payload)
+            .map_err(|e| self.core.send_error(e))
+    }
+
+    /// Starts the closing handshake (a no-op when it already started).
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for a code that may not be sent.
+    pub fn close(&mut self, code: impl Into<Option<CloseCode>>, reason: &str) -> Result<(), Error> {
+        self.core.queue_close(code.into(), reason)
+    }
+
+    /// The peer's address, when known.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.core.peer_addr
+    }
+
+    /// The negotiated subprotocol, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.core.protocol.as_deref()
+    }
+
+    /// The protocol state.
+    pub fn state(&self) -> State {
+        self.core.conn.state()
+    }
+
+    /// A handle to send on this connection from other tasks.
+    pub fn sender(&mut self) -> Sender {
+        self.core.sender()
+    }
+}
+
+/// Drives `handler` over an open connection until it is closed; `on_open`
+/// first, `on_close` last (exactly once).
+pub async fn run_handler<T: Transport, H: Handler>(mut ws: WebSocket<T>, mut handler: H) {
+    handler.on_open(&mut Ctx::new(ws.core_mut()));
+    loop {
+        let ev = poll_fn(|cx| ws.poll_event(cx)).await;
+        let mut ctx = Ctx::new(ws.core_mut());
+        match ev {
+            Some(Ok(Event::Message(m))) => {
+                handler.on_message(&mut ctx, m.data, m.kind == MessageKind::Binary);
+            }
+            Some(Ok(Event::Ping(p))) => handler.on_ping(&mut ctx, p),
+            Some(Ok(Event::Pong(p))) => handler.on_pong(&mut ctx, p),
+            Some(Ok(Event::Closed(c))) => {
+                let code = (c.code != CloseCode::NO_STATUS).then_some(c.code);
+                handler.on_close(c.was_clean, code, &c.reason);
+                return;
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => tracing::debug!(error = %e, "connection error"),
+            None => {
+                handler.on_close(false, Some(CloseCode::ABNORMAL), "");
+                return;
+            }
+        }
+    }
+}
+
+/// [`run_handler`] under the name the client side uses.
+pub use run_handler as run_client_handler;

@@ -1,0 +1,104 @@
+//! [`Sender`]: queue messages on a connection from any task.
+
+use std::future::poll_fn;
+
+use bytes::Bytes;
+use ferrobahn_websocket::{CloseCode, Message, SendError};
+use futures_channel::mpsc;
+
+use crate::error::Error;
+
+/// A command for the connection's driver.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Message(Message),
+    Ping(Bytes),
+    Close(Option<CloseCode>, String),
+}
+
+/// Sends messages (or a close) on a connection from any task.
+///
+/// Obtained from `WebSocket::sender` or `Ctx::sender`. The commands go
+/// through a bounded channel that the connection's driver polls, so a sender
+/// waits when the connection falls behind. Clone it freely.
+#[derive(Clone, Debug)]
+pub struct Sender {
+    tx: mpsc::Sender<Command>,
+}
+
+impl Sender {
+    pub(crate) fn new(tx: mpsc::Sender<Command>) -> Self {
+        Self { tx }
+    }
+
+    async fn command(&mut self, cmd: Command) -> Result<(), Error> {
+        poll_fn(|cx| self.tx.poll_ready(cx))
+            .await
+            .map_err(|_| Error::Usage(SendError::Closed))?;
+        self.tx
+            .start_send(cmd)
+            .map_err(|_| Error::Usage(SendError::Closed))
+    }
+
+    /// Queues `msg`, waiting while the channel is full.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] when the connection's driver is gone.
+    pub async fn send(&mut self, msg: Message) -> Result<(), Error> {
+        self.command(Command::Message(msg)).await
+    }
+
+    /// Queues a text message.
+    ///
+    /// # Errors
+    /// As [`Sender::send`].
+    pub async fn send_text(&mut self, text: impl Into<String>) -> Result<(), Error> {
+        self.send(Message::text(text)).await
+    }
+
+    /// Queues a binary message.
+    ///
+    /// # Errors
+    /// As [`Sender::send`].
+    pub async fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), Error> {
+        self.send(Message::binary(data)).await
+    }
+
+    /// Queues a ping.
+    ///
+    /// # Errors
+    /// As [`Sender::send`].
+    pub async fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        self.command(Command::Ping(payload.into())).await
+    }
+
+    /// Starts the closing handshake.
+    ///
+    /// # Errors
+    /// As [`Sender::send`].
+    pub async fn close(
+        &mut self,
+        code: impl Into<Option<CloseCode>>,
+        reason: &str,
+    ) -> Result<(), Error> {
+        self.command(Command::Close(code.into(), reason.to_owned()))
+            .await
+    }
+
+    /// Queues `msg` without waiting.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] when the channel is full or the driver is gone
+    /// (the message is dropped).
+    pub fn try_send(&mut self, msg: Message) -> Result<(), Error> {
+        self.tx
+            .try_send(Command::Message(msg))
+            .map_err(|_| Error::Usage(SendError::Closed))
+    }
+
+    /// True when the connection's driver has gone away.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}

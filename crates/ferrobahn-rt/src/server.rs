@@ -1,0 +1,292 @@
+//! The server side: the generic accept loop and one connection's opening
+//! handshake, both runtime-agnostic.
+
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrobahn_handshake::{accept_response, reject_response, Request, RequestParser};
+use ferrobahn_websocket::{Connection, Role};
+
+use crate::error::{Error, Timeout};
+use crate::handler::{run_handler, Handler};
+use crate::runtime::{sleep_until, timeout_at, Runtime};
+use crate::transport::{close, read, write_all, Listener, Transport};
+use crate::websocket::WebSocket;
+
+/// How many bytes the handshake reads at a time (heap buffer, freed after).
+const HANDSHAKE_READ_CHUNK: usize = 2048;
+
+/// Server options.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Opening handshake policy and limits (origins, versions, head size).
+    pub handshake: ferrobahn_handshake::ServerConfig,
+    /// WebSocket protocol options (limits, timeouts, auto-ping).
+    pub websocket: ferrobahn_websocket::Config,
+    /// The whole opening handshake must be done within this, or the
+    /// connection is dropped (slowloris protection). Default 10 s.
+    pub open_handshake_timeout: Duration,
+    /// Connections served at once; beyond it new connections get
+    /// `503 Service Unavailable` and are closed. Default 10 000.
+    pub max_connections: usize,
+    /// Answer a plain HTTP `GET` (no `Upgrade`) with a small HTML page
+    /// instead of `426 Upgrade Required`. Default false.
+    pub status_page: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            handshake: ferrobahn_handshake::ServerConfig::default(),
+            websocket: ferrobahn_websocket::Config::default(),
+            open_handshake_timeout: Duration::from_secs(10),
+            max_connections: 10_000,
+            status_page: false,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets [`ServerConfig::handshake`].
+    #[must_use]
+    pub fn with_handshake(mut self, handshake: ferrobahn_handshake::ServerConfig) -> Self {
+        self.handshake = handshake;
+        self
+    }
+
+    /// Sets [`ServerConfig::websocket`].
+    #[must_use]
+    pub fn with_websocket(mut self, websocket: ferrobahn_websocket::Config) -> Self {
+        self.websocket = websocket;
+        self
+    }
+
+    /// Sets [`ServerConfig::open_handshake_timeout`].
+    #[must_use]
+    pub fn with_open_handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.open_handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets [`ServerConfig::max_connections`].
+    #[must_use]
+    pub fn with_max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// Sets [`ServerConfig::status_page`].
+    #[must_use]
+    pub fn with_status_page(mut self, on: bool) -> Self {
+        self.status_page = on;
+        self
+    }
+}
+
+/// Decrements the connection count when a connection's task ends.
+struct ConnectionSlot(Arc<AtomicUsize>);
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Accepts connections from `listener` forever, serving each in its own
+/// task with a handler from `factory`.
+///
+/// Accept errors (e.g. out of file descriptors) are logged and retried after
+/// a short pause.
+pub async fn serve<L, F, H>(
+    runtime: Arc<dyn Runtime>,
+    mut listener: L,
+    config: ServerConfig,
+    factory: F,
+) where
+    L: Listener,
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
+    let config = Arc::new(config);
+    let active = Arc::new(AtomicUsize::new(0));
+    loop {
+        let (io, peer) = match poll_fn(|cx| listener.poll_accept(cx)).await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                sleep_until(&*runtime, runtime.now() + Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if active.fetch_add(1, Ordering::Relaxed) >= config.max_connections {
+            active.fetch_sub(1, Ordering::Relaxed);
+            tracing::warn!(%peer, max = config.max_connections, "too many connections: 503");
+            let rt = runtime.clone();
+            runtime.spawn(Box::pin(refuse_busy(rt, io)));
+            continue;
+        }
+        let slot = ConnectionSlot(active.clone());
+        let handler = factory();
+        let (rt, config) = (runtime.clone(), config.clone());
+        runtime.spawn(Box::pin(async move {
+            let _slot = slot;
+            if let Err(e) = serve_connection(rt, io, Some(peer), &config, handler).await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        }));
+    }
+}
+
+/// Answers `503` and closes (bounded by one second).
+async fn refuse_busy<T: Transport>(runtime: Arc<dyn Runtime>, mut io: T) {
+    let response = reject_response(503, "too many connections", &[]);
+    let deadline = runtime.now() + Duration::from_secs(1);
+    let _ = timeout_at(&*runtime, deadline, async {
+        write_all(&mut io, &response).await?;
+        close(&mut io).await
+    })
+    .await;
+}
+
+/// The small page a plain `GET` gets when [`ServerConfig::status_page`] is on.
+fn status_page() -> Vec<u8> {
+    let body = concat!(
+        "<!DOCTYPE html><html><head><title>ferrobahn</title></head><body>",
+        "<h1>ferrobahn</h1><p>This is a WebSocket server.</p></body></html>\n"
+    );
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// What a finished opening handshake hands to the connection.
+struct Upgraded {
+    trailing: Vec<u8>,
+    protocol: Option<String>,
+}
+
+/// Reads the request, asks the handler, answers. `Ok(None)`: answered
+/// without upgrading (denied, status page).
+async fn handshake<T: Transport, H: Handler>(
+    io: &mut T,
+    config: &ServerConfig,
+    handler: &mut H,
+) -> Result<Option<Upgraded>, Error> {
+    let mut parser = RequestParser::new(config.handshake.clone());
+    let mut buf = vec![0u8; HANDSHAKE_READ_CHUNK];
+    let request: Request = loop {
+        let n = read(io, &mut buf).await?;
+        if n == 0 {
+            return Err(Error::Io(io::ErrorKind::UnexpectedEof.into()));
+        }
+        match parser.feed(&buf[..n]) {
+            Ok(None) => {}
+            Ok(Some(request)) => break request,
+            Err(e) => {
+                let answer = if e.is_plain_http_get() && config.status_page {
+                    status_page()
+                } else {
+                    e.response()
+                };
+                write_all(io, &answer).await?;
+                close(io).await?;
+                if e.is_plain_http_get() && config.status_page {
+                    return Ok(None);
+                }
+                return Err(Error::Handshake(e));
+            }
+        }
+    };
+    drop(buf);
+    let accept = match handler.on_connect(&request) {
+        Ok(accept) => accept,
+        Err(deny) => {
+            tracing::debug!(status = deny.status, reason = %deny.reason, "handshake denied");
+            write_all(
+                io,
+                &reject_response(deny.status, &deny.reason, &deny.headers),
+            )
+            .await?;
+            close(io).await?;
+            return Ok(None);
+        }
+    };
+    match accept_response(&request, &accept) {
+        Ok(response) => write_all(io, &response).await?,
+        Err(e) => {
+            tracing::warn!(error = %e, "handler accepted with invalid parameters");
+            write_all(io, &reject_response(500, "internal error", &[])).await?;
+            close(io).await?;
+            return Err(Error::Handshake(e));
+        }
+    }
+    Ok(Some(Upgraded {
+        trailing: parser.take_trailing(),
+        protocol: accept.protocol,
+    }))
+}
+
+/// Serves one connection: opening handshake (within
+/// [`ServerConfig::open_handshake_timeout`]), then `handler` until closed.
+///
+/// A bad request is answered with [`ferrobahn_handshake::HandshakeError::status`] and its
+/// reason, then closed.
+///
+/// # Errors
+/// [`Error::Timeout`] when the handshake took too long, [`Error::Handshake`]
+/// for a bad request, [`Error::Io`] when the transport failed during the
+/// handshake. Denied connections and status pages are `Ok`.
+pub async fn serve_connection<T: Transport, H: Handler>(
+    runtime: Arc<dyn Runtime>,
+    mut io: T,
+    peer: Option<SocketAddr>,
+    config: &ServerConfig,
+    mut handler: H,
+) -> Result<(), Error> {
+    let deadline = runtime.now() + config.open_handshake_timeout;
+    let upgraded = match timeout_at(
+        &*runtime,
+        deadline,
+        handshake(&mut io, config, &mut handler),
+    )
+    .await
+    {
+        None => {
+            tracing::debug!(
+                ?peer,
+                "opening handshake timed out: dropping the connection"
+            );
+            return Err(Error::Timeout(Timeout::OpenHandshake));
+        }
+        Some(res) => res?,
+    };
+    let Some(upgraded) = upgraded else {
+        return Ok(());
+    };
+    let now = runtime.now();
+    let mut conn = Connection::new(
+        Role::Server,
+        config.websocket.clone(),
+        now,
+        crate::entropy()?,
+    );
+    if !upgraded.trailing.is_empty() {
+        conn.feed(now, &upgraded.trailing);
+    }
+    let mut ws = WebSocket::from_parts(io, conn, runtime);
+    ws.set_peer(peer, upgraded.protocol);
+    run_handler(ws, handler).await;
+    Ok(())
+}
