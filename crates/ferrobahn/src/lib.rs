@@ -1,2 +1,33 @@
-//! ferrobahn: WebSocket and WAMP for Rust (facade crate).
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+pub use bytes::Bytes;
+pub use ferrobahn_frame as frame;
+pub use ferrobahn_handshake as handshake;
+pub use ferrobahn_rt as rt;
+pub use ferrobahn_websocket as websocket;
+
+pub use ferrobahn_handshake::{Accept, HandshakeError, Request, Response, WsUrl};
+pub use ferrobahn_rt::{
+    connect_transport, run_client_handler, run_handler, serve, serve_connection, AsyncTimer,
+    ClientConfig, Ctx, Deny, Error, FuturesIo, Handler, Listener, Runtime, Sender, ServerConfig,
+    Timeout, Transport, WebSocket,
+};
+pub use ferrobahn_websocket::{
+    CloseCode, Closed, Config as WebSocketConfig, Event, Message, MessageKind, ProtocolError,
+    SendError, State,
+};
+
+/// The tokio binding: `serve`, `serve_with`, `connect`, `connect_with`,
+/// [`TokioRuntime`](ferrobahn_tokio::TokioRuntime), [`TokioIo`](ferrobahn_tokio::TokioIo).
+#[cfg(feature = "tokio")]
+pub mod tokio {
+    pub use ferrobahn_tokio::*;
+}
+
+/// The async-std / smol binding (on async-io): the same functions as
+/// [`tokio`](crate::tokio), with [`AsyncIoRuntime`](ferrobahn_async_std::AsyncIoRuntime).
+#[cfg(feature = "async-std")]
+pub mod async_std {
+    pub use ferrobahn_async_std::*;
+}

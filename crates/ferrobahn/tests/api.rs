@@ -1,0 +1,30 @@
+//! Integration tests of the runtime layer, written once and run on every
+//! runtime (the rustls `api.rs` trick): each `on_*` module gets its own
+//! `mod rt` from `ferrobahn-test` and includes the same test files.
+#![allow(clippy::duplicate_mod)] // on purpose: one body per runtime
+
+#[path = "."]
+mod on_tokio {
+    ferrobahn_test::runtime_tokio!();
+    #[path = "rt/close.rs"]
+    mod close;
+    #[path = "rt/echo.rs"]
+    mod echo;
+    #[path = "rt/handshake.rs"]
+    mod handshake;
+    #[path = "rt/streams.rs"]
+    mod streams;
+}
+
+#[path = "."]
+mod on_async_std {
+    ferrobahn_test::runtime_async_std!();
+    #[path = "rt/close.rs"]
+    mod close;
+    #[path = "rt/echo.rs"]
+    mod echo;
+    #[path = "rt/handshake.rs"]
+    mod handshake;
+    #[path = "rt/streams.rs"]
+    mod streams;
+}
