@@ -1,0 +1,70 @@
+//! The ERROR message.
+
+use super::reader::Reader;
+use super::{code, WireMessage};
+use crate::error::WampError;
+use crate::id::Id;
+use crate::options::ErrorDetails;
+use crate::payload::Payload;
+use crate::value::Value;
+
+/// `[ERROR, REQUEST.Type|int, REQUEST.Request|id, Details|dict, Error|uri, (Args, (Kwargs))]`:
+/// a request failed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ErrorMessage {
+    /// The type code of the failed request: SUBSCRIBE, UNSUBSCRIBE, PUBLISH, REGISTER,
+    /// UNREGISTER, CALL or INVOCATION.
+    pub request_type: u64,
+    /// The ID of the failed request.
+    pub request: Id,
+    /// Details.
+    pub details: ErrorDetails,
+    /// The error URI.
+    pub error: String,
+    /// Error arguments.
+    pub payload: Payload,
+}
+
+/// The request types an ERROR may answer.
+pub(crate) const ERROR_REQUEST_TYPES: [u64; 7] = [
+    code::SUBSCRIBE,
+    code::UNSUBSCRIBE,
+    code::PUBLISH,
+    code::REGISTER,
+    code::UNREGISTER,
+    code::CALL,
+    code::INVOCATION,
+];
+
+impl WireMessage for ErrorMessage {
+    const CODE: u64 = code::ERROR;
+    const NAME: &'static str = "ERROR";
+    const LEN: (usize, usize, &'static str) = (5, 7, "5 to 7");
+    fn read(r: &mut Reader) -> Result<Self, WampError> {
+        let request_type = r.int("request_type")?;
+        if !ERROR_REQUEST_TYPES.contains(&request_type) {
+            return Err(WampError::Invalid {
+                message: Self::NAME,
+                reason: "request_type is not a request an ERROR can answer",
+            });
+        }
+        let request = r.id("request")?;
+        let details = r.options("details", ErrorDetails::from_dict)?;
+        let error = r.uri("error")?;
+        let payload = r.payload(details.enc_algo.is_some())?;
+        Ok(Self {
+            request_type,
+            request,
+            details,
+            error,
+            payload,
+        })
+    }
+    fn write(&self, out: &mut Vec<Value>) {
+        out.push(Value::from_u64(self.request_type));
+        out.push(Value::from_u64(self.request.get()));
+        out.push(Value::Dict(self.details.to_dict()));
+        out.push(Value::from(self.error.as_str()));
+        self.payload.push_to(out);
+    }
+}

@@ -1,0 +1,166 @@
+//! Session messages: HELLO, WELCOME, ABORT, CHALLENGE, AUTHENTICATE, GOODBYE.
+
+use super::reader::Reader;
+use super::{code, WireMessage};
+use crate::error::WampError;
+use crate::id::Id;
+use crate::options::{
+    AuthenticateExtra, ChallengeExtra, CloseDetails, HelloDetails, WelcomeDetails,
+};
+use crate::value::Value;
+
+/// `[HELLO, Realm|uri, Details|dict]`: a client asks to join a realm.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Hello {
+    /// The realm to join.
+    pub realm: String,
+    /// Roles, authentication and resumption details.
+    pub details: HelloDetails,
+}
+
+impl WireMessage for Hello {
+    const CODE: u64 = code::HELLO;
+    const NAME: &'static str = "HELLO";
+    const LEN: (usize, usize, &'static str) = (3, 3, "3");
+    fn read(r: &mut Reader) -> Result<Self, WampError> {
+        let realm = r.uri("realm")?;
+        let details = r.options("details", HelloDetails::from_dict)?;
+        if !details.roles.as_ref().is_some_and(|ro| ro.has_any()) {
+            return Err(WampError::Invalid {
+                message: Self::NAME,
+                reason: "details.roles must announce at least one role",
+            });
+        }
+        Ok(Self { realm, details })
+    }
+    fn write(&self, out: &mut Vec<Value>) {
+        out.push(Value::from(self.realm.as_str()));
+        out.push(Value::Dict(self.details.to_dict()));
+    }
+}
+
+/// `[WELCOME, Session|id, Details|dict]`: the router accepted the session.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Welcome {
+    /// The session ID (global scope).
+    pub session: Id,
+    /// Router roles and authentication results.
+    pub details: WelcomeDetails,
+}
+
+impl WireMessage for Welcome {
+    const CODE: u64 = code::WELCOME;
+    const NAME: &'static str = "WELCOME";
+    const LEN: (usize, usize, &'static str) = (3, 3, "3");
+    fn read(r: &mut Reader) -> Result<Self, WampError> {
+        let session = r.id("session")?;
+        let details = r.options("details", WelcomeDetails::from_dict)?;
+        if !details.roles.as_ref().is_some_and(|ro| ro.has_any()) {
+            return Err(WampError::Invalid {
+                message: Self::NAME,
+                reason: "details.roles must announce at least one role",
+            });
+        }
+        Ok(Self { session, details })
+    }
+    fn write(&self, out: &mut Vec<Value>) {
+        out.push(Value::from_u64(self.session.get()));
+        out.push(Value::Dict(self.details.to_dict()));
+    }
+}
+
+/// `[ABORT, Details|dict, Reason|uri]`: the session is refused or aborted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Abort {
+    /// Details (a human-readable `message`).
+    pub details: CloseDetails,
+    /// The reason URI, e.g. `wamp.error.no_such_realm`.
+    pub reason: String,
+}
+
+impl WireMessage for Abort {
+    const CODE: u64 = code::ABORT;
+    const NAME: &'static str = "ABORT";
+    const LEN: (usize, usize, &'static str) = (3, 3, "3");
+    fn read(r: &mut Reader) -> Result<Self, WampError> {
+        let details = r.options("details", CloseDetails::from_dict)?;
+        let reason = r.uri("reason")?;
+        Ok(Self { details, reason })
+    }
+    fn write(&self, out: &mut Vec<Value>) {
+        out.push(Value::Dict(self.details.to_dict()));
+        out.push(Value::from(self.reason.as_str()));
+    }
+}
+
+/// `[CHALLENGE, AuthMethod|string, Extra|dict]`: the router challenges the client.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Challenge {
+    /// The authentication method, e.g. `wampcra`, `cryptosign`, `ticket`.
+    pub method: String,
+    /// Method-specific data.
+    pub extra: ChallengeExtra,
+}
+
+impl WireMessage for Challenge {
+    const CODE: u64 = code::CHALLENGE;
+    const NAME: &'static str = "CHALLENGE";
+    const LEN: (usize, usize, &'static str) = (3, 3, "3");
+    fn read(r: &mut Reader) -> Result<Self, WampError> {
+        let method = r.string("method")?;
+        let extra = r.options("extra", ChallengeExtra::from_dict)?;
+        Ok(Self { method, extra })
+    }
+    fn write(&self, out: &mut Vec<Value>) {
+        out.push(Value::from(self.method.as_str()));
+        out.push(Value::Dict(self.extra.to_dict()));
+    }
+}
+
+/// `[AUTHENTICATE, Signature|string, Extra|dict]`: the client answers a challenge.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Authenticate {
+    /// The signature, ticket or proof.
+    pub signature: String,
+    /// Method-specific data.
+    pub extra: AuthenticateExtra,
+}
+
+impl WireMessage for Authenticate {
+    const CODE: u64 = code::AUTHENTICATE;
+    const NAME: &'static str = "AUTHENTICATE";
+    const LEN: (usize, usize, &'static str) = (3, 3, "3");
+    fn read(r: &mut Reader) -> Result<Self, WampError> {
+        let signature = r.string("signature")?;
+        let extra = r.options("extra", AuthenticateExtra::from_dict)?;
+        Ok(Self { signature, extra })
+    }
+    fn write(&self, out: &mut Vec<Value>) {
+        out.push(Value::from(self.signature.as_str()));
+        out.push(Value::Dict(self.extra.to_dict()));
+    }
+}
+
+/// `[GOODBYE, Details|dict, Reason|uri]`: either side closes the session.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Goodbye {
+    /// Details (a human-readable `message`, `resumable`).
+    pub details: CloseDetails,
+    /// The reason URI, e.g. `wamp.close.close_realm`.
+    pub reason: String,
+}
+
+impl WireMessage for Goodbye {
+    const CODE: u64 = code::GOODBYE;
+    const NAME: &'static str = "GOODBYE";
+    const LEN: (usize, usize, &'static str) = (3, 3, "3");
+    fn read(r: &mut Reader) -> Result<Self, WampError> {
+        let details = r.options("details", CloseDetails::from_dict)?;
+        let reason = r.uri("reason")?;
+        Ok(Self { details, reason })
+    }
+    fn write(&self, out: &mut Vec<Value>) {
+        out.push(Value::Dict(self.details.to_dict()));
+        out.push(Value::from(self.reason.as_str()));
+    }
+}

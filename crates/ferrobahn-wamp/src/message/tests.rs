@@ -1,0 +1,305 @@
+use super::*;
+use crate::error::OptionError;
+use crate::id::{Id, MAX_ID};
+use crate::options::{CallOptions, CancelMode};
+use crate::payload::Payload;
+use crate::uri::{MatchPolicy, UriCheck, UriError};
+use crate::value::{Dict, Value};
+
+fn v<T: Into<Value>>(x: T) -> Value {
+    x.into()
+}
+
+fn list(items: Vec<Value>) -> Value {
+    Value::List(items)
+}
+
+fn dict(entries: &[(&str, Value)]) -> Value {
+    Value::Dict(
+        entries
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
+}
+
+fn roles() -> Value {
+    dict(&[(
+        "caller",
+        dict(&[("features", dict(&[("call_timeout", v(true))]))]),
+    )])
+}
+
+#[test]
+fn call_with_options_and_unknown_keys() {
+    let wire = list(vec![
+        v(48),
+        v(7),
+        dict(&[
+            ("timeout", v(1000)),
+            ("receive_progress", v(true)),
+            ("x_vendor", v("kept")),
+        ]),
+        v("com.example.add2"),
+        list(vec![v(2), v(3)]),
+        dict(&[("k", v(1.5))]),
+    ]);
+    let Message::Call(call) = Message::from_value(wire.clone()).unwrap() else {
+        panic!("not a CALL")
+    };
+    assert_eq!(call.request, Id::new(7).unwrap());
+    assert_eq!(call.options.timeout, Some(1000));
+    assert_eq!(call.options.receive_progress, Some(true));
+    assert_eq!(call.options.extra["x_vendor"], v("kept"));
+    assert_eq!(call.payload.args(), &[v(2), v(3)]);
+    assert_eq!(Message::Call(call).to_value(), wire);
+}
+
+#[test]
+fn revocations_and_optional_elements() {
+    let w = list(vec![
+        v(35),
+        v(0),
+        dict(&[("subscription", v(5)), ("reason", v("wamp.error.x"))]),
+    ]);
+    let m = Message::from_value(w.clone()).unwrap();
+    let Message::Unsubscribed(u) = &m else {
+        panic!()
+    };
+    assert_eq!(u.request, Id::ZERO);
+    assert_eq!(u.details.as_ref().unwrap().subscription, Id::new(5));
+    assert_eq!(m.to_value(), w);
+    let w = list(vec![v(66), v(1), v(2)]);
+    assert_eq!(Message::from_value(w.clone()).unwrap().to_value(), w);
+}
+
+#[test]
+fn hello_needs_roles() {
+    let ok = list(vec![v(1), v("realm1"), dict(&[("roles", roles())])]);
+    assert_eq!(Message::from_value(ok).unwrap().name(), "HELLO");
+    let bad = list(vec![v(1), v("realm1"), dict(&[])]);
+    assert!(matches!(
+        Message::from_value(bad),
+        Err(WampError::Invalid {
+            message: "HELLO",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn transparent_payload_only_with_enc_algo() {
+    let blob = Value::Bytes(bytes::Bytes::from_static(b"\x01\x02"));
+    let with = list(vec![
+        v(16),
+        v(1),
+        dict(&[("enc_algo", v("cryptobox"))]),
+        v("t"),
+        blob.clone(),
+    ]);
+    let m = Message::from_value(with.clone()).unwrap();
+    let Message::Publish(p) = &m else { panic!() };
+    assert_eq!(p.payload, Payload::Transparent(blob.clone()));
+    assert_eq!(m.to_value(), with);
+    let without = list(vec![v(16), v(1), dict(&[]), v("t"), blob]);
+    assert!(matches!(
+        Message::from_value(without),
+        Err(WampError::WrongType { field: "args", .. })
+    ));
+}
+
+#[test]
+fn pattern_topics_follow_match_policy() {
+    let sub = |policy: &str, topic: &str| {
+        Message::from_value(list(vec![
+            v(32),
+            v(1),
+            dict(&[("match", v(policy))]),
+            v(topic),
+        ]))
+    };
+    assert!(sub("wildcard", "com..update").is_ok());
+    assert!(sub("prefix", "com.app.").is_ok());
+    assert!(sub("exact", "com..update").is_err());
+    assert!(matches!(
+        sub("glob", "com"),
+        Err(WampError::InvalidOption {
+            source: OptionError { key: "match", .. },
+            ..
+        })
+    ));
+}
+
+#[test]
+fn bad_input_gives_typed_errors() {
+    type Check = fn(&WampError) -> bool;
+    let cases: Vec<(Value, Check)> = vec![
+        (v(5), |e| matches!(e, WampError::NotAList("integer"))),
+        (list(vec![]), |e| matches!(e, WampError::Empty)),
+        (list(vec![v("x")]), |e| {
+            matches!(e, WampError::InvalidMessageType("string"))
+        }),
+        (list(vec![v(7)]), |e| {
+            matches!(e, WampError::UnknownMessageType(7))
+        }),
+        (list(vec![v(48), v(1), dict(&[])]), |e| {
+            matches!(
+                e,
+                WampError::WrongLength {
+                    message: "CALL",
+                    len: 3,
+                    ..
+                }
+            )
+        }),
+        (list(vec![v(48), v(-1), dict(&[]), v("a")]), |e| {
+            matches!(
+                e,
+                WampError::IdOutOfRange {
+                    field: "request",
+                    ..
+                }
+            )
+        }),
+        (list(vec![v(48), v(MAX_ID + 1), dict(&[]), v("a")]), |e| {
+            matches!(e, WampError::IdOutOfRange { .. })
+        }),
+        (list(vec![v(48), v(1.5), dict(&[]), v("a")]), |e| {
+            matches!(
+                e,
+                WampError::WrongType {
+                    field: "request",
+                    got: "float",
+                    ..
+                }
+            )
+        }),
+        (list(vec![v(48), v(1), dict(&[]), v("a b")]), |e| {
+            matches!(
+                e,
+                WampError::InvalidUri {
+                    field: "procedure",
+                    ..
+                }
+            )
+        }),
+        (
+            list(vec![v(48), v(1), dict(&[("timeout", v("soon"))]), v("a")]),
+            |e| {
+                matches!(
+                    e,
+                    WampError::InvalidOption {
+                        message: "CALL",
+                        ..
+                    }
+                )
+            },
+        ),
+        (list(vec![v(48), v(1), v(2), v("a")]), |e| {
+            matches!(
+                e,
+                WampError::WrongType {
+                    field: "options",
+                    ..
+                }
+            )
+        }),
+        (
+            list(vec![v(48), v(1), dict(&[]), v("a"), list(vec![]), v(3)]),
+            |e| {
+                matches!(
+                    e,
+                    WampError::WrongType {
+                        field: "kwargs",
+                        ..
+                    }
+                )
+            },
+        ),
+        (list(vec![v(8), v(2), v(1), dict(&[]), v("e")]), |e| {
+            matches!(
+                e,
+                WampError::Invalid {
+                    message: "ERROR",
+                    ..
+                }
+            )
+        }),
+    ];
+    for (input, check) in cases {
+        let err = Message::from_value(input.clone()).unwrap_err();
+        assert!(check(&err), "{input}: unexpected {err:?}");
+        assert!(!err.to_string().is_empty());
+    }
+}
+
+#[test]
+fn error_uris_for_router_replies() {
+    let e = Message::from_value(list(vec![v(64), v(1), dict(&[]), v("a..b")])).unwrap_err();
+    assert_eq!(e.error_uri(), "wamp.error.invalid_uri");
+    let e = Message::from_value(list(vec![v(64)])).unwrap_err();
+    assert_eq!(e.error_uri(), "wamp.error.protocol_violation");
+}
+
+#[test]
+fn strict_check_is_opt_in() {
+    let w = list(vec![v(48), v(1), dict(&[]), v("com.Example")]);
+    assert!(Message::from_value(w.clone()).is_ok());
+    assert!(matches!(
+        Message::from_value_with(w, UriCheck::Strict),
+        Err(WampError::InvalidUri {
+            source: UriError::InvalidChar { ch: 'E', .. },
+            ..
+        })
+    ));
+}
+
+#[test]
+fn typed_options_build_the_wire_dict() {
+    let opts = CallOptions {
+        timeout: Some(5),
+        extra: Dict::from([("x".to_owned(), Value::Null)]),
+        ..Default::default()
+    };
+    let d = opts.to_dict();
+    assert_eq!(d.len(), 2);
+    assert_eq!(CallOptions::from_dict(d).unwrap(), opts);
+    assert_eq!(
+        CancelMode::parse("killnowait"),
+        Some(CancelMode::KillNoWait)
+    );
+    assert_eq!(MatchPolicy::Wildcard.as_str(), "wildcard");
+}
+
+mod props {
+    use proptest::prelude::*;
+
+    use crate::strategy::{arb_message, arb_value};
+    use crate::Message;
+
+    proptest! {
+        #[test]
+        fn every_message_round_trips_through_value(m in arb_message()) {
+            let wire = m.to_value();
+            let back = Message::from_value(wire.clone()).unwrap();
+            prop_assert_eq!(&back, &m);
+            prop_assert_eq!(back.to_value(), wire);
+        }
+
+        #[test]
+        fn garbage_never_panics(v in arb_value(4)) {
+            let _ = Message::from_value(v);
+        }
+
+        #[test]
+        fn garbage_with_a_valid_code_never_panics(
+            code in proptest::sample::select(vec![1u64, 2, 3, 4, 5, 6, 8, 16, 17, 32, 33, 34, 35,
+                36, 48, 49, 50, 64, 65, 66, 67, 68, 69, 70]),
+            rest in proptest::collection::vec(arb_value(2), 0..7),
+        ) {
+            let mut l = vec![crate::Value::from(code)];
+            l.extend(rest);
+            let _ = Message::from_value(crate::Value::List(l));
+        }
+    }
+}

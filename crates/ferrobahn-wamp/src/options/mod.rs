@@ -1,0 +1,334 @@
+//! Typed options and details dictionaries, one struct per message dictionary.
+//!
+//! Every struct has one `Option` field per key the basic and advanced profiles define, and
+//! an `extra` dictionary that keeps all other keys as received, so nothing is dropped when
+//! a router forwards a message. `from_dict` fails with an [`OptionError`] only when a known
+//! key holds a value of the wrong type.
+
+mod pubsub;
+mod rpc;
+mod session;
+
+pub use pubsub::{
+    EventDetails, PublishOptions, SubscribeOptions, UnsubscribeOptions, UnsubscribedDetails,
+};
+pub use rpc::{
+    CallOptions, CancelMode, CancelOptions, ErrorDetails, InterruptOptions, InvocationDetails,
+    InvokePolicy, RegisterOptions, ResultDetails, UnregisterOptions, UnregisteredDetails,
+    YieldOptions,
+};
+pub use session::{AuthenticateExtra, ChallengeExtra, CloseDetails, HelloDetails, WelcomeDetails};
+
+use crate::id::Id;
+use crate::uri::MatchPolicy;
+use crate::value::{Dict, Value};
+
+/// A type that a known option key can hold.
+pub(crate) trait OptValue: Sized + std::fmt::Debug + 'static {
+    /// What the key needs, for error messages.
+    const EXPECTED: &'static str;
+    /// Converts, or gives back a description of what was received.
+    fn from_opt(v: Value) -> Result<Self, String>;
+    /// Converts back to a value.
+    fn to_opt(&self) -> Value;
+    /// A proptest strategy producing valid values.
+    #[cfg(feature = "proptest")]
+    fn arb() -> proptest::strategy::BoxedStrategy<Self>;
+}
+
+fn got(v: &Value) -> String {
+    v.type_name().to_owned()
+}
+
+impl OptValue for bool {
+    const EXPECTED: &'static str = "bool";
+    fn from_opt(v: Value) -> Result<Self, String> {
+        v.as_bool().ok_or_else(|| got(&v))
+    }
+    fn to_opt(&self) -> Value {
+        Value::Bool(*self)
+    }
+    #[cfg(feature = "proptest")]
+    fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+        use proptest::strategy::Strategy;
+        proptest::arbitrary::any::<bool>().boxed()
+    }
+}
+
+impl OptValue for u64 {
+    const EXPECTED: &'static str = "non-negative integer";
+    fn from_opt(v: Value) -> Result<Self, String> {
+        v.as_u64().ok_or_else(|| match v {
+            Value::Int(i) => i.to_string(),
+            other => got(&other),
+        })
+    }
+    fn to_opt(&self) -> Value {
+        Value::from_u64(*self)
+    }
+    #[cfg(feature = "proptest")]
+    fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+        use proptest::strategy::Strategy;
+        proptest::arbitrary::any::<u64>().boxed()
+    }
+}
+
+impl OptValue for Id {
+    const EXPECTED: &'static str = "ID in [0, 2^53]";
+    fn from_opt(v: Value) -> Result<Self, String> {
+        match v.as_u64() {
+            Some(u) => Id::new(u).ok_or_else(|| u.to_string()),
+            None => Err(got(&v)),
+        }
+    }
+    fn to_opt(&self) -> Value {
+        Value::from_u64(self.get())
+    }
+    #[cfg(feature = "proptest")]
+    fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+        use proptest::strategy::Strategy;
+        (0..=crate::id::MAX_ID)
+            .prop_map(|v| Id::new(v).unwrap_or_default())
+            .boxed()
+    }
+}
+
+impl OptValue for String {
+    const EXPECTED: &'static str = "string";
+    fn from_opt(v: Value) -> Result<Self, String> {
+        match v {
+            Value::Str(s) => Ok(s),
+            other => Err(got(&other)),
+        }
+    }
+    fn to_opt(&self) -> Value {
+        Value::Str(self.clone())
+    }
+    #[cfg(feature = "proptest")]
+    fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+        use proptest::strategy::Strategy;
+        crate::strategy::arb_string().boxed()
+    }
+}
+
+impl OptValue for Dict {
+    const EXPECTED: &'static str = "dict";
+    fn from_opt(v: Value) -> Result<Self, String> {
+        match v {
+            Value::Dict(d) => Ok(d),
+            other => Err(got(&other)),
+        }
+    }
+    fn to_opt(&self) -> Value {
+        Value::Dict(self.clone())
+    }
+    #[cfg(feature = "proptest")]
+    fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+        use proptest::strategy::Strategy;
+        crate::strategy::arb_dict(1).boxed()
+    }
+}
+
+impl OptValue for Value {
+    const EXPECTED: &'static str = "any value";
+    fn from_opt(v: Value) -> Result<Self, String> {
+        Ok(v)
+    }
+    fn to_opt(&self) -> Value {
+        self.clone()
+    }
+    #[cfg(feature = "proptest")]
+    fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+        use proptest::strategy::Strategy;
+        crate::strategy::arb_value(1).boxed()
+    }
+}
+
+impl<T: OptValue> OptValue for Vec<T> {
+    const EXPECTED: &'static str = "list";
+    fn from_opt(v: Value) -> Result<Self, String> {
+        match v {
+            Value::List(l) => l
+                .into_iter()
+                .map(|x| T::from_opt(x).map_err(|g| format!("list with {g}, need {}", T::EXPECTED)))
+                .collect(),
+            other => Err(got(&other)),
+        }
+    }
+    fn to_opt(&self) -> Value {
+        Value::List(self.iter().map(OptValue::to_opt).collect())
+    }
+    #[cfg(feature = "proptest")]
+    fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+        use proptest::strategy::Strategy;
+        proptest::collection::vec(T::arb(), 0..3).boxed()
+    }
+}
+
+impl OptValue for MatchPolicy {
+    const EXPECTED: &'static str = "\"exact\", \"prefix\" or \"wildcard\"";
+    fn from_opt(v: Value) -> Result<Self, String> {
+        match &v {
+            Value::Str(s) => MatchPolicy::parse(s).ok_or_else(|| format!("{s:?}")),
+            other => Err(got(other)),
+        }
+    }
+    fn to_opt(&self) -> Value {
+        Value::from(self.as_str())
+    }
+    #[cfg(feature = "proptest")]
+    fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+        use proptest::strategy::Strategy;
+        proptest::prop_oneof![
+            proptest::strategy::Just(MatchPolicy::Exact),
+            proptest::strategy::Just(MatchPolicy::Prefix),
+            proptest::strategy::Just(MatchPolicy::Wildcard)
+        ]
+        .boxed()
+    }
+}
+
+/// Defines an options struct with typed `Option` fields, an `extra` dict and the
+/// `from_dict`/`to_dict` conversions.
+macro_rules! wamp_options {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $key:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: Option<$ty>, )*
+            /// Keys not known to this type, kept as received.
+            pub extra: $crate::value::Dict,
+        }
+
+        impl $name {
+            /// Reads the known keys from `d`; all other keys go to `extra`.
+            pub fn from_dict(
+                #[allow(unused_mut)] mut d: $crate::value::Dict,
+            ) -> Result<Self, $crate::error::OptionError> {
+                Ok(Self {
+                    $( $field: match d.remove($key) {
+                        None => None,
+                        Some(v) => Some(
+                            <$ty as $crate::options::OptValue>::from_opt(v).map_err(|got| {
+                                $crate::error::OptionError {
+                                    key: $key,
+                                    expected: <$ty as $crate::options::OptValue>::EXPECTED,
+                                    got,
+                                }
+                            })?,
+                        ),
+                    }, )*
+                    extra: d,
+                })
+            }
+
+            /// Writes the set keys and `extra` into one dictionary.
+            pub fn to_dict(&self) -> $crate::value::Dict {
+                #[allow(unused_mut)]
+                let mut d = self.extra.clone();
+                $( if let Some(v) = &self.$field {
+                    d.insert($key.to_owned(), $crate::options::OptValue::to_opt(v));
+                } )*
+                d
+            }
+
+            /// Whether no key is set at all.
+            pub fn is_empty(&self) -> bool {
+                $( self.$field.is_none() && )* self.extra.is_empty()
+            }
+        }
+
+        impl $crate::options::OptValue for $name {
+            const EXPECTED: &'static str = "dict";
+            fn from_opt(v: $crate::value::Value) -> Result<Self, String> {
+                match v {
+                    $crate::value::Value::Dict(d) => Self::from_dict(d).map_err(|e| e.to_string()),
+                    other => Err(other.type_name().to_owned()),
+                }
+            }
+            fn to_opt(&self) -> $crate::value::Value {
+                $crate::value::Value::Dict(self.to_dict())
+            }
+            #[cfg(feature = "proptest")]
+            fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+                Self::arb()
+            }
+        }
+
+        #[cfg(feature = "proptest")]
+        impl $name {
+            /// A proptest strategy: any subset of the known keys with valid values, plus
+            /// a few unknown keys.
+            pub fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+                use proptest::strategy::Strategy;
+                #[allow(unused_mut)]
+                let mut fields: Vec<
+                    proptest::strategy::BoxedStrategy<Option<(&'static str, $crate::value::Value)>>,
+                > = Vec::new();
+                $( fields.push(proptest::option::of(
+                    <$ty as $crate::options::OptValue>::arb()
+                        .prop_map(|v| ($key, $crate::options::OptValue::to_opt(&v))),
+                ).boxed()); )*
+                (fields, $crate::strategy::arb_extra())
+                    .prop_map(|(fs, mut d)| {
+                        for (k, v) in fs.into_iter().flatten() {
+                            d.insert(k.to_owned(), v);
+                        }
+                        Self::from_dict(d).unwrap_or_default()
+                    })
+                    .boxed()
+            }
+        }
+    };
+}
+pub(crate) use wamp_options;
+
+/// Defines a string-valued enum option with its wire names.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name { $( $(#[$vmeta])* $variant, )* }
+
+        impl $name {
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self { $( $name::$variant => $wire, )* }
+            }
+            /// Parses a wire name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $( $wire => Some($name::$variant), )* _ => None }
+            }
+        }
+
+        impl $crate::options::OptValue for $name {
+            const EXPECTED: &'static str = concat!("one of" $(, " ", $wire)*);
+            fn from_opt(v: $crate::value::Value) -> Result<Self, String> {
+                match &v {
+                    $crate::value::Value::Str(s) => Self::parse(s).ok_or_else(|| format!("{s:?}")),
+                    other => Err(other.type_name().to_owned()),
+                }
+            }
+            fn to_opt(&self) -> $crate::value::Value {
+                $crate::value::Value::from(self.as_str())
+            }
+            #[cfg(feature = "proptest")]
+            fn arb() -> proptest::strategy::BoxedStrategy<Self> {
+                use proptest::strategy::Strategy;
+                proptest::sample::select(vec![$( $name::$variant, )*]).boxed()
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
+
+#[cfg(test)]
+mod tests;
