@@ -1,0 +1,337 @@
+//! `cargo xtask conformance`: the Autobahn WebSocket Testsuite against the
+//! testee server and client (testsuite/, contract in its binaries' `--help`),
+//! on every runtime.
+//!
+//! 1. Build `ferrobahn-testsuite` in release mode.
+//! 2. Servers: start one `testee-server` per runtime on loopback and run
+//!    `wstest -m fuzzingclient` against them (reports/servers).
+//! 3. Clients: in a private network namespace (`unshare -n`, loopback only,
+//!    because wstest binds 0.0.0.0) run `wstest -m fuzzingserver` and each
+//!    `testee-client` against it (reports/clients); see [`crate::netns`].
+//! 4. Judge reports/*/index.json strictly (see [`crate::report`]).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+
+use crate::proc::{self, Guarded};
+use crate::report::{self, AgentSummary};
+use crate::spec::{self, ServerAgent};
+use crate::workspace::Workspace;
+use crate::{cases, netns, wstest};
+
+/// Runtimes the testees run on: (`--runtime` value, server agent, server port,
+/// client agent).
+pub(crate) const RUNTIMES: &[Runtime] = &[
+    Runtime {
+        name: "tokio",
+        server_agent: "ferrobahn-tokio",
+        server_port: 9002,
+        client_agent: "ferrobahn-tokio-client",
+    },
+    Runtime {
+        name: "async-std",
+        server_agent: "ferrobahn-async-std",
+        server_port: 9003,
+        client_agent: "ferrobahn-async-std-client",
+    },
+];
+
+/// One runtime the testees are built for, and the agent names it reports as.
+#[derive(Debug)]
+pub(crate) struct Runtime {
+    /// Value of the testees' `--runtime` option.
+    pub(crate) name: &'static str,
+    /// Agent name of the testee server in reports/servers.
+    pub(crate) server_agent: &'static str,
+    /// Loopback port of the testee server.
+    pub(crate) server_port: u16,
+    /// Agent name of the testee client in reports/clients.
+    pub(crate) client_agent: &'static str,
+}
+
+/// Port of wstest's fuzzingserver (inside the private network namespace).
+pub(crate) const FUZZINGSERVER_PORT: u16 = 9001;
+
+/// Options of `cargo xtask conformance`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ConformanceArgs {
+    /// wstest case patterns to run ("*" = all, "6.4.*", "9.1.1"), comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "*")]
+    pub(crate) cases: Vec<String>,
+    /// Case patterns to leave out; `--exclude ''` runs 12.* and 13.* (compression) too.
+    #[arg(long, value_delimiter = ',', default_value = "12.*,13.*")]
+    pub(crate) exclude: Vec<String>,
+    /// Test only the servers or only the clients.
+    #[arg(long, value_enum)]
+    pub(crate) only: Option<Part>,
+    /// Do not build the testees first (use what is in the target directory).
+    #[arg(long)]
+    pub(crate) no_build: bool,
+    /// Time limit for each wstest run and each testee client run, in seconds.
+    #[arg(long, default_value_t = 40 * 60)]
+    pub(crate) run_timeout_secs: u64,
+    /// Time limit for a listener to come up, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub(crate) port_timeout_secs: u64,
+}
+
+/// Half of the conformance run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Part {
+    /// Testee servers (wstest fuzzingclient).
+    Servers,
+    /// Testee clients (wstest fuzzingserver).
+    Clients,
+}
+
+/// Upper bound for building the testees.
+const BUILD_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+impl ConformanceArgs {
+    fn runs(&self, part: Part) -> bool {
+        self.only.is_none_or(|only| only == part)
+    }
+
+    fn run_timeout(&self) -> Duration {
+        Duration::from_secs(self.run_timeout_secs)
+    }
+
+    fn port_timeout(&self) -> Duration {
+        Duration::from_secs(self.port_timeout_secs)
+    }
+
+    /// Patterns with empty entries (from `--exclude ''`) dropped.
+    fn patterns(list: &[String]) -> Vec<String> {
+        list.iter().filter(|p| !p.is_empty()).cloned().collect()
+    }
+}
+
+/// Runs the conformance suite; fails unless every selected case of every
+/// agent passes.
+pub(crate) fn run(args: &ConformanceArgs) -> Result<()> {
+    let ws = Workspace::locate()?;
+    let (cases, exclude) = (
+        ConformanceArgs::patterns(&args.cases),
+        ConformanceArgs::patterns(&args.exclude),
+    );
+    let expected = cases::select(&cases, &exclude);
+    if expected.is_empty() {
+        bail!("--cases {cases:?} --exclude {exclude:?} selects no case");
+    }
+    let wstest = wstest::locate(&ws)?;
+    eprintln!(
+        "xtask: wstest {}; {} cases per agent",
+        wstest.display(),
+        expected.len()
+    );
+    if !args.no_build {
+        let mut cmd = ws.cargo();
+        cmd.args(["build", "--release", "-p", "ferrobahn-testsuite"]);
+        proc::run("cargo build (testees)", &mut cmd, BUILD_TIMEOUT)?;
+    }
+    let reports = ws.root.join("reports");
+    let mut errors = Vec::new();
+    let mut judged = Vec::new();
+    for part in [Part::Servers, Part::Clients] {
+        if !args.runs(part) {
+            continue;
+        }
+        let outdir = fresh_dir(&reports.join(part.dir()))?;
+        let started = Instant::now();
+        let result = match part {
+            Part::Servers => run_servers(&ws, &wstest, args, &cases, &exclude, &outdir),
+            Part::Clients => run_clients(&ws, &wstest, args, &cases, &exclude, &outdir),
+        };
+        eprintln!(
+            "xtask: {} done in {:.1}s",
+            part.dir(),
+            started.elapsed().as_secs_f64()
+        );
+        if let Err(err) = result {
+            errors.push(format!("{}: {err:#}", part.dir()));
+        }
+        judged.push((part, outdir));
+    }
+    let failed_agents = summarize(&judged, &expected, &mut errors);
+    if failed_agents > 0 {
+        errors.push(format!("{failed_agents} agent(s) did not pass"));
+    }
+    if !errors.is_empty() {
+        bail!("conformance failed:\n  {}", errors.join("\n  "));
+    }
+    println!(
+        "conformance: all agents pass all {} selected cases",
+        expected.len()
+    );
+    Ok(())
+}
+
+impl Part {
+    /// Directory under reports/ (also the wstest outdir).
+    fn dir(self) -> &'static str {
+        match self {
+            Self::Servers => "servers",
+            Self::Clients => "clients",
+        }
+    }
+
+    fn agents(self) -> impl Iterator<Item = &'static str> {
+        RUNTIMES.iter().map(move |rt| match self {
+            Self::Servers => rt.server_agent,
+            Self::Clients => rt.client_agent,
+        })
+    }
+}
+
+/// Removes and recreates `dir`, so no stale index.json is ever judged.
+fn fresh_dir(dir: &Path) -> Result<PathBuf> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir.to_path_buf())
+}
+
+/// Prints one line per agent, then every problem case; returns how many
+/// agents failed. Unreadable reports are added to `errors`.
+fn summarize(judged: &[(Part, PathBuf)], expected: &[String], errors: &mut Vec<String>) -> usize {
+    let mut summaries = Vec::new();
+    for (part, dir) in judged {
+        let index = match report::load(dir) {
+            Ok(index) => index,
+            Err(err) => {
+                errors.push(format!("{err:#}"));
+                report::Index::new()
+            }
+        };
+        summaries.extend(
+            part.agents()
+                .map(|agent| AgentSummary::new(&index, agent, expected)),
+        );
+    }
+    println!(
+        "== conformance summary ({} cases per agent)",
+        expected.len()
+    );
+    for summary in &summaries {
+        println!("{}", summary.line());
+    }
+    let problems: Vec<String> = summaries
+        .iter()
+        .flat_map(AgentSummary::problem_lines)
+        .collect();
+    if !problems.is_empty() {
+        println!("== cases that did not pass ({})", problems.len());
+        for line in problems {
+            println!("{line}");
+        }
+    }
+    summaries.iter().filter(|s| !s.passed()).count()
+}
+
+/// Starts the testee servers and runs wstest's fuzzingclient against them.
+fn run_servers(
+    ws: &Workspace,
+    wstest: &Path,
+    args: &ConformanceArgs,
+    cases: &[String],
+    exclude: &[String],
+    outdir: &Path,
+) -> Result<()> {
+    let bin = ws.release_bin("testee-server");
+    let mut servers = Vec::new();
+    let mut agents = Vec::new();
+    for rt in RUNTIMES {
+        let addr = SocketAddr::from(([127, 0, 0, 1], rt.server_port));
+        proc::ensure_port_free(addr)?;
+        let log = outdir.join(format!("testee-server-{}.log", rt.name));
+        let (out, err) = proc::log_to(&log)?;
+        let mut cmd = proc::command(&bin);
+        cmd.args(["--runtime", rt.name, "--listen"])
+            .arg(addr.to_string())
+            .stdout(out)
+            .stderr(err);
+        let mut server = Guarded::spawn(&format!("testee-server --runtime {}", rt.name), &mut cmd)?;
+        proc::wait_for_port(addr, &mut server, args.port_timeout())
+            .with_context(|| format!("log {}:\n{}", log.display(), proc::tail(&log, 20)))?;
+        servers.push((server, log));
+        agents.push(ServerAgent {
+            agent: rt.server_agent.to_owned(),
+            url: format!("ws://{addr}"),
+        });
+    }
+    let spec_path = outdir.join("fuzzingclient.json");
+    spec::write(
+        &spec_path,
+        &spec::fuzzing_client(&agents, cases, exclude, outdir),
+    )?;
+    let log = outdir.join("wstest.log");
+    let (out, err) = proc::log_to(&log)?;
+    let mut cmd = proc::command(wstest);
+    cmd.args(["-m", "fuzzingclient", "-s"])
+        .arg(&spec_path)
+        .current_dir(outdir)
+        .stdout(out)
+        .stderr(err);
+    eprintln!(
+        "xtask: wstest fuzzingclient -> {} (log {})",
+        outdir.display(),
+        log.display()
+    );
+    Guarded::spawn("wstest fuzzingclient", &mut cmd)?
+        .wait_success(args.run_timeout())
+        .with_context(|| format!("log {}:\n{}", log.display(), proc::tail(&log, 20)))?;
+    for (server, log) in &mut servers {
+        if let Some(status) = server.try_exited()? {
+            bail!(
+                "a testee server exited during the run ({status}); log {}",
+                log.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs the client half inside a new network namespace via the hidden
+/// `netns-clients` subcommand of this same binary.
+fn run_clients(
+    ws: &Workspace,
+    wstest: &Path,
+    args: &ConformanceArgs,
+    cases: &[String],
+    exclude: &[String],
+    outdir: &Path,
+) -> Result<()> {
+    let spec_path = outdir.join("fuzzingserver.json");
+    let url = format!("ws://127.0.0.1:{FUZZINGSERVER_PORT}");
+    spec::write(
+        &spec_path,
+        &spec::fuzzing_server(&url, cases, exclude, outdir),
+    )?;
+    let me = std::env::current_exe().context("cannot find the xtask binary")?;
+    let mut cmd = proc::command("unshare");
+    if !netns::is_root() {
+        // An unprivileged user namespace makes us root inside it.
+        cmd.arg("--map-root-user");
+    }
+    let inner = netns::NetnsArgs {
+        wstest: wstest.to_path_buf(),
+        testee: ws.release_bin("testee-client"),
+        spec: spec_path,
+        outdir: outdir.to_path_buf(),
+        run_timeout_secs: args.run_timeout_secs,
+        port_timeout_secs: args.port_timeout_secs,
+    };
+    cmd.args(["--net", "--"])
+        .arg(me)
+        .arg("netns-clients")
+        .args(inner.to_args());
+    // The inner run bounds each of its own steps; this is the backstop.
+    let clients = u32::try_from(RUNTIMES.len()).unwrap_or(u32::MAX);
+    let backstop = args.run_timeout() * (clients + 1) + args.port_timeout() * 2;
+    proc::run("unshare -n xtask netns-clients", &mut cmd, backstop)
+}
