@@ -1,0 +1,48 @@
+//! A `Sender` pushes messages into a connection from another task: the
+//! server greets each client with a tick every 100 ms until it disconnects.
+//!
+//! `cargo run -p ferrobahn-examples --example broadcast`
+
+use std::time::Duration;
+
+use ferrobahn::{Bytes, Ctx, Handler};
+
+struct Ticker;
+
+impl Handler for Ticker {
+    fn on_open(&mut self, ctx: &mut Ctx<'_>) {
+        let mut sender = ctx.sender();
+        tokio::spawn(async move {
+            for i in 0.. {
+                if sender.send_text(format!("tick {i}")).await.is_err() {
+                    break; // the connection is gone
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+    }
+
+    fn on_message(&mut self, _ctx: &mut Ctx<'_>, _payload: Bytes, _is_binary: bool) {}
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let listener = ferrobahn::tokio::bind("127.0.0.1:0").await?;
+    let addr = ferrobahn::Listener::local_addr(&listener)?;
+    let config = ferrobahn::ServerConfig::default();
+    tokio::spawn(ferrobahn::serve(
+        ferrobahn::tokio::runtime(),
+        listener,
+        config,
+        || Ticker,
+    ));
+
+    let (mut ws, _) = ferrobahn::tokio::connect(&format!("ws://{addr}/")).await?;
+    for _ in 0..5 {
+        if let Some(msg) = ws.recv().await {
+            println!("{:?}", msg?.as_text());
+        }
+    }
+    ws.close(ferrobahn::CloseCode::NORMAL, "enough").await?;
+    Ok(())
+}
