@@ -20,7 +20,11 @@
 //! ```
 //! - [`Recorder`] is a [`Handler`] that reports every callback on a channel
 //!   (and echoes, if asked), so tests can see what the other side saw.
+//! - [`mem`]: an in-memory transport pair and a runtime with a virtual
+//!   clock, for deterministic tests of the driver.
 #![forbid(unsafe_code)]
+
+pub mod mem;
 
 use std::time::Duration;
 
