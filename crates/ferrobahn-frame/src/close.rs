@@ -55,6 +55,7 @@ impl CloseCode {
 
     /// The code with value `code`, or `None` for 0.
     #[must_use]
+    #[inline]
     pub const fn new(code: u16) -> Option<CloseCode> {
         match NonZeroU16::new(code) {
             Some(nz) => Some(CloseCode(nz)),
@@ -64,6 +65,7 @@ impl CloseCode {
 
     /// The numeric value of this code.
     #[must_use]
+    #[inline]
     pub fn as_u16(self) -> u16 {
         self.0.get()
     }
@@ -73,6 +75,7 @@ impl CloseCode {
     /// 1004, 1005, 1006, 1015, the unassigned 1016-2999 and everything below 1000 or from 5000
     /// up are not.
     #[must_use]
+    #[inline]
     pub fn is_valid_on_wire(self) -> bool {
         matches!(self.as_u16(), 1000..=1003 | 1007..=1014 | 3000..=4999)
     }

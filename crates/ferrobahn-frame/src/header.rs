@@ -43,6 +43,7 @@ impl FrameHeader {
     ///
     /// A reserved opcode, a control frame with FIN clear, a control frame longer than 125
     /// bytes, or a 64-bit length with its most significant bit set.
+    #[inline]
     pub fn decode(buf: &[u8]) -> Result<Option<(FrameHeader, usize)>, FrameError> {
         let Some(&b0) = buf.first() else {
             return Ok(None);
@@ -101,6 +102,7 @@ impl FrameHeader {
     /// The number of bytes [`FrameHeader::encode`] writes: 2 to 14, using the shortest length
     /// encoding.
     #[must_use]
+    #[inline]
     pub fn encoded_len(&self) -> usize {
         let ext = match self.payload_len {
             0..=125 => 0,
@@ -115,6 +117,7 @@ impl FrameHeader {
     ///
     /// Only the low three bits of `rsv` are used. `payload_len` must be below 2^63 (RFC 6455
     /// forbids larger lengths); debug builds assert this, release builds clear the top bit.
+    #[inline]
     pub fn encode(&self, dst: &mut [u8; MAX_HEADER_LEN]) -> usize {
         debug_assert!(
             self.payload_len >> 63 == 0,

@@ -18,6 +18,7 @@ const SIMD_MIN_LEN: usize = 64;
 /// offset `o + k` equals masking `p` with offset `o`. Masking twice restores the input.
 ///
 /// Uses the fastest implementation the CPU supports ([`MaskImpl::detect`]).
+#[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate_key(key, offset);
     if buf.len() < SIMD_MIN_LEN {
@@ -135,9 +136,11 @@ fn detect_level() -> u8 {
 }
 
 /// The key as seen from payload position `offset`: `rotated[i] == key[(i + offset) % 4]`.
-fn rotate_key(mut key: [u8; 4], offset: usize) -> [u8; 4] {
-    key.rotate_left(offset & 3);
-    key
+fn rotate_key(key: [u8; 4], offset: usize) -> [u8; 4] {
+    // Little-endian order puts key[0] in the low byte, so rotating right by whole bytes moves
+    // key[n] to the front. (`<[u8]>::rotate_left` would not be inlined as well.)
+    let shift = 8 * (offset & 3) as u32;
+    u32::from_le_bytes(key).rotate_right(shift).to_le_bytes()
 }
 
 /// Masks eight bytes at a time; `key[0]` applies to `buf[0]`. Unaligned loads are fine here
@@ -152,7 +155,14 @@ fn mask_word(buf: &mut [u8], key: [u8; 4]) {
         chunk.copy_from_slice(&(u64::from_ne_bytes(word) ^ wide).to_ne_bytes());
     }
     // Whole words keep the key phase: the remainder starts at a multiple of 4.
-    apply_mask_bytewise(chunks.into_remainder(), key, 0);
+    let rest = chunks.into_remainder();
+    let (word, bytes) = rest.split_at_mut(rest.len() & !3);
+    if !word.is_empty() {
+        let mut half = [0u8; 4];
+        half.copy_from_slice(word);
+        word.copy_from_slice(&(u32::from_ne_bytes(half) ^ u32::from_ne_bytes(key)).to_ne_bytes());
+    }
+    apply_mask_bytewise(bytes, key, 0);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -165,11 +175,11 @@ mod x86 {
     use super::{mask_word, rotate_key};
 
     /// Splits off the bytes before the first `align`-aligned address (all of `buf` if it is
-    /// shorter) and masks them bytewise; returns the rest and the key rotated for it.
+    /// shorter) and masks them word-wide; returns the rest and the key rotated for it.
     fn mask_head(buf: &mut [u8], key: [u8; 4], align: usize) -> (&mut [u8], [u8; 4]) {
         let head = buf.as_ptr().align_offset(align).min(buf.len());
         let (head_bytes, rest) = buf.split_at_mut(head);
-        super::apply_mask_bytewise(head_bytes, key, 0);
+        mask_word(head_bytes, key);
         (rest, rotate_key(key, head))
     }
 

@@ -23,6 +23,7 @@ impl OpCode {
     /// The opcode for the 4-bit value `v`, or `None` for the reserved values 3-7 and 0xB-0xF
     /// (and for anything above 0xF).
     #[must_use]
+    #[inline]
     pub fn from_u8(v: u8) -> Option<OpCode> {
         match v {
             0x0 => Some(OpCode::Continuation),
@@ -37,6 +38,7 @@ impl OpCode {
 
     /// The 4-bit wire value of this opcode.
     #[must_use]
+    #[inline]
     pub fn as_u8(self) -> u8 {
         match self {
             OpCode::Continuation => 0x0,
@@ -51,6 +53,7 @@ impl OpCode {
     /// Whether this is a control frame opcode (close, ping, pong): such frames may not be
     /// fragmented and carry at most 125 bytes of payload.
     #[must_use]
+    #[inline]
     pub fn is_control(self) -> bool {
         matches!(self, OpCode::Close | OpCode::Ping | OpCode::Pong)
     }

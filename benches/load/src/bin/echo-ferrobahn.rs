@@ -1,0 +1,72 @@
+//! ferrobahn echo server: the obvious [`Handler`] (send back what arrives),
+//! on tokio (current_thread runtime) or async-std (one executor thread,
+//! `ASYNC_STD_THREAD_COUNT=1`), with limits for 1 MiB messages.
+//!
+//! `echo-ferrobahn --runtime tokio|async-std [--listen ADDR] [--lifetime S]`
+
+use std::io;
+
+use bytes::Bytes;
+use ferrobahn_load::{server, MAX_MESSAGE};
+use ferrobahn_rt::{Ctx, Handler, ServerConfig};
+
+/// Echoes every message back with its own kind.
+struct Echo;
+
+impl Handler for Echo {
+    fn on_message(&mut self, ctx: &mut Ctx<'_>, payload: Bytes, is_binary: bool) {
+        let sent = if is_binary {
+            ctx.send_binary(&payload)
+        } else {
+            // Text payloads arrive validated.
+            ctx.send_text(std::str::from_utf8(&payload).unwrap_or_default())
+        };
+        if let Err(e) = sent {
+            eprintln!("echo failed: {e}");
+        }
+    }
+}
+
+fn config() -> ServerConfig {
+    let ws = ferrobahn_websocket::Config::default()
+        .with_max_frame_payload(MAX_MESSAGE)
+        .with_max_message_payload(MAX_MESSAGE);
+    ServerConfig::default()
+        .with_websocket(ws)
+        .with_max_connections(100_000)
+}
+
+fn run_tokio(args: &server::ServerArgs) -> io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let listener = ferrobahn_tokio::bind(args.listen).await?;
+        server::announce(ferrobahn_rt::Listener::local_addr(&listener)?);
+        ferrobahn_rt::serve(ferrobahn_tokio::runtime(), listener, config(), || Echo).await;
+        Ok(())
+    })
+}
+
+fn run_async_std(args: &server::ServerArgs) -> io::Result<()> {
+    async_io::block_on(async move {
+        let listener = ferrobahn_async_std::bind(args.listen).await?;
+        server::announce(ferrobahn_rt::Listener::local_addr(&listener)?);
+        ferrobahn_rt::serve(ferrobahn_async_std::runtime(), listener, config(), || Echo).await;
+        Ok(())
+    })
+}
+
+fn main() -> io::Result<()> {
+    if std::env::var_os("ASYNC_STD_THREAD_COUNT").is_none() {
+        // Before any thread exists: one executor thread, like current_thread.
+        std::env::set_var("ASYNC_STD_THREAD_COUNT", "1");
+    }
+    let args = server::init(&["runtime"]);
+    match args.args.raw("runtime").unwrap_or("tokio") {
+        "tokio" => run_tokio(&args),
+        "async-std" => run_async_std(&args),
+        other => {
+            eprintln!("error: unknown runtime `{other}` (tokio | async-std)");
+            std::process::exit(2);
+        }
+    }
+}
