@@ -20,6 +20,12 @@ use crate::websocket::WebSocket;
 /// How many bytes the handshake reads at a time (heap buffer, freed after).
 const HANDSHAKE_READ_CHUNK: usize = 2048;
 
+/// After an HTTP error answer: how long, and how many bytes, the server
+/// reads and drops before it closes, so the peer gets the answer rather
+/// than a reset for unread data.
+const LINGER: Duration = Duration::from_secs(1);
+const LINGER_BYTES: usize = 64 * 1024;
+
 /// Server options.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -151,11 +157,30 @@ pub async fn serve<L, F, H>(
 async fn refuse_busy<T: Transport>(runtime: Arc<dyn Runtime>, mut io: T) {
     let response = reject_response(503, "too many connections", &[]);
     let deadline = runtime.now() + Duration::from_secs(1);
-    let _ = timeout_at(&*runtime, deadline, async {
+    let answered = timeout_at(&*runtime, deadline, async {
         write_all(&mut io, &response).await?;
         close(&mut io).await
     })
     .await;
+    if matches!(answered, Some(Ok(()))) {
+        linger(&*runtime, &mut io).await;
+    }
+}
+
+/// Reads and drops what the peer still sends, bounded by [`LINGER`] and
+/// [`LINGER_BYTES`].
+async fn linger<T: Transport>(runtime: &dyn Runtime, io: &mut T) {
+    let drain = async {
+        let mut buf = [0u8; 512];
+        let mut left = LINGER_BYTES;
+        while left > 0 {
+            match read(io, &mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    };
+    let _ = timeout_at(runtime, runtime.now() + LINGER, drain).await;
 }
 
 /// The small page a plain `GET` gets when [`ServerConfig::status_page`] is on.
@@ -270,10 +295,19 @@ pub async fn serve_connection<T: Transport, H: Handler>(
             );
             return Err(Error::Timeout(Timeout::OpenHandshake));
         }
-        Some(res) => res?,
+        Some(res) => res,
     };
-    let Some(upgraded) = upgraded else {
-        return Ok(());
+    let upgraded = match upgraded {
+        Ok(Some(upgraded)) => upgraded,
+        Ok(None) => {
+            linger(&*runtime, &mut io).await;
+            return Ok(());
+        }
+        Err(e @ Error::Handshake(_)) => {
+            linger(&*runtime, &mut io).await;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
     };
     let now = runtime.now();
     let mut conn = Connection::new(
