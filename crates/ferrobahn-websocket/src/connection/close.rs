@@ -47,8 +47,22 @@ impl Connection {
         });
     }
 
-    /// The transport reached end of file (or failed).
-    pub fn feed_eof(&mut self, _now: Instant) {
+    /// The transport reached end of file (or failed). Frames received
+    /// before it are still delivered; then the connection ends (with 1006
+    /// unless the closing handshake was complete).
+    pub fn feed_eof(&mut self, now: Instant) {
+        self.now = now;
+        self.eof = true;
+        if self.events.is_empty() {
+            self.process(now);
+            if self.events.is_empty() {
+                self.apply_eof();
+            }
+        }
+    }
+
+    /// Ends the connection for the end of file once buffered input is used up.
+    pub(super) fn apply_eof(&mut self) {
         match self.state {
             State::Closed => self.close_transport = true,
             State::ClosingRemote => self.server_dropped(),

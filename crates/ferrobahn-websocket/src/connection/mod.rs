@@ -67,6 +67,9 @@ pub struct Connection {
     state: State,
     rng: MaskRng,
     timers: TimerTable,
+    /// The latest time given to an input call; frames buffered then are
+    /// processed under it when `poll_event` pulls them.
+    now: Instant,
     events: VecDeque<Event>,
     codec: Option<Box<dyn PerMessageCodec>>,
     // --- input ---
@@ -83,6 +86,8 @@ pub struct Connection {
     // --- closing ---
     close_sent: bool,
     close_transport: bool,
+    /// The transport reached end of file.
+    eof: bool,
     /// A client's result of a finished closing handshake, reported once the
     /// server drops the connection.
     pending_closed: Option<Closed>,
@@ -102,6 +107,7 @@ impl Connection {
             state: State::Open,
             rng,
             timers: TimerTable::default(),
+            now,
             events: VecDeque::new(),
             codec: None,
             in_buf: BytesMut::new(),
@@ -113,6 +119,7 @@ impl Connection {
             out_pos: 0,
             close_sent: false,
             close_transport: false,
+            eof: false,
             pending_closed: None,
             ping_outstanding: None,
         };
@@ -189,13 +196,26 @@ impl Connection {
     }
 
     /// The next event, if any.
+    ///
+    /// Received bytes are parsed lazily, one event at a time: a frame that
+    /// follows a complete message is only looked at once that message has
+    /// been taken from here. So a reply the application sends to a message
+    /// goes out before the close frame of a protocol error that came right
+    /// behind it in the same read, as if each frame had arrived on its own.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() {
+            self.process(self.now);
+            if self.events.is_empty() && self.eof {
+                self.apply_eof();
+            }
+        }
         self.events.pop_front()
     }
 
     /// Processes expired deadlines.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
         let fired: Vec<Timer> = self.timers.expired(now).collect();
         for timer in fired {
             match timer {

@@ -69,15 +69,17 @@ impl Connection {
     /// Takes `n` bytes written into [`read_buf`](Self::read_buf) and processes them.
     pub fn commit_read(&mut self, now: Instant, n: usize) {
         self.filled = (self.filled + n).min(self.in_buf.len());
+        self.now = now;
         if n > 0 {
             self.restart_auto_ping(now);
         }
         self.process(now);
     }
 
-    /// Parses and handles every complete frame (and checks partial payloads).
-    fn process(&mut self, now: Instant) {
-        while self.reading_frames() {
+    /// Parses and handles frames until one produces an event or the input
+    /// runs out (partial payloads are unmasked and checked as they arrive).
+    pub(super) fn process(&mut self, now: Instant) {
+        while self.reading_frames() && self.events.is_empty() {
             if self.frame.is_none() {
                 match FrameHeader::decode(&self.in_buf[..self.filled]) {
                     Ok(Some((header, header_len))) => {
@@ -126,7 +128,7 @@ impl Connection {
         }
     }
 
-    fn reading_frames(&self) -> bool {
+    pub(super) fn reading_frames(&self) -> bool {
         matches!(self.state, State::Open | State::ClosingLocal)
     }
 

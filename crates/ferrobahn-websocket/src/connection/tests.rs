@@ -550,6 +550,7 @@ fn backpressure_when_peer_does_not_read() {
     let mut n = 0;
     while s.wants_read() {
         s.feed(now, &ping);
+        let _ = events(&mut s);
         n += 1;
         assert!(n < 100, "never stopped reading");
     }
@@ -675,4 +676,41 @@ fn arbitrary_input_never_panics_and_fails_with_a_protocol_code() {
             1
         );
     }
+}
+
+#[test]
+fn reply_to_a_message_precedes_the_close_of_an_error_read_with_it() {
+    // Autobahn 3.2 / 4.1.3 / 5.15: a message, then a bad frame, in one read.
+    let (mut s, now) = server();
+    let input = [
+        cframe(true, 1, b"first"),
+        frame(true, 0b010, 1, Some(KEY), b"bad"),
+    ]
+    .concat();
+    s.feed(now, &input);
+    let first = s.poll_event();
+    assert_eq!(first, Some(Event::Message(Message::text("first"))));
+    s.send_text(now, "first").unwrap();
+    let evs = events(&mut s);
+    assert_eq!(
+        closed_of(&evs).map(|c| c.code),
+        Some(CloseCode::PROTOCOL_ERROR)
+    );
+    let out = take_out(&mut s);
+    assert_eq!(&out[..7], &[0x81, 5, b'f', b'i', b'r', b's', b't']);
+    assert_eq!(close_frame_code(&out[7..]), 1002);
+}
+
+#[test]
+fn frames_before_eof_are_delivered() {
+    let (mut s, now) = server();
+    s.feed(
+        now,
+        &[cframe(true, 1, b"a"), cframe(true, 1, b"b")].concat(),
+    );
+    s.feed_eof(now);
+    let evs = events(&mut s);
+    assert_eq!(evs.len(), 3, "{evs:?}");
+    assert_eq!(evs[1], Event::Message(Message::text("b")));
+    assert_eq!(closed_of(&evs).map(|c| c.code), Some(CloseCode::ABNORMAL));
 }
