@@ -21,6 +21,17 @@
 //! assert_eq!(ser.decode_one(&out).unwrap(), msg);
 //! ```
 #![forbid(unsafe_code)]
+// Shared decoder helpers are only all used when every format is compiled in; the
+// all-features build checks for dead code.
+#![cfg_attr(
+    not(all(
+        feature = "json",
+        feature = "msgpack",
+        feature = "cbor",
+        feature = "ubjson"
+    )),
+    allow(dead_code)
+)]
 
 #[cfg(feature = "cbor")]
 mod cbor;
@@ -141,6 +152,7 @@ impl Format {
         true
     }
 
+    #[allow(unused_variables, clippy::ptr_arg)]
     fn encode(self, v: &Value, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         match self {
             #[cfg(feature = "json")]
@@ -165,7 +177,7 @@ impl Format {
 
     #[allow(unused_variables)]
     fn decode(self, data: &[u8], src: Option<&Bytes>, depth: usize) -> Result<Value, DecodeError> {
-        let binary = |f: fn(&mut input::Input<'_>) -> Result<Value, DecodeError>| {
+        let binary = |f: fn(&mut input::Input<'_>) -> Result<Value, DecodeError>| -> Result<Value, DecodeError> {
             let mut inp = input::Input::new(data, src, depth, self.name());
             let v = f(&mut inp)?;
             inp.finish()?;

@@ -90,3 +90,85 @@ fn msgpack_known_bytes_and_errors() {
         Err(DecodeError::Batch(_))
     ));
 }
+
+#[cfg(feature = "cbor")]
+#[test]
+fn cbor_known_bytes_and_errors() {
+    let ser = Serializer::new(Format::Cbor);
+    let one = |b: &[u8]| ser.decode_values(b).map(|mut v| v.remove(0));
+    let int = Value::Int;
+    assert_eq!(
+        one(&[0x9f, 0x01, 0x82, 0x02, 0x03, 0xff]).unwrap(),
+        Value::List(vec![int(1), Value::List(vec![int(2), int(3)])])
+    );
+    assert_eq!(
+        one(&[0x5f, 0x42, 1, 2, 0x43, 3, 4, 5, 0xff]).unwrap(),
+        Value::Bytes(bytes::Bytes::from_static(&[1, 2, 3, 4, 5]))
+    );
+    assert_eq!(one(&[0xf9, 0x3c, 0x00]).unwrap(), Value::Float(1.0));
+    assert_eq!(
+        one(&[0xc1, 0x1a, 0x51, 0x4b, 0x67, 0xb0]).unwrap(),
+        int(1_363_896_240)
+    );
+    assert_eq!(one(&[0x38, 0x63]).unwrap(), int(-100));
+    assert_eq!(one(&[0xf7]).unwrap(), Value::Null);
+    let mut out = Vec::new();
+    ser.encode_value(&Value::List(vec![int(-1), int(1000)]), &mut out)
+        .unwrap();
+    assert_eq!(out, [0x82, 0x20, 0x19, 0x03, 0xe8]);
+    assert!(matches!(
+        one(&[0x3b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+        Err(DecodeError::IntegerOutOfRange { .. })
+    ));
+    assert!(matches!(
+        one(&[0xa1, 0x01, 0x02]),
+        Err(DecodeError::NonStringKey { .. })
+    ));
+    assert!(matches!(
+        one(&[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00]),
+        Err(DecodeError::Truncated { .. })
+    ));
+    assert!(matches!(one(&[0xff]), Err(DecodeError::Syntax { .. })));
+    assert!(matches!(one(&[0x1c]), Err(DecodeError::Syntax { .. })));
+}
+
+#[cfg(feature = "ubjson")]
+#[test]
+fn ubjson_known_bytes_and_errors() {
+    let ser = Serializer::new(Format::Ubjson);
+    let one = |b: &[u8]| ser.decode_values(b).map(|mut v| v.remove(0));
+    assert_eq!(
+        one(b"[$U#U\x03abc").unwrap(),
+        Value::Bytes(bytes::Bytes::from_static(b"abc"))
+    );
+    assert_eq!(
+        one(b"{#U\x01U\x01aZ").unwrap(),
+        Value::Dict([("a".to_owned(), Value::Null)].into_iter().collect())
+    );
+    assert_eq!(
+        one(b"[$i#U\x02\x01\xff").unwrap(),
+        Value::List(vec![Value::Int(1), Value::Int(-1)])
+    );
+    assert_eq!(
+        one(b"NHU\x1418446744073709551615").unwrap(),
+        Value::UInt(u64::MAX)
+    );
+    assert_eq!(one(b"Ca").unwrap(), Value::from("a"));
+    let mut out = Vec::new();
+    ser.encode_value(
+        &Value::List(vec![Value::Int(300), Value::from("hi"), Value::Bool(true)]),
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(out, b"[I\x01\x2cSU\x02hiT]");
+    assert!(matches!(
+        one(b"[$Z#L\x7f\xff\xff\xff\xff\xff\xff\xff"),
+        Err(DecodeError::Syntax { .. })
+    ));
+    assert!(matches!(
+        one(b"[#L\x7f\xff\xff\xff\xff\xff\xff\xffZ"),
+        Err(DecodeError::Truncated { .. })
+    ));
+    assert!(matches!(one(b"Si\xff"), Err(DecodeError::Syntax { .. })));
+    assert!(matches!(one(b"X"), Err(DecodeError::Syntax { .. })));
+}
