@@ -225,7 +225,7 @@ fn summarize(judged: &[(Part, PathBuf)], expected: &[String], errors: &mut Vec<S
         .flat_map(AgentSummary::problem_lines)
         .collect();
     if !problems.is_empty() {
-        println!("== cases that did not pass ({})", problems.len());
+        println!("== cases that did not pass");
         for line in problems {
             println!("{line}");
         }

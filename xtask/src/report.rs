@@ -200,10 +200,18 @@ impl AgentSummary {
                 abbreviate(&unexpected)
             ));
         }
+        // One line per (behavior, behaviorClose) pair, naming every case.
+        let mut groups: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
         for (id, r) in self.failures() {
+            let key = (r.behavior.as_str(), r.behavior_close.as_str());
+            groups.entry(key).or_default().push(id);
+        }
+        for ((behavior, close), ids) in groups {
             lines.push(format!(
-                "{}: {id:<8} behavior={} behaviorClose={}",
-                self.agent, r.behavior, r.behavior_close
+                "{}: behavior={behavior} behaviorClose={close} ({} cases): {}",
+                self.agent,
+                ids.len(),
+                ids.join(" ")
             ));
         }
         lines
@@ -279,7 +287,14 @@ mod tests {
             "{line}"
         );
         assert!(line.ends_with("FAIL"), "{line}");
-        assert_eq!(summary.problem_lines().len(), 2);
+        let problems = summary.problem_lines();
+        assert_eq!(
+            problems,
+            [
+                "a: behavior=NON-STRICT behaviorClose=OK (1 cases): 2.10",
+                "a: behavior=OK behaviorClose=WRONG CODE (1 cases): 2.2",
+            ]
+        );
     }
 
     #[test]
