@@ -281,13 +281,10 @@ pub async fn serve_connection<T: Transport, H: Handler>(
     mut handler: H,
 ) -> Result<(), Error> {
     let deadline = runtime.now() + config.open_handshake_timeout;
-    let upgraded = match timeout_at(
-        &*runtime,
-        deadline,
-        handshake(&mut io, config, &mut handler),
-    )
-    .await
-    {
+    // Boxed: the handshake's state is freed once it is done, so it does not
+    // weigh on the connection's future for its whole life.
+    let exchange = Box::pin(handshake(&mut io, config, &mut handler));
+    let upgraded = match timeout_at(&*runtime, deadline, exchange).await {
         None => {
             tracing::debug!(
                 ?peer,
@@ -300,15 +297,29 @@ pub async fn serve_connection<T: Transport, H: Handler>(
     let upgraded = match upgraded {
         Ok(Some(upgraded)) => upgraded,
         Ok(None) => {
-            linger(&*runtime, &mut io).await;
+            Box::pin(linger(&*runtime, &mut io)).await;
             return Ok(());
         }
         Err(e @ Error::Handshake(_)) => {
-            linger(&*runtime, &mut io).await;
+            Box::pin(linger(&*runtime, &mut io)).await;
             return Err(e);
         }
         Err(e) => return Err(e),
     };
+    let ws = upgrade(io, runtime, config, peer, upgraded)?;
+    run_handler(ws, handler).await;
+    Ok(())
+}
+
+/// Builds the connection after a successful handshake (a plain function, so
+/// none of its temporaries is kept in the connection's future).
+fn upgrade<T: Transport>(
+    io: T,
+    runtime: Arc<dyn Runtime>,
+    config: &ServerConfig,
+    peer: Option<SocketAddr>,
+    upgraded: Upgraded,
+) -> Result<WebSocket<T>, Error> {
     let now = runtime.now();
     let mut conn = Connection::new(
         Role::Server,
@@ -321,6 +332,5 @@ pub async fn serve_connection<T: Transport, H: Handler>(
     }
     let mut ws = WebSocket::from_parts(io, conn, runtime);
     ws.set_peer(peer, upgraded.protocol);
-    run_handler(ws, handler).await;
-    Ok(())
+    Ok(ws)
 }

@@ -53,7 +53,10 @@ use crate::transport::Transport;
 #[derive(Debug)]
 pub struct WebSocket<T> {
     io: T,
-    core: Core,
+    /// Boxed: keeps the futures that hold a `WebSocket` small (a connection's
+    /// state lives once on the heap instead of being copied between future
+    /// states).
+    core: Box<Core>,
 }
 
 impl<T: Transport> WebSocket<T> {
@@ -62,7 +65,7 @@ impl<T: Transport> WebSocket<T> {
     pub fn from_parts(io: T, conn: Connection, runtime: Arc<dyn Runtime>) -> Self {
         Self {
             io,
-            core: Core::new(conn, runtime),
+            core: Box::new(Core::new(conn, runtime)),
         }
     }
 
