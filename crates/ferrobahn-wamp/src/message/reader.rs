@@ -135,9 +135,13 @@ impl Reader {
     }
 
     /// Reads the trailing `[args, [kwargs]]`; `transparent` allows one opaque element.
+    ///
+    /// A `null` in place of `args` (what AutobahnPython sends for kwargs-only payloads)
+    /// reads as empty args.
     pub(crate) fn payload(&mut self, transparent: bool) -> Result<Payload, WampError> {
         match (self.items.next(), self.items.next()) {
-            (None, _) => Ok(Payload::Empty),
+            (None, _) | (Some(Value::Null), None) => Ok(Payload::Empty),
+            (Some(Value::Null), Some(Value::Dict(k))) => Ok(Payload::ArgsKwargs(Vec::new(), k)),
             (Some(Value::List(a)), None) => Ok(Payload::Args(a)),
             (Some(Value::List(a)), Some(Value::Dict(k))) => Ok(Payload::ArgsKwargs(a, k)),
             (Some(Value::List(_)), Some(other)) => Err(self.wrong("kwargs", "dict", &other)),

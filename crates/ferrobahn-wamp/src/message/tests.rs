@@ -303,3 +303,20 @@ mod props {
         }
     }
 }
+
+#[test]
+fn null_args_with_kwargs_read_as_empty_args() {
+    let w = list(vec![
+        v(48),
+        v(1),
+        dict(&[]),
+        v("p"),
+        Value::Null,
+        dict(&[("k", v(1))]),
+    ]);
+    let Message::Call(c) = Message::from_value(w).unwrap() else {
+        panic!("not a CALL")
+    };
+    assert_eq!(c.payload.args(), &[] as &[Value]);
+    assert_eq!(c.payload.kwargs().unwrap()["k"], v(1));
+}

@@ -44,6 +44,12 @@ wamp_options! {
         disclose_me: bool = "disclose_me",
         /// This CALL is a progressive invocation chunk (more follow).
         progress: bool = "progress",
+        /// The original caller's session ID (set by a router forwarding the call).
+        caller: Id = "caller",
+        /// The original caller's authid.
+        caller_authid: String = "caller_authid",
+        /// The original caller's authrole.
+        caller_authrole: String = "caller_authrole",
         /// Transaction hash.
         transaction_hash: String = "transaction_hash",
         /// Payload transparency: encryption algorithm.

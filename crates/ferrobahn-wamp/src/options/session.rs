@@ -20,10 +20,10 @@ wamp_options! {
         authextra: Dict = "authextra",
         /// The client wants a resumable session.
         resumable: bool = "resumable",
-        /// The session to resume.
-        resume_session: Id = "resume_session",
-        /// The resume token.
-        resume_token: String = "resume_token",
+        /// The session to resume (AutobahnPython's key is `resume-session`).
+        resume_session: Id = "resume-session",
+        /// The resume token (AutobahnPython's key is `resume-token`).
+        resume_token: String = "resume-token",
         /// The client's agent string.
         agent: String = "agent",
     }
