@@ -57,7 +57,9 @@ pub fn deflate_message(data: &[u8]) -> Vec<u8> {
         let consumed = usize::try_from(z.total_in()).unwrap_or(usize::MAX);
         out.reserve(data.len() / 4 + 64);
         // Only a buffer error is possible, and `reserve` rules it out.
-        if z.compress_vec(&data[consumed..], &mut out, FlushCompress::Sync).is_err() {
+        if z.compress_vec(&data[consumed..], &mut out, FlushCompress::Sync)
+            .is_err()
+        {
             break;
         }
         let done = usize::try_from(z.total_in()).unwrap_or(usize::MAX) >= data.len();
@@ -190,11 +192,13 @@ impl ReplyCounter {
                 } else {
                     *data.get(1 - self.hdr_len)?
                 };
-                Some(match second & 0x7f {
-                    126 => 4,
-                    127 => 10,
-                    _ => 2,
-                } + if second & 0x80 != 0 { 4 } else { 0 })
+                Some(
+                    match second & 0x7f {
+                        126 => 4,
+                        127 => 10,
+                        _ => 2,
+                    } + if second & 0x80 != 0 { 4 } else { 0 },
+                )
             }
         }
     }
@@ -235,7 +239,12 @@ impl ReplyCounter {
 #[cfg(test)]
 fn server_frame(payload: &[u8], opcode: u8, fin: bool) -> Vec<u8> {
     let mut f = Vec::new();
-    push_header(&mut f, if fin { 0x80 } else { 0 } | opcode, payload.len(), false);
+    push_header(
+        &mut f,
+        if fin { 0x80 } else { 0 } | opcode,
+        payload.len(),
+        false,
+    );
     f.extend_from_slice(payload);
     f
 }
@@ -257,7 +266,11 @@ mod tests {
             assert_eq!(f[0], 0x82);
             assert_eq!(f[1] & 0x80, 0x80);
             let key = &f[hdr - 4..hdr];
-            let unmasked: Vec<u8> = f[hdr..].iter().zip(key.iter().cycle()).map(|(b, m)| b ^ m).collect();
+            let unmasked: Vec<u8> = f[hdr..]
+                .iter()
+                .zip(key.iter().cycle())
+                .map(|(b, m)| b ^ m)
+                .collect();
             assert_eq!(unmasked, p);
         }
     }
@@ -298,7 +311,10 @@ mod tests {
         let mut c = ReplyCounter::new(Wire::WebSocket);
         assert_eq!(c.feed(&[0x88, 0x00]), Err(ReplyError::Closed));
         let mut c = ReplyCounter::new(Wire::WebSocket);
-        assert!(matches!(c.feed(&client_frame(b"x", 2, false)), Err(ReplyError::Malformed(_))));
+        assert!(matches!(
+            c.feed(&client_frame(b"x", 2, false)),
+            Err(ReplyError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -309,7 +325,8 @@ mod tests {
         z.extend_from_slice(&[0, 0, 0xff, 0xff]);
         let mut d = flate2::Decompress::new(false);
         let mut out = Vec::with_capacity(p.len() + 16);
-        d.decompress_vec(&z, &mut out, flate2::FlushDecompress::Sync).unwrap();
+        d.decompress_vec(&z, &mut out, flate2::FlushDecompress::Sync)
+            .unwrap();
         assert_eq!(out, p);
     }
 }

@@ -115,7 +115,10 @@ impl Loop<'_> {
             match c.stream.read(&mut self.buf) {
                 Ok(0) => return Err("server closed the connection".into()),
                 Ok(n) => {
-                    let done = c.counter.feed(&self.buf[..n]).map_err(|e: ReplyError| e.to_string())?;
+                    let done = c
+                        .counter
+                        .feed(&self.buf[..n])
+                        .map_err(|e: ReplyError| e.to_string())?;
                     if done > 0 {
                         self.completed += done as u64;
                         c.pending += done * self.frame_len;
@@ -189,8 +192,11 @@ fn open(cfg: &GenConfig, poll: &Poll) -> Result<Vec<Conn>, GenError> {
         }
         s.set_nonblocking(true)?;
         let mut stream = mio::net::TcpStream::from_std(s);
-        poll.registry()
-            .register(&mut stream, Token(i), Interest::READABLE | Interest::WRITABLE)?;
+        poll.registry().register(
+            &mut stream,
+            Token(i),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
         conns.push(Conn {
             stream,
             counter,
@@ -256,7 +262,11 @@ pub fn run(cfg: &GenConfig) -> Result<GenReport, GenError> {
         if now >= end {
             break;
         }
-        let timeout = if lp.measuring { end - now } else { warm_end - now };
+        let timeout = if lp.measuring {
+            end - now
+        } else {
+            warm_end - now
+        };
         if !first {
             match poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
@@ -269,11 +279,12 @@ pub fn run(cfg: &GenConfig) -> Result<GenReport, GenError> {
             first = false;
             ready.extend((0..conns.len()).map(|i| (i, false)));
         } else {
-            ready.extend(
-                events
-                    .iter()
-                    .map(|e| (e.token().0, e.is_readable() || e.is_read_closed() || e.is_error())),
-            );
+            ready.extend(events.iter().map(|e| {
+                (
+                    e.token().0,
+                    e.is_readable() || e.is_read_closed() || e.is_error(),
+                )
+            }));
         }
         for &(i, readable) in &ready {
             let c = &mut conns[i];
@@ -304,7 +315,8 @@ pub fn run(cfg: &GenConfig) -> Result<GenReport, GenError> {
     let busy_ns = procstat::machine_busy_ns()?.saturating_sub(busy0);
     let gen_cpu = procstat::share(gen_ns, wall.as_nanos());
     let server_cpu = srv_ns.map(|ns| procstat::share(ns, wall.as_nanos()));
-    let other_cpu = srv_ns.map(|s| procstat::share(busy_ns.saturating_sub(s + gen_ns), wall.as_nanos()));
+    let other_cpu =
+        srv_ns.map(|s| procstat::share(busy_ns.saturating_sub(s + gen_ns), wall.as_nanos()));
     let messages = lp.completed - base;
     let secs = wall.as_secs_f64();
     let to_us = |v: Option<u32>| v.map(|ns| f64::from(ns) / 1000.0);

@@ -40,7 +40,11 @@ pub struct Upgraded {
 ///
 /// # Errors
 /// See [`HandshakeError`].
-pub fn upgrade(stream: &mut TcpStream, host: &str, deflate: bool) -> Result<Upgraded, HandshakeError> {
+pub fn upgrade(
+    stream: &mut TcpStream,
+    host: &str,
+    deflate: bool,
+) -> Result<Upgraded, HandshakeError> {
     stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
     let ext = if deflate {
         "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n"
@@ -99,6 +103,8 @@ mod tests {
         assert!(accepts_deflate(
             "HTTP/1.1 101 x\r\nSEC-WEBSOCKET-EXTENSIONS: permessage-deflate; client_no_context_takeover\r\n\r\n"
         ));
-        assert!(!accepts_deflate("HTTP/1.1 101 x\r\nUpgrade: websocket\r\n\r\n"));
+        assert!(!accepts_deflate(
+            "HTTP/1.1 101 x\r\nUpgrade: websocket\r\n\r\n"
+        ));
     }
 }

@@ -79,7 +79,10 @@ const NS_PER_TICK: u64 = 10_000_000;
 
 fn parse_machine_busy(text: &str) -> Option<u64> {
     let line = text.lines().next()?.strip_prefix("cpu ")?;
-    let v: Vec<u64> = line.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
     // user nice system idle iowait irq softirq steal
     let busy = v.first()? + v.get(1)? + v.get(2)? + v.get(5)? + v.get(6)? + v.get(7).unwrap_or(&0);
     Some(busy * NS_PER_TICK)
@@ -123,11 +126,13 @@ mod tests {
     fn reads_own_process() {
         assert!(status_kib(Proc::Current, "VmRSS").unwrap() > 0);
         let before = cpu_ns(Proc::Current).unwrap();
+        let t0 = std::time::Instant::now();
         let mut x = 0u64;
-        for i in 0..2_000_000u64 {
-            x = x.wrapping_mul(31).wrapping_add(i);
+        while t0.elapsed() < std::time::Duration::from_millis(50) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(1));
         }
-        std::hint::black_box(x);
-        assert!(cpu_ns(Proc::Current).unwrap() > before);
+        // A context switch brings the running thread's counter up to date.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert!(cpu_ns(Proc::Current).unwrap() > before + 1_000_000);
     }
 }

@@ -28,7 +28,9 @@ async fn handle_client(fut: upgrade::UpgradeFut) -> Result<(), WebSocketError> {
     Ok(())
 }
 
-async fn server_upgrade(mut req: Request<Incoming>) -> Result<Response<Empty<Bytes>>, WebSocketError> {
+async fn server_upgrade(
+    mut req: Request<Incoming>,
+) -> Result<Response<Empty<Bytes>>, WebSocketError> {
     let (response, fut) = upgrade::upgrade(&mut req)?;
     tokio::task::spawn(async move {
         let _ = tokio::task::unconstrained(handle_client(fut)).await;
@@ -38,7 +40,9 @@ async fn server_upgrade(mut req: Request<Incoming>) -> Result<Response<Empty<Byt
 
 fn main() -> io::Result<()> {
     let args = server::init(&[]);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
     rt.block_on(async move {
         let listener = TcpListener::bind(args.listen).await?;
         server::announce(listener.local_addr()?);

@@ -37,7 +37,9 @@ fn config() -> ServerConfig {
 }
 
 fn run_tokio(args: &server::ServerArgs) -> io::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let listener = ferrobahn_tokio::bind(args.listen).await?;
         server::announce(ferrobahn_rt::Listener::local_addr(&listener)?);

@@ -22,9 +22,13 @@ async fn echo(mut s: TcpStream) -> io::Result<()> {
         filled += n;
         let mut end = 0;
         while filled - end >= 4 {
-            let len = u32::from_be_bytes([buf[end], buf[end + 1], buf[end + 2], buf[end + 3]]) as usize;
+            let len =
+                u32::from_be_bytes([buf[end], buf[end + 1], buf[end + 2], buf[end + 3]]) as usize;
             if len > MAX_MESSAGE {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "message too large"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "message too large",
+                ));
             }
             if filled - end - 4 < len {
                 break;
@@ -41,7 +45,9 @@ async fn echo(mut s: TcpStream) -> io::Result<()> {
 
 fn main() -> io::Result<()> {
     let args = server::init(&[]);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
     rt.block_on(async move {
         let listener = TcpListener::bind(args.listen).await?;
         server::announce(listener.local_addr()?);

@@ -26,7 +26,9 @@ async fn echo(s: TcpStream) {
 
 fn main() -> io::Result<()> {
     let args = server::init(&[]);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
     rt.block_on(async move {
         let listener = TcpListener::bind(args.listen).await?;
         server::announce(listener.local_addr()?);

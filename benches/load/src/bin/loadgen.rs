@@ -21,7 +21,15 @@ use ferrobahn_load::idle::{self, IdleConfig};
 
 const FLAGS: &[&str] = &["raw", "deflate", "latency", "idle"];
 const OPTIONS: &[&str] = &[
-    "addr", "conns", "size", "inflight", "warmup", "duration", "server-pid", "sources", "hold",
+    "addr",
+    "conns",
+    "size",
+    "inflight",
+    "warmup",
+    "duration",
+    "server-pid",
+    "sources",
+    "hold",
 ];
 
 fn secs(a: &Args, key: &str, default: f64) -> Result<Duration, ArgError> {
@@ -54,10 +62,16 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         inflight: a.get_or("inflight", 8)?,
         warmup: secs(&a, "warmup", 1.0)?,
         duration: secs(&a, "duration", 5.0)?,
-        wire: if a.flag("raw") { Wire::LengthPrefixed } else { Wire::WebSocket },
+        wire: if a.flag("raw") {
+            Wire::LengthPrefixed
+        } else {
+            Wire::WebSocket
+        },
         deflate: a.flag("deflate"),
         latency: a.flag("latency"),
-        server_pid: a.get_or::<u32>("server-pid", 0).map(|p| (p != 0).then_some(p))?,
+        server_pid: a
+            .get_or::<u32>("server-pid", 0)
+            .map(|p| (p != 0).then_some(p))?,
     };
     let report = generator::run(&cfg)?;
     println!("{}", serde_json::to_string(&report)?);

@@ -201,8 +201,20 @@ impl ServerProc {
 
 /// Waits for `child` to exit within `timeout`, collecting its output.
 fn finish(mut guard: Guard, what: &str, timeout: Duration) -> Result<String, ChildError> {
-    let out = lines(guard.0.stdout.take().ok_or_else(|| ChildError::Timeout(what.to_owned()))?);
-    let err = lines(guard.0.stderr.take().ok_or_else(|| ChildError::Timeout(what.to_owned()))?);
+    let out = lines(
+        guard
+            .0
+            .stdout
+            .take()
+            .ok_or_else(|| ChildError::Timeout(what.to_owned()))?,
+    );
+    let err = lines(
+        guard
+            .0
+            .stderr
+            .take()
+            .ok_or_else(|| ChildError::Timeout(what.to_owned()))?,
+    );
     let deadline = Instant::now() + timeout;
     let status = loop {
         if let Some(status) = guard.0.try_wait().map_err(io_err(what))? {

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::measure::{Key, Mode, Results, Sample};
 use super::{Plan, ServerSpec};
+use crate::frame::Wire;
 
 /// Facts about the run printed above the tables.
 #[derive(Clone, Debug, Default)]
@@ -44,21 +45,15 @@ fn rate(v: f64) -> String {
 }
 
 fn ours(plan: &Plan) -> Vec<&ServerSpec> {
-    plan.servers.iter().filter(|s| s.name.starts_with("ferrobahn")).collect()
+    plan.servers
+        .iter()
+        .filter(|s| s.name.starts_with("ferrobahn"))
+        .collect()
 }
 
-fn msgs(res: &Results, ci: usize, server: &str, mode: Mode) -> Option<f64> {
-    let key: Key = (ci, leak(server, res), mode);
+fn msgs(res: &Results, ci: usize, server: &'static str, mode: Mode) -> Option<f64> {
+    let key: Key = (ci, server, mode);
     res.median_of(&key, |s| Some(s.report.msgs_per_sec))
-}
-
-/// Maps a server name back to the `'static` key used in `res`.
-fn leak(server: &str, res: &Results) -> &'static str {
-    res.samples
-        .keys()
-        .map(|k| k.1)
-        .find(|n| *n == server)
-        .unwrap_or("")
 }
 
 /// The best peer's median msg/s in cell `ci` and its name.
@@ -98,10 +93,11 @@ fn table(
         for s in &plan.servers {
             let v = if res.unsupported.contains(&(ci, s.name)) {
                 "no deflate".to_owned()
-            } else if cell.deflate && s.peer.not() && !s.name.starts_with("ferrobahn") {
+            } else if cell.deflate && s.wire == Wire::LengthPrefixed {
                 "n/a".to_owned()
             } else {
-                res.median_of(&(ci, s.name, mode), f).map_or("—".to_owned(), fmt)
+                res.median_of(&(ci, s.name, mode), f)
+                    .map_or("—".to_owned(), fmt)
             };
             let _ = write!(row, " {v} |");
         }
@@ -121,28 +117,33 @@ fn table(
     out.push('\n');
 }
 
-trait Not {
-    fn not(self) -> bool;
-}
-
-impl Not for bool {
-    fn not(self) -> bool {
-        !self
-    }
-}
-
 fn targets(out: &mut String, plan: &Plan, res: &Results) {
-    let _ = writeln!(out, "| target | {} |", ours(plan).iter().map(|s| s.name).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(
+        out,
+        "| target | {} |",
+        ours(plan)
+            .iter()
+            .map(|s| s.name)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
     let _ = writeln!(out, "|---|{}", "---|".repeat(ours(plan).len()));
-    let raw = plan.servers.iter().find(|s| !s.peer && !s.name.starts_with("ferrobahn"));
+    let raw = plan.servers.iter().find(|s| s.wire == Wire::LengthPrefixed);
     for (ci, cell) in plan.cells.iter().enumerate() {
         if cell.deflate {
             continue;
         }
-        let want = if cell.is_small() { SMALL_TARGET } else { LARGE_TARGET };
+        let want = if cell.is_small() {
+            SMALL_TARGET
+        } else {
+            LARGE_TARGET
+        };
         let mut row = format!("| {}: >= {want:.2}x best peer |", cell.label());
         for s in ours(plan) {
-            let v = match (msgs(res, ci, s.name, Mode::Throughput), best_peer(plan, res, ci)) {
+            let v = match (
+                msgs(res, ci, s.name, Mode::Throughput),
+                best_peer(plan, res, ci),
+            ) {
                 (Some(m), Some((b, _))) => verdict(m / b, want, "x"),
                 _ => "not measured".to_owned(),
             };
@@ -150,7 +151,11 @@ fn targets(out: &mut String, plan: &Plan, res: &Results) {
         }
         let _ = writeln!(out, "{row}");
         if cell.size == 16 << 10 {
-            let mut row = format!("| {}: >= {:.0}% of raw TCP |", cell.label(), RAW_TARGET * 100.0);
+            let mut row = format!(
+                "| {}: >= {:.0}% of raw TCP |",
+                cell.label(),
+                RAW_TARGET * 100.0
+            );
             for s in ours(plan) {
                 let r = raw.and_then(|r| msgs(res, ci, r.name, Mode::Throughput));
                 let v = match (msgs(res, ci, s.name, Mode::Throughput), r) {
@@ -165,7 +170,10 @@ fn targets(out: &mut String, plan: &Plan, res: &Results) {
     let mut row = format!("| idle connection <= {IDLE_TARGET:.0} B RSS |");
     for s in ours(plan) {
         let v = match res.idle_bytes(s.name) {
-            Some(b) => format!("{} ({b:.0} B)", if b <= IDLE_TARGET { "met" } else { "NOT met" }),
+            Some(b) => format!(
+                "{} ({b:.0} B)",
+                if b <= IDLE_TARGET { "met" } else { "NOT met" }
+            ),
             None => "not measured".to_owned(),
         };
         let _ = write!(row, " {v} |");
@@ -179,7 +187,11 @@ fn verdict(ratio: f64, want: f64, unit: &str) -> String {
 }
 
 fn idle(out: &mut String, plan: &Plan, res: &Results) {
-    let _ = writeln!(out, "| server | RSS before (KiB) | RSS holding {} (KiB) | per connection |", plan.idle_conns);
+    let _ = writeln!(
+        out,
+        "| server | RSS before (KiB) | RSS holding {} (KiB) | per connection |",
+        plan.idle_conns
+    );
     let _ = writeln!(out, "|---|---:|---:|---:|");
     for s in &plan.servers {
         if let Some(v) = res.idle.get(s.name) {
@@ -187,7 +199,14 @@ fn idle(out: &mut String, plan: &Plan, res: &Results) {
             let mut sorted = v.clone();
             sorted.sort_by(|a, b| a.bytes_per_conn().total_cmp(&b.bytes_per_conn()));
             let m = sorted[mid];
-            let _ = writeln!(out, "| {} | {} | {} | {:.0} B |", s.name, m.before_kib, m.after_kib, m.bytes_per_conn());
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.0} B |",
+                s.name,
+                m.before_kib,
+                m.after_kib,
+                m.bytes_per_conn()
+            );
         } else if let Some(e) = res.idle_failures.get(s.name) {
             let _ = writeln!(out, "| {} | — | — | failed: {e} |", s.name);
         }
@@ -195,11 +214,15 @@ fn idle(out: &mut String, plan: &Plan, res: &Results) {
     out.push('\n');
 }
 
-fn bottleneck(out: &mut String, res: &Results) {
+fn bottleneck(out: &mut String, plan: &Plan, res: &Results) {
     let mut srv = Vec::new();
     let mut gen = Vec::new();
     for ((_, name, mode), v) in &res.samples {
-        if *mode != Mode::Throughput || *name == "raw-tcp" {
+        let ws = plan
+            .servers
+            .iter()
+            .any(|s| s.name == *name && s.wire == Wire::WebSocket);
+        if *mode != Mode::Throughput || !ws {
             continue;
         }
         for s in v {
@@ -207,23 +230,60 @@ fn bottleneck(out: &mut String, res: &Results) {
             gen.push(s.report.gen_cpu);
         }
     }
+    if srv.is_empty() {
+        return;
+    }
     let range = |v: &[f64]| {
         let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = v.iter().copied().fold(0.0, f64::max);
         format!("{:.0}-{:.0}%", lo * 100.0, hi * 100.0)
     };
-    if srv.is_empty() {
-        return;
-    }
     let _ = writeln!(
         out,
-        "In the WebSocket throughput runs the server's CPU share was {} of its core and the \
-         generator's {} of its core. The same generator drives the raw TCP echo (column \
-         `raw-tcp`) faster than any WebSocket server in every cell, so it has headroom over \
-         every WebSocket server here.\n",
+        "In the WebSocket throughput runs the server used {} of its core and the generator {} of its core.",
         range(&srv),
         range(&gen)
     );
+    let raw = plan.servers.iter().find(|s| s.wire == Wire::LengthPrefixed);
+    let mut faster = Vec::new();
+    let mut slower = Vec::new();
+    for (ci, cell) in plan.cells.iter().enumerate() {
+        let Some(r) = raw.and_then(|r| msgs(res, ci, r.name, Mode::Throughput)) else {
+            continue;
+        };
+        let best_ws = plan
+            .servers
+            .iter()
+            .filter(|s| s.wire == Wire::WebSocket)
+            .filter_map(|s| msgs(res, ci, s.name, Mode::Throughput))
+            .fold(0.0, f64::max);
+        if r >= best_ws {
+            faster.push(cell.label());
+        } else {
+            slower.push(format!(
+                "{} ({} vs {})",
+                cell.label(),
+                rate(r),
+                rate(best_ws)
+            ));
+        }
+    }
+    if !faster.is_empty() {
+        let _ = writeln!(
+            out,
+            "The same generator drove the raw TCP echo at least as fast as the fastest WebSocket server in: {}.",
+            faster.join(", ")
+        );
+    }
+    if !slower.is_empty() {
+        let _ = writeln!(
+            out,
+            "Raw TCP was slower than the fastest WebSocket server in: {} (there the raw echo server, \
+             not the generator, is the limit: it copies every byte twice).",
+            slower.join(", ")
+        );
+    }
+    out.push('\n');
 }
 
 /// The whole results page.
@@ -234,7 +294,11 @@ pub fn render(plan: &Plan, res: &Results, info: &RunInfo) -> String {
     for m in &info.machine {
         let _ = writeln!(o, "- {m}");
     }
-    let _ = writeln!(o, "- Load average before / after: `{}` / `{}`", info.load_before, info.load_after);
+    let _ = writeln!(
+        o,
+        "- Load average before / after: `{}` / `{}`",
+        info.load_before, info.load_after
+    );
     let noise = res.other_cpu();
     let noise_med = crate::report::median(&noise).unwrap_or(0.0);
     let _ = writeln!(
@@ -264,24 +328,96 @@ pub fn render(plan: &Plan, res: &Results, info: &RunInfo) -> String {
     }
     let _ = writeln!(o, "## Targets\n");
     targets(&mut o, plan, res);
-    let _ = writeln!(o, "## Echo throughput, msg/s ({} in flight per connection)\n", plan.inflight);
-    table(&mut o, plan, res, Mode::Throughput, &|s| Some(s.report.msgs_per_sec), &rate, true);
+    let _ = writeln!(
+        o,
+        "## Echo throughput, msg/s ({} in flight per connection)\n",
+        plan.inflight
+    );
+    table(
+        &mut o,
+        plan,
+        res,
+        Mode::Throughput,
+        &|s| Some(s.report.msgs_per_sec),
+        &rate,
+        true,
+    );
     let _ = writeln!(o, "## Echo throughput, MB/s of payload (one direction)\n");
-    table(&mut o, plan, res, Mode::Throughput, &|s| Some(s.report.mb_per_sec), &|v| format!("{v:.1}"), false);
-    let _ = writeln!(o, "## Round-trip latency, one message in flight per connection: p50 µs\n");
-    table(&mut o, plan, res, Mode::Latency, &|s| s.report.p50_us, &|v| format!("{v:.0}"), false);
-    let _ = writeln!(o, "## Round-trip latency, one message in flight per connection: p99 µs\n");
-    table(&mut o, plan, res, Mode::Latency, &|s| s.report.p99_us, &|v| format!("{v:.0}"), false);
-    let _ = writeln!(o, "## Peak server RSS in the throughput runs, MiB (VmHWM)\n");
-    table(&mut o, plan, res, Mode::Throughput, &|s| Some(s.peak_rss_kib as f64 / 1024.0), &|v| format!("{v:.1}"), false);
+    table(
+        &mut o,
+        plan,
+        res,
+        Mode::Throughput,
+        &|s| Some(s.report.mb_per_sec),
+        &|v| format!("{v:.1}"),
+        false,
+    );
+    let _ = writeln!(
+        o,
+        "## Round-trip latency, one message in flight per connection: p50 µs\n"
+    );
+    table(
+        &mut o,
+        plan,
+        res,
+        Mode::Latency,
+        &|s| s.report.p50_us,
+        &|v| format!("{v:.0}"),
+        false,
+    );
+    let _ = writeln!(
+        o,
+        "## Round-trip latency, one message in flight per connection: p99 µs\n"
+    );
+    table(
+        &mut o,
+        plan,
+        res,
+        Mode::Latency,
+        &|s| s.report.p99_us,
+        &|v| format!("{v:.0}"),
+        false,
+    );
+    let _ = writeln!(
+        o,
+        "## Peak server RSS in the throughput runs, MiB (VmHWM)\n"
+    );
+    table(
+        &mut o,
+        plan,
+        res,
+        Mode::Throughput,
+        &|s| Some(s.peak_rss_kib as f64 / 1024.0),
+        &|v| format!("{v:.1}"),
+        false,
+    );
     let _ = writeln!(o, "## Idle connections: server RSS\n");
     idle(&mut o, plan, res);
     let _ = writeln!(o, "## Is the generator the bottleneck?\n");
-    let _ = writeln!(o, "Server CPU share in the throughput runs (1.00 = its whole core):\n");
-    table(&mut o, plan, res, Mode::Throughput, &|s| s.report.server_cpu, &|v| format!("{v:.2}"), false);
+    let _ = writeln!(
+        o,
+        "Server CPU share in the throughput runs (1.00 = its whole core):\n"
+    );
+    table(
+        &mut o,
+        plan,
+        res,
+        Mode::Throughput,
+        &|s| s.report.server_cpu,
+        &|v| format!("{v:.2}"),
+        false,
+    );
     let _ = writeln!(o, "Generator CPU share in the same runs:\n");
-    table(&mut o, plan, res, Mode::Throughput, &|s| Some(s.report.gen_cpu), &|v| format!("{v:.2}"), false);
-    bottleneck(&mut o, res);
+    table(
+        &mut o,
+        plan,
+        res,
+        Mode::Throughput,
+        &|s| Some(s.report.gen_cpu),
+        &|v| format!("{v:.2}"),
+        false,
+    );
+    bottleneck(&mut o, plan, res);
     if !res.failures.is_empty() {
         let _ = writeln!(o, "## Failed runs\n");
         for f in &res.failures {

@@ -75,13 +75,22 @@ impl Results {
 
     /// The median idle bytes per connection of `server`.
     pub fn idle_bytes(&self, server: &str) -> Option<f64> {
-        let v: Vec<f64> = self.idle.get(server)?.iter().map(IdleSample::bytes_per_conn).collect();
+        let v: Vec<f64> = self
+            .idle
+            .get(server)?
+            .iter()
+            .map(IdleSample::bytes_per_conn)
+            .collect();
         median(&v)
     }
 
     /// All samples' `other_cpu` (noise) values.
     pub fn other_cpu(&self) -> Vec<f64> {
-        self.samples.values().flatten().filter_map(|s| s.report.other_cpu).collect()
+        self.samples
+            .values()
+            .flatten()
+            .filter_map(|s| s.report.other_cpu)
+            .collect()
     }
 }
 
@@ -89,8 +98,18 @@ fn secs_arg(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64())
 }
 
-fn run_one(l: &Launcher, plan: &Plan, cell: &Cell, spec: &ServerSpec, mode: Mode) -> Result<Sample, ChildError> {
-    let window = if mode == Mode::Latency { plan.latency_duration } else { plan.duration };
+fn run_one(
+    l: &Launcher,
+    plan: &Plan,
+    cell: &Cell,
+    spec: &ServerSpec,
+    mode: Mode,
+) -> Result<Sample, ChildError> {
+    let window = if mode == Mode::Latency {
+        plan.latency_duration
+    } else {
+        plan.duration
+    };
     let budget = plan.warmup + window + RUN_SLACK;
     let server = ServerProc::start(l, spec, budget + RUN_SLACK)?;
     let mut args = vec![
@@ -101,7 +120,11 @@ fn run_one(l: &Launcher, plan: &Plan, cell: &Cell, spec: &ServerSpec, mode: Mode
         "--size".into(),
         cell.size.to_string(),
         "--inflight".into(),
-        if mode == Mode::Latency { "1".into() } else { plan.inflight.to_string() },
+        if mode == Mode::Latency {
+            "1".into()
+        } else {
+            plan.inflight.to_string()
+        },
         "--warmup".into(),
         secs_arg(plan.warmup),
         "--duration".into(),
@@ -119,10 +142,12 @@ fn run_one(l: &Launcher, plan: &Plan, cell: &Cell, spec: &ServerSpec, mode: Mode
         args.push("--latency".into());
     }
     let out = child::run_loadgen(l, &args, budget)?;
-    let peak_rss_kib = server.status_kib("VmHWM").map_err(|source| ChildError::Io {
-        what: spec.name.to_owned(),
-        source,
-    })?;
+    let peak_rss_kib = server
+        .status_kib("VmHWM")
+        .map_err(|source| ChildError::Io {
+            what: spec.name.to_owned(),
+            source,
+        })?;
     let report = out
         .lines()
         .rev()
@@ -131,7 +156,10 @@ fn run_one(l: &Launcher, plan: &Plan, cell: &Cell, spec: &ServerSpec, mode: Mode
             what: "loadgen".into(),
             stderr: format!("no report in output `{out}`"),
         })?;
-    Ok(Sample { report, peak_rss_kib })
+    Ok(Sample {
+        report,
+        peak_rss_kib,
+    })
 }
 
 fn describe(s: &Sample) -> String {
@@ -165,13 +193,24 @@ pub fn run_cells(l: &Launcher, plan: &Plan, res: &mut Results, log: &mut dyn FnM
                     continue;
                 }
                 for mode in [Mode::Throughput, Mode::Latency] {
-                    let tag = format!("[round {}/{}] {} {} {mode:?}", round + 1, plan.rounds, cell.label(), spec.name);
+                    let tag = format!(
+                        "[round {}/{}] {} {} {mode:?}",
+                        round + 1,
+                        plan.rounds,
+                        cell.label(),
+                        spec.name
+                    );
                     match run_one(l, plan, cell, &spec, mode) {
                         Ok(s) => {
                             log(&format!("{tag}: {}", describe(&s)));
-                            res.samples.entry((ci, spec.name, mode)).or_default().push(s);
+                            res.samples
+                                .entry((ci, spec.name, mode))
+                                .or_default()
+                                .push(s);
                         }
-                        Err(ChildError::Failed { stderr, .. }) if stderr.contains("permessage-deflate") => {
+                        Err(ChildError::Failed { stderr, .. })
+                            if stderr.contains("permessage-deflate") =>
+                        {
                             log(&format!("{tag}: no permessage-deflate"));
                             res.unsupported.insert((ci, spec.name));
                             break;
@@ -226,7 +265,13 @@ pub fn run_idle(l: &Launcher, plan: &Plan, res: &mut Results, log: &mut dyn FnMu
             if spec.wire != Wire::WebSocket || res.idle_failures.contains_key(spec.name) {
                 continue;
             }
-            let tag = format!("[round {}/{}] idle {} x {}", round + 1, plan.rounds, plan.idle_conns, spec.name);
+            let tag = format!(
+                "[round {}/{}] idle {} x {}",
+                round + 1,
+                plan.rounds,
+                plan.idle_conns,
+                spec.name
+            );
             match idle_one(l, plan, &spec) {
                 Ok(s) => {
                     log(&format!(

@@ -29,12 +29,48 @@ pub struct ServerSpec {
 
 /// Every server, in the default order of round 1.
 pub const SERVERS: &[ServerSpec] = &[
-    ServerSpec { name: "ferrobahn-tokio", bin: "echo-ferrobahn", args: &["--runtime", "tokio"], wire: Wire::WebSocket, peer: false },
-    ServerSpec { name: "ferrobahn-async-std", bin: "echo-ferrobahn", args: &["--runtime", "async-std"], wire: Wire::WebSocket, peer: false },
-    ServerSpec { name: "tokio-tungstenite", bin: "echo-tungstenite", args: &[], wire: Wire::WebSocket, peer: true },
-    ServerSpec { name: "fastwebsockets", bin: "echo-fastwebsockets", args: &[], wire: Wire::WebSocket, peer: true },
-    ServerSpec { name: "tokio-websockets", bin: "echo-tokio-websockets", args: &[], wire: Wire::WebSocket, peer: true },
-    ServerSpec { name: "raw-tcp", bin: "echo-rawtcp", args: &[], wire: Wire::LengthPrefixed, peer: false },
+    ServerSpec {
+        name: "ferrobahn-tokio",
+        bin: "echo-ferrobahn",
+        args: &["--runtime", "tokio"],
+        wire: Wire::WebSocket,
+        peer: false,
+    },
+    ServerSpec {
+        name: "ferrobahn-async-std",
+        bin: "echo-ferrobahn",
+        args: &["--runtime", "async-std"],
+        wire: Wire::WebSocket,
+        peer: false,
+    },
+    ServerSpec {
+        name: "tokio-tungstenite",
+        bin: "echo-tungstenite",
+        args: &[],
+        wire: Wire::WebSocket,
+        peer: true,
+    },
+    ServerSpec {
+        name: "fastwebsockets",
+        bin: "echo-fastwebsockets",
+        args: &[],
+        wire: Wire::WebSocket,
+        peer: true,
+    },
+    ServerSpec {
+        name: "tokio-websockets",
+        bin: "echo-tokio-websockets",
+        args: &[],
+        wire: Wire::WebSocket,
+        peer: true,
+    },
+    ServerSpec {
+        name: "raw-tcp",
+        bin: "echo-rawtcp",
+        args: &[],
+        wire: Wire::LengthPrefixed,
+        peer: false,
+    },
 ];
 
 /// One load shape.
@@ -92,14 +128,32 @@ pub fn parse_cell(text: &str) -> Result<Cell, CellError> {
     if conns == 0 {
         return Err(bad());
     }
-    Ok(Cell { conns, size, deflate })
+    Ok(Cell {
+        conns,
+        size,
+        deflate,
+    })
 }
 
 /// The cells of issue 3, plain then with permessage-deflate.
 pub fn default_cells() -> Vec<Cell> {
-    let shapes = [(100, 20), (10, 1 << 10), (10, 16 << 10), (500, 16 << 10), (1, 1 << 20)];
-    let plain = shapes.iter().map(|&(conns, size)| Cell { conns, size, deflate: false });
-    let z = shapes.iter().map(|&(conns, size)| Cell { conns, size, deflate: true });
+    let shapes = [
+        (100, 20),
+        (10, 1 << 10),
+        (10, 16 << 10),
+        (500, 16 << 10),
+        (1, 1 << 20),
+    ];
+    let plain = shapes.iter().map(|&(conns, size)| Cell {
+        conns,
+        size,
+        deflate: false,
+    });
+    let z = shapes.iter().map(|&(conns, size)| Cell {
+        conns,
+        size,
+        deflate: true,
+    });
     plain.chain(z).collect()
 }
 
@@ -158,8 +212,22 @@ mod tests {
 
     #[test]
     fn parses_cells() {
-        assert_eq!(parse_cell("100x20").unwrap(), Cell { conns: 100, size: 20, deflate: false });
-        assert_eq!(parse_cell("10x16k+deflate").unwrap(), Cell { conns: 10, size: 16384, deflate: true });
+        assert_eq!(
+            parse_cell("100x20").unwrap(),
+            Cell {
+                conns: 100,
+                size: 20,
+                deflate: false
+            }
+        );
+        assert_eq!(
+            parse_cell("10x16k+deflate").unwrap(),
+            Cell {
+                conns: 10,
+                size: 16384,
+                deflate: true
+            }
+        );
         assert_eq!(parse_cell("1x1m").unwrap().size, 1 << 20);
         for bad in ["", "x", "10", "0x20", "10xk", "ax1"] {
             assert!(parse_cell(bad).is_err(), "{bad}");
@@ -169,7 +237,10 @@ mod tests {
     #[test]
     fn labels_and_order() {
         assert_eq!(parse_cell("500x16k").unwrap().label(), "500 x 16 KiB");
-        assert_eq!(parse_cell("1x1m+deflate").unwrap().label(), "1 x 1 MiB + deflate");
+        assert_eq!(
+            parse_cell("1x1m+deflate").unwrap().label(),
+            "1 x 1 MiB + deflate"
+        );
         assert_eq!(parse_cell("100x20").unwrap().label(), "100 x 20 B");
         let p = Plan::new(true);
         assert_eq!(p.order(0)[0], SERVERS[0]);

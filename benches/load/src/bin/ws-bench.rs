@@ -1,0 +1,179 @@
+//! The WebSocket load benchmark runner (issue 3).
+//!
+//! ```text
+//! cargo build --release -p ferrobahn-load --bins
+//! cargo run --release -p ferrobahn-load --bin ws-bench -- [--quick] [--cells 100x20,10x16k+deflate,idle]
+//!     [--servers ferrobahn-tokio,raw-tcp] [--rounds N] [--out PATH] [--no-write]
+//! ```
+//!
+//! Runs every cell against every server (see `ferrobahn_load::runner`),
+//! prints the Markdown tables and writes them to `benches/RESULTS.md`
+//! (full runs only, unless `--out` is given).
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use ferrobahn_load::args::Args;
+use ferrobahn_load::runner::child::{loadavg, Launcher};
+use ferrobahn_load::runner::markdown::{render, RunInfo};
+use ferrobahn_load::runner::measure::{run_cells, run_idle, Results};
+use ferrobahn_load::runner::{parse_cell, Plan, SERVERS};
+
+/// Median share of other CPU use above which the run is marked noisy.
+const NOISY_OTHER_CPU: f64 = 0.15;
+/// 1-minute load average above which the machine is busy before a run.
+const BUSY_LOAD: f64 = 1.5;
+
+fn command_output(cmd: &str, args: &[&str]) -> String {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn machine() -> Vec<String> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let nproc = std::thread::available_parallelism().map_or(1, usize::from);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .nth(1)
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(String::new(), |kb| format!(", {} GiB RAM", kb >> 20));
+    vec![
+        format!(
+            "Machine: {nproc} CPUs ({model}){mem}, Linux {}",
+            kernel.trim()
+        ),
+        format!("Toolchain: {}", command_output("rustc", &["-V"])),
+    ]
+}
+
+fn plan_from(a: &Args) -> Result<Plan, Box<dyn std::error::Error>> {
+    let mut plan = Plan::new(a.flag("quick"));
+    plan.rounds = a.get_or("rounds", plan.rounds)?.max(1);
+    if let Some(list) = a.raw("cells") {
+        let mut cells = Vec::new();
+        let mut idle = false;
+        for c in list.split(',').filter(|c| !c.is_empty()) {
+            if c == "idle" {
+                idle = true;
+            } else {
+                cells.push(parse_cell(c)?);
+            }
+        }
+        plan.cells = cells;
+        if !idle {
+            plan.idle_conns = 0;
+        }
+    }
+    plan.idle_conns = a.get_or("idle-conns", plan.idle_conns)?;
+    if let Some(list) = a.raw("servers") {
+        let names: Vec<&str> = list.split(',').collect();
+        plan.servers = SERVERS
+            .iter()
+            .copied()
+            .filter(|s| names.contains(&s.name))
+            .collect();
+        if plan.servers.len() != names.len() {
+            let known: Vec<&str> = SERVERS.iter().map(|s| s.name).collect();
+            return Err(format!("unknown server in `{list}`; known: {}", known.join(", ")).into());
+        }
+    }
+    Ok(plan)
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let a = Args::from_env(
+        &["quick", "no-write"],
+        &["cells", "servers", "rounds", "out", "idle-conns"],
+    )?;
+    let plan = plan_from(&a)?;
+    let launcher = Launcher::from_current_exe()?;
+    let mut bins: Vec<&str> = plan.servers.iter().map(|s| s.bin).collect();
+    bins.push("loadgen");
+    launcher.check(&bins)?;
+    if launcher.cpus.is_none() {
+        eprintln!("warning: fewer than 2 CPUs, server and generator are not pinned");
+    }
+    let (load0, load_before) = loadavg();
+    if load0 > BUSY_LOAD {
+        eprintln!("warning: load average {load_before} > {BUSY_LOAD}: figures will be noisy");
+    }
+    let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
+    let started = std::time::Instant::now();
+    let mut log = |line: &str| eprintln!("{line}");
+    let mut res = Results::default();
+    run_cells(&launcher, &plan, &mut res, &mut log);
+    run_idle(&launcher, &plan, &mut res, &mut log);
+    let (_, load_after) = loadavg();
+    let noise = ferrobahn_load::report::median(&res.other_cpu()).unwrap_or(0.0);
+    let mut notes = vec![
+        "Peers: tokio-tungstenite 0.30, fastwebsockets 0.10, tokio-websockets 0.13, each with the echo loop \
+         of its own docs/examples on a tokio current_thread runtime. None of them implements \
+         permessage-deflate (their deflate cells say `no deflate`, found by offering it), so the deflate \
+         cells have no peer ratio. `raw-tcp` is a length-prefixed TCP echo (4-byte length + payload) \
+         driven by the same generator: the machine's limit."
+            .to_owned(),
+    ];
+    if res
+        .unsupported
+        .iter()
+        .any(|(_, n)| n.starts_with("ferrobahn"))
+    {
+        notes.push(
+            "ferrobahn did not accept permessage-deflate in this build (not wired in yet).".into(),
+        );
+    }
+    let info = RunInfo {
+        date,
+        machine: machine(),
+        load_before,
+        load_after,
+        command: format!(
+            "cargo run --release -p ferrobahn-load --bin ws-bench -- {}",
+            std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+        )
+        .trim()
+        .to_owned(),
+        noisy: noise > NOISY_OTHER_CPU || load0 > BUSY_LOAD,
+        notes,
+    };
+    let text = render(&plan, &res, &info);
+    println!("{text}");
+    eprintln!("total time {:.0} s", started.elapsed().as_secs_f64());
+    let out = match a.raw("out") {
+        Some(p) => Some(PathBuf::from(p)),
+        None if a.flag("quick") || a.flag("no-write") => None,
+        None => Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../RESULTS.md")),
+    };
+    if let Some(path) = out {
+        std::fs::write(&path, &text)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ws-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
