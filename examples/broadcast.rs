@@ -1,5 +1,6 @@
 //! A `Sender` pushes messages into a connection from another task: the
 //! server greets each client with a tick every 100 ms until it disconnects.
+//! The handler names no runtime: it spawns and sleeps through `Ctx::runtime`.
 //!
 //! `cargo run -p ferrobahn-examples --example broadcast`
 
@@ -12,12 +13,14 @@ struct Ticker;
 impl Handler for Ticker {
     fn on_open(&mut self, ctx: &mut Ctx<'_>) {
         let mut sender = ctx.sender();
-        tokio::spawn(async move {
+        let runtime = ctx.runtime().clone();
+        ctx.spawn(async move {
             for i in 0.. {
                 if sender.send_text(format!("tick {i}")).await.is_err() {
                     break; // the connection is gone
                 }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                let next = runtime.now() + Duration::from_millis(100);
+                ferrobahn::rt::sleep_until(&*runtime, next).await;
             }
         });
     }

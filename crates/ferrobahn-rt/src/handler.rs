@@ -1,8 +1,9 @@
 //! The handler API (AutobahnPython's `onConnect / onOpen / onMessage / onClose`
 //! shape), runtime-agnostic.
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use ferrobahn_handshake::{Accept, Request};
@@ -10,6 +11,7 @@ use ferrobahn_websocket::{CloseCode, Event, Message, MessageKind, State};
 
 use crate::core::Core;
 use crate::error::Error;
+use crate::runtime::Runtime;
 use crate::sender::Sender;
 use crate::transport::Transport;
 use crate::websocket::WebSocket;
@@ -158,6 +160,18 @@ impl<'a> Ctx<'a> {
     /// A handle to send on this connection from other tasks.
     pub fn sender(&mut self) -> Sender {
         self.core.sender()
+    }
+
+    /// The runtime the connection runs on (to spawn tasks or make timers
+    /// without naming a runtime).
+    pub fn runtime(&self) -> &Arc<dyn Runtime> {
+        &self.core.runtime
+    }
+
+    /// Spawns `fut` on the connection's runtime, e.g. a task feeding a
+    /// [`Ctx::sender`].
+    pub fn spawn(&self, fut: impl Future<Output = ()> + Send + 'static) {
+        self.core.runtime.spawn(Box::pin(fut));
     }
 }
 

@@ -265,6 +265,9 @@ pub struct Behaviour {
     pub deny: Option<Deny>,
     /// Close with this code when a text message equal to "close" arrives.
     pub close_on_text: Option<CloseCode>,
+    /// On open, spawn a task that sends this many texts `pushed N` through
+    /// a `Sender`.
+    pub push_on_open: usize,
 }
 
 /// A [`Handler`] reporting every callback on a channel.
@@ -343,6 +346,17 @@ impl Handler for Recorder {
 
     fn on_open(&mut self, ctx: &mut Ctx<'_>) {
         self.report(Seen::Open(ctx.protocol().map(str::to_owned)));
+        let count = self.behaviour.push_on_open;
+        if count > 0 {
+            let mut sender = ctx.sender();
+            ctx.spawn(async move {
+                for i in 0..count {
+                    if sender.send_text(format!("pushed {i}")).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_>, payload: Bytes, is_binary: bool) {

@@ -95,3 +95,22 @@ fn ping_is_answered_with_pong() {
         }
     });
 }
+
+#[test]
+fn handler_pushes_through_a_sender_task() {
+    rt::block_on(async {
+        let behaviour = Behaviour {
+            push_on_open: 20,
+            ..Behaviour::default()
+        };
+        let (factory, _seen) = Recorder::factory(behaviour);
+        let addr = rt::start_server(ServerConfig::default(), factory).await;
+        let (mut ws, _) = rt::connect_with(&format!("ws://{addr}/"), ClientConfig::default())
+            .await
+            .unwrap();
+        for i in 0..20 {
+            let m = ws.recv().await.unwrap().unwrap();
+            assert_eq!(m.as_text(), Some(format!("pushed {i}").as_str()));
+        }
+    });
+}
