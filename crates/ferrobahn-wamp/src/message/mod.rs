@@ -8,6 +8,7 @@
 mod error;
 mod pubsub;
 mod reader;
+mod reject;
 mod rpc;
 mod session;
 
