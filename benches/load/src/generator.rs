@@ -110,6 +110,10 @@ struct Loop<'a> {
 
 impl Loop<'_> {
     /// Drains the socket; re-arms one message per completed reply.
+    ///
+    /// A short read means the socket was drained (epoll reports the next
+    /// arrival as a new edge), so it saves the read that would only say
+    /// `WouldBlock`, as tokio does.
     fn on_readable(&mut self, c: &mut Conn) -> Result<(), String> {
         loop {
             match c.stream.read(&mut self.buf) {
@@ -157,6 +161,11 @@ impl Loop<'_> {
                 Ok(w) => {
                     c.pending -= w;
                     c.phase = (c.phase + w) % self.frame_len;
+                    if w < n {
+                        // The send buffer is full; the next edge says when
+                        // it has room.
+                        return Ok(());
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

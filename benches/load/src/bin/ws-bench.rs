@@ -3,12 +3,15 @@
 //! ```text
 //! cargo build --release -p ferrobahn-load --bins
 //! cargo run --release -p ferrobahn-load --bin ws-bench -- [--quick] [--cells 100x20,10x16k+deflate,idle]
-//!     [--servers ferrobahn-tokio,raw-tcp] [--rounds N] [--out PATH] [--no-write]
+//!     [--servers ferrobahn-tokio,raw-tcp] [--rounds N] [--idle-conns N] [--nice -19]
+//!     [--out PATH] [--no-write]
 //! ```
 //!
 //! Runs every cell against every server (see `ferrobahn_load::runner`),
 //! prints the Markdown tables and writes them to `benches/RESULTS.md`
-//! (full runs only, unless `--out` is given).
+//! (full runs only, unless `--out` is given). `--nice -19` (root) runs the
+//! servers and the generator at high priority so other work on the machine
+//! disturbs the figures less.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -63,6 +66,34 @@ fn machine() -> Vec<String> {
     ]
 }
 
+/// Under `cargo run` (which sets `CARGO`), brings the other binaries of
+/// this package up to date in the same target directory, so the runner
+/// never measures stale servers; a no-op when they are fresh. Run directly,
+/// it builds nothing and only checks that they exist.
+fn build_siblings(l: &Launcher) -> Result<(), Box<dyn std::error::Error>> {
+    let Some(cargo) = std::env::var_os("CARGO") else {
+        return Ok(());
+    };
+    let profile = l
+        .dir
+        .file_name()
+        .and_then(|p| p.to_str())
+        .unwrap_or("release");
+    let target = l.dir.parent().ok_or("binary directory has no parent")?;
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "-p", "ferrobahn-load", "--bins", "--profile"])
+        .arg(if profile == "debug" { "dev" } else { profile })
+        .arg("--target-dir")
+        .arg(target)
+        .arg("--manifest-path")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+    eprintln!("building the servers and the generator: {cmd:?}");
+    if !cmd.status()?.success() {
+        return Err("building the benchmark binaries failed".into());
+    }
+    Ok(())
+}
+
 fn plan_from(a: &Args) -> Result<Plan, Box<dyn std::error::Error>> {
     let mut plan = Plan::new(a.flag("quick"));
     plan.rounds = a.get_or("rounds", plan.rounds)?.max(1);
@@ -100,10 +131,12 @@ fn plan_from(a: &Args) -> Result<Plan, Box<dyn std::error::Error>> {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let a = Args::from_env(
         &["quick", "no-write"],
-        &["cells", "servers", "rounds", "out", "idle-conns"],
+        &["cells", "servers", "rounds", "out", "idle-conns", "nice"],
     )?;
     let plan = plan_from(&a)?;
-    let launcher = Launcher::from_current_exe()?;
+    let mut launcher = Launcher::from_current_exe()?;
+    launcher.nice = a.get_or("nice", 0)?;
+    build_siblings(&launcher)?;
     let mut bins: Vec<&str> = plan.servers.iter().map(|s| s.bin).collect();
     bins.push("loadgen");
     launcher.check(&bins)?;
@@ -151,6 +184,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .trim()
         .to_owned(),
         noisy: noise > NOISY_OTHER_CPU || load0 > BUSY_LOAD,
+        nice: launcher.nice,
         notes,
     };
     let text = render(&plan, &res, &info);

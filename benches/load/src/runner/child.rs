@@ -50,6 +50,10 @@ pub struct Launcher {
     pub cpus: Option<(usize, usize)>,
     /// Directory for the servers' stderr logs.
     pub log_dir: PathBuf,
+    /// Niceness of servers and generator (`nice -n`); 0 leaves it alone.
+    /// A negative value (root only) shields the measurement from other
+    /// work on the machine.
+    pub nice: i32,
 }
 
 impl Launcher {
@@ -71,6 +75,7 @@ impl Launcher {
             dir,
             cpus: (cpus >= 2).then_some((1, 0)),
             log_dir,
+            nice: 0,
         })
     }
 
@@ -93,16 +98,20 @@ impl Launcher {
         Ok(())
     }
 
+    /// `[nice -n N] [taskset -c CPU] bin`: each wrapper execs the next, so
+    /// the child's pid is the binary's.
     fn command(&self, bin: &str, cpu: Option<usize>) -> Command {
-        let path = self.dir.join(bin);
-        match cpu {
-            Some(c) => {
-                let mut cmd = Command::new("taskset");
-                cmd.arg("-c").arg(c.to_string()).arg(path);
-                cmd
-            }
-            None => Command::new(path),
+        let mut argv: Vec<std::ffi::OsString> = Vec::new();
+        if self.nice != 0 {
+            argv.extend(["nice".into(), "-n".into(), self.nice.to_string().into()]);
         }
+        if let Some(c) = cpu {
+            argv.extend(["taskset".into(), "-c".into(), c.to_string().into()]);
+        }
+        argv.push(self.dir.join(bin).into());
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..]);
+        cmd
     }
 }
 

@@ -21,6 +21,8 @@ pub struct RunInfo {
     pub command: String,
     /// Whether the machine was busy with other work (see the noise note).
     pub noisy: bool,
+    /// Niceness of servers and generator (0 = default).
+    pub nice: i32,
     /// Extra notes (deflate status and the like).
     pub notes: Vec<String>,
 }
@@ -278,8 +280,8 @@ fn bottleneck(out: &mut String, plan: &Plan, res: &Results) {
     if !slower.is_empty() {
         let _ = writeln!(
             out,
-            "Raw TCP was slower than the fastest WebSocket server in: {} (there the raw echo server, \
-             not the generator, is the limit: it copies every byte twice).",
+            "Raw TCP was not faster than the fastest WebSocket server in: {}; there this run does not \
+             show the generator's headroom.",
             slower.join(", ")
         );
     }
@@ -307,13 +309,18 @@ pub fn render(plan: &Plan, res: &Results, info: &RunInfo) -> String {
         noise_med * 100.0,
         if info.noisy { " — **NOISY RUN**: other work shared the machine; treat the figures as rough." } else { "" }
     );
-    let _ = writeln!(o, "- Command: `{}`", info.command);
     let _ = writeln!(
         o,
-        "- Method: server pinned to CPU 1 (`taskset -c 1`), generator to CPU 0; {} round(s), server order \
+        "- Commands: `cargo build --release -p ferrobahn-load --bins` (done by the runner under `cargo run`), then `{}`",
+        info.command
+    );
+    let _ = writeln!(
+        o,
+        "- Method: server pinned to CPU 1 (`taskset -c 1`), generator to CPU 0{}; {} round(s), server order \
          reversed every other round, medians reported; {:.1} s warm-up, {:.1} s measured ({} messages in \
          flight per connection), latency runs {:.1} s with one message in flight per connection. Binary \
          messages of JSON-like ASCII text, pre-masked by the generator. A fresh server process per run.\n",
+        if info.nice != 0 { format!(", both at `nice -n {}`", info.nice) } else { String::new() },
         plan.rounds,
         plan.warmup.as_secs_f64(),
         plan.duration.as_secs_f64(),
