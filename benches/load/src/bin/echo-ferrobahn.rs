@@ -2,7 +2,8 @@
 //! on tokio (current_thread runtime) or async-std (one executor thread,
 //! `ASYNC_STD_THREAD_COUNT=1`), with limits for 1 MiB messages.
 //!
-//! `echo-ferrobahn --runtime tokio|async-std [--listen ADDR] [--lifetime S]`
+//! `echo-ferrobahn --runtime tokio|async-std [--listen ADDR] [--lifetime S]
+//! [--read-buffer BYTES]` (the last overrides `Config::read_buffer_size`).
 
 use std::io;
 
@@ -27,10 +28,17 @@ impl Handler for Echo {
     }
 }
 
-fn config() -> ServerConfig {
-    let ws = ferrobahn_websocket::Config::default()
+fn config(args: &server::ServerArgs) -> ServerConfig {
+    let mut ws = ferrobahn_websocket::Config::default()
         .with_max_frame_payload(MAX_MESSAGE)
         .with_max_message_payload(MAX_MESSAGE);
+    match args.args.get_or("read-buffer", ws.read_buffer_size) {
+        Ok(n) => ws.read_buffer_size = n,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    }
     ServerConfig::default()
         .with_websocket(ws)
         .with_max_connections(100_000)
@@ -43,7 +51,7 @@ fn run_tokio(args: &server::ServerArgs) -> io::Result<()> {
     rt.block_on(async move {
         let listener = ferrobahn_tokio::bind(args.listen).await?;
         server::announce(ferrobahn_rt::Listener::local_addr(&listener)?);
-        ferrobahn_rt::serve(ferrobahn_tokio::runtime(), listener, config(), || Echo).await;
+        ferrobahn_rt::serve(ferrobahn_tokio::runtime(), listener, config(args), || Echo).await;
         Ok(())
     })
 }
@@ -52,7 +60,13 @@ fn run_async_std(args: &server::ServerArgs) -> io::Result<()> {
     async_io::block_on(async move {
         let listener = ferrobahn_async_std::bind(args.listen).await?;
         server::announce(ferrobahn_rt::Listener::local_addr(&listener)?);
-        ferrobahn_rt::serve(ferrobahn_async_std::runtime(), listener, config(), || Echo).await;
+        ferrobahn_rt::serve(
+            ferrobahn_async_std::runtime(),
+            listener,
+            config(args),
+            || Echo,
+        )
+        .await;
         Ok(())
     })
 }
@@ -62,7 +76,7 @@ fn main() -> io::Result<()> {
         // Before any thread exists: one executor thread, like current_thread.
         std::env::set_var("ASYNC_STD_THREAD_COUNT", "1");
     }
-    let args = server::init(&["runtime"]);
+    let args = server::init(&["runtime", "read-buffer"]);
     match args.args.raw("runtime").unwrap_or("tokio") {
         "tokio" => run_tokio(&args),
         "async-std" => run_async_std(&args),
