@@ -13,8 +13,8 @@
 compile_error!("ferrobahn-async-std needs feature `async-std` or `smol` to spawn tasks");
 
 use std::future::Future;
-use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::io::{self, IoSlice};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -23,7 +23,8 @@ use std::time::Instant;
 use async_io::{Async, Timer};
 use ferrobahn_handshake::{Response, WsUrl};
 use ferrobahn_rt::{
-    AsyncTimer, ClientConfig, Error, FuturesIo, Handler, Listener, Runtime, ServerConfig, WebSocket,
+    AsyncTimer, ClientConfig, Error, FuturesIo, Handler, Listener, Runtime, ServerConfig,
+    Transport, WebSocket,
 };
 
 /// The async-io [`Runtime`]: `async_io::Timer` timers; tasks spawned on
@@ -62,8 +63,53 @@ impl AsyncTimer for IoTimer {
     }
 }
 
-/// The transport of an [`AsyncIoListener`] connection and of [`connect`].
-pub type TcpTransport = FuturesIo<Async<TcpStream>>;
+/// A TCP connection on async-io: the transport of an [`AsyncIoListener`]
+/// connection and of [`connect`].
+///
+/// Unlike `FuturesIo<Async<TcpStream>>` (async-io's `poll_close` only
+/// flushes), closing shuts the write side down, so the peer sees the end of
+/// the stream at once.
+#[derive(Debug)]
+pub struct TcpTransport(FuturesIo<Async<TcpStream>>);
+
+impl TcpTransport {
+    /// Wraps a connected stream.
+    pub fn new(stream: Async<TcpStream>) -> Self {
+        Self(FuturesIo(stream))
+    }
+
+    /// The stream.
+    pub fn get_ref(&self) -> &Async<TcpStream> {
+        &self.0 .0
+    }
+}
+
+impl Transport for TcpTransport {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.0.poll_read(cx, buf)
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.0.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.0.poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_flush(cx)
+    }
+
+    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.0.poll_flush(cx))?;
+        Poll::Ready(self.get_ref().get_ref().shutdown(Shutdown::Write))
+    }
+}
 
 /// A TCP [`Listener`] on async-io; accepted sockets get `TCP_NODELAY`.
 #[derive(Debug)]
@@ -80,7 +126,7 @@ impl Listener for AsyncIoListener {
             match self.0.get_ref().accept() {
                 Ok((stream, peer)) => {
                     stream.set_nodelay(true)?;
-                    return Poll::Ready(Ok((FuturesIo(Async::new(stream)?), peer)));
+                    return Poll::Ready(Ok((TcpTransport::new(Async::new(stream)?), peer)));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     ready!(self.0.poll_readable(cx))?
@@ -169,5 +215,5 @@ pub async fn connect_with(
     }
     let stream = Async::<TcpStream>::connect(resolve((url.host.as_str(), url.port))?).await?;
     stream.get_ref().set_nodelay(true)?;
-    ferrobahn_rt::connect_transport(runtime(), FuturesIo(stream), &url, config).await
+    ferrobahn_rt::connect_transport(runtime(), TcpTransport::new(stream), &url, config).await
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ferrobahn_extensions::{client_accept, client_offers, ClientExtensions};
 use ferrobahn_handshake::{ClientHandshake, Response, WsUrl};
 use ferrobahn_websocket::{Connection, Role};
 
@@ -24,6 +25,8 @@ pub struct ClientConfig {
     pub websocket: ferrobahn_websocket::Config,
     /// The opening handshake must be done within this. Default 10 s.
     pub open_handshake_timeout: Duration,
+    /// Per-message compression to offer (none by default).
+    pub extensions: ClientExtensions,
 }
 
 impl Default for ClientConfig {
@@ -32,6 +35,7 @@ impl Default for ClientConfig {
             handshake: ferrobahn_handshake::ClientConfig::default(),
             websocket: ferrobahn_websocket::Config::default(),
             open_handshake_timeout: Duration::from_secs(10),
+            extensions: ClientExtensions::default(),
         }
     }
 }
@@ -60,6 +64,13 @@ impl ClientConfig {
     #[must_use]
     pub fn with_open_handshake_timeout(mut self, timeout: Duration) -> Self {
         self.open_handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets [`ClientConfig::extensions`].
+    #[must_use]
+    pub fn with_extensions(mut self, extensions: ClientExtensions) -> Self {
+        self.extensions = extensions;
         self
     }
 
@@ -100,7 +111,9 @@ pub async fn connect_transport<T: Transport>(
     key.copy_from_slice(&random[..16]);
     let mut seed = [0u8; 8];
     seed.copy_from_slice(&random[16..]);
-    let mut handshake = ClientHandshake::new(url, config.handshake, key)?;
+    let mut offer = config.handshake;
+    offer.extensions.extend(client_offers(&config.extensions));
+    let mut handshake = ClientHandshake::new(url, offer, key)?;
 
     let deadline = runtime.now() + config.open_handshake_timeout;
     let exchange = async {
@@ -120,13 +133,14 @@ pub async fn connect_transport<T: Transport>(
         .await
         .ok_or(Error::Timeout(Timeout::OpenHandshake))??;
 
+    // A server answer that breaks the offer's rules fails the connection.
+    let codec = client_accept(&response.extensions, &config.extensions)?;
     let now = runtime.now();
-    let mut conn = Connection::new(
-        Role::Client,
-        config.websocket,
-        now,
-        u64::from_le_bytes(seed),
-    );
+    let seed = u64::from_le_bytes(seed);
+    let mut conn = Connection::new(Role::Client, config.websocket, now, seed);
+    if let Some(codec) = codec {
+        conn = conn.with_codec(codec);
+    }
     let trailing = handshake.take_trailing();
     if !trailing.is_empty() {
         conn.feed(now, &trailing);

@@ -10,9 +10,9 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use ferrobahn_websocket::{CloseCode, Closed, Connection, Event, Message, SendError};
+use ferrobahn_websocket::{CloseCode, Closed, Connection, Event, Message, Role, SendError};
 use futures_channel::mpsc;
 use futures_core::Stream;
 
@@ -27,6 +27,19 @@ pub(crate) const DEFAULT_FLUSH_THRESHOLD: usize = 64 * 1024;
 
 /// How many commands a [`Sender`]'s channel holds before senders wait.
 const SENDER_CHANNEL_CAPACITY: usize = 64;
+
+/// After a server shut its side down: how long, and how many bytes, it
+/// reads and drops what the client still sends, so closing the socket does
+/// not reset the connection before the client has read the close frame.
+const LINGER: Duration = Duration::from_secs(1);
+const LINGER_BYTES: usize = 64 * 1024;
+
+/// A server's lingering close in progress.
+#[derive(Debug)]
+struct Linger {
+    until: Instant,
+    left: usize,
+}
 
 /// Everything of a connection but the transport (so handler contexts need no
 /// type parameter).
@@ -49,6 +62,7 @@ pub(crate) struct Core {
     io_dead: bool,
     needs_flush: bool,
     transport_closed: bool,
+    linger: Option<Linger>,
     pub(crate) flush_threshold: usize,
     commands: Option<(mpsc::Sender<Command>, mpsc::Receiver<Command>)>,
     pub(crate) peer_addr: Option<SocketAddr>,
@@ -71,6 +85,7 @@ impl Core {
             io_dead: false,
             needs_flush: false,
             transport_closed: false,
+            linger: None,
             flush_threshold: DEFAULT_FLUSH_THRESHOLD,
             commands: None,
             peer_addr: None,
@@ -228,6 +243,30 @@ impl Core {
         }
     }
 
+    /// Reads and drops the client's leftovers until EOF, [`LINGER_BYTES`] or
+    /// [`LINGER`], whichever comes first.
+    fn poll_linger<T: Transport>(&mut self, io: &mut T, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(linger) = self.linger.as_mut() else {
+            return Poll::Ready(());
+        };
+        let mut scratch = [0u8; 512];
+        while linger.left > 0 {
+            match io.poll_read(cx, &mut scratch) {
+                Poll::Ready(Ok(0) | Err(_)) => {
+                    self.read_eof = true;
+                    return Poll::Ready(());
+                }
+                Poll::Ready(Ok(n)) => linger.left = linger.left.saturating_sub(n),
+                Poll::Pending => break,
+            }
+        }
+        let until = linger.until;
+        if linger.left == 0 || self.runtime.now() >= until {
+            return Poll::Ready(());
+        }
+        self.poll_timer(until, cx)
+    }
+
     /// The engine: the next event of the connection (messages, pings, pongs,
     /// close frames and, last, `Closed`), doing all I/O on the way.
     ///
@@ -294,12 +333,24 @@ impl Core {
                             tracing::debug!(error = %e, "closing the transport failed");
                         }
                         self.transport_closed = true;
+                        if self.conn.role() == Role::Server && !self.read_eof {
+                            self.linger = Some(Linger {
+                                until: now + LINGER,
+                                left: LINGER_BYTES,
+                            });
+                        }
                         if !self.conn.is_closed() && !self.read_eof {
                             self.read_eof = true;
                             self.conn.feed_eof(now);
                         }
                         continue;
                     }
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            if self.transport_closed && self.linger.is_some() && !self.io_dead {
+                match self.poll_linger(io, cx) {
+                    Poll::Ready(()) => self.linger = None,
                     Poll::Pending => return Poll::Pending,
                 }
             }

@@ -44,6 +44,10 @@ pub enum Error {
     /// The connection is closed; this is why.
     #[error("connection closed with code {}", .0.code.as_u16())]
     Closed(Closed),
+    /// Per-message compression could not be agreed (client side: the
+    /// server's answer breaks the rules of what was offered).
+    #[error("extension negotiation failed: {0}")]
+    Negotiation(#[from] ferrobahn_extensions::NegotiationError),
     /// Local misuse: sending after close, an over-long control frame, an invalid close code.
     #[error("cannot send: {0}")]
     Usage(#[from] SendError),
@@ -56,7 +60,9 @@ impl From<Error> for io::Error {
             other => other,
         };
         let kind = match &e {
-            Error::Io(_) | Error::Protocol(_) | Error::Handshake(_) => io::ErrorKind::InvalidData,
+            Error::Io(_) | Error::Protocol(_) | Error::Handshake(_) | Error::Negotiation(_) => {
+                io::ErrorKind::InvalidData
+            }
             Error::Timeout(_) => io::ErrorKind::TimedOut,
             Error::Closed(_) => io::ErrorKind::ConnectionAborted,
             Error::Usage(_) => io::ErrorKind::NotConnected,

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ferrobahn_extensions::{server_negotiate, PerMessageCodec, ServerExtensions};
 use ferrobahn_handshake::{accept_response, reject_response, Request, RequestParser};
 use ferrobahn_websocket::{Connection, Role};
 
@@ -43,6 +44,9 @@ pub struct ServerConfig {
     /// Answer a plain HTTP `GET` (no `Upgrade`) with a small HTML page
     /// instead of `426 Upgrade Required`. Default false.
     pub status_page: bool,
+    /// Per-message compression the server accepts (none by default), used
+    /// unless the handler's [`Accept`] names extensions itself.
+    pub extensions: ServerExtensions,
 }
 
 impl Default for ServerConfig {
@@ -53,6 +57,7 @@ impl Default for ServerConfig {
             open_handshake_timeout: Duration::from_secs(10),
             max_connections: 10_000,
             status_page: false,
+            extensions: ServerExtensions::default(),
         }
     }
 }
@@ -88,6 +93,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_max_connections(mut self, max: usize) -> Self {
         self.max_connections = max;
+        self
+    }
+
+    /// Sets [`ServerConfig::extensions`].
+    #[must_use]
+    pub fn with_extensions(mut self, extensions: ServerExtensions) -> Self {
+        self.extensions = extensions;
         self
     }
 
@@ -200,6 +212,7 @@ fn status_page() -> Vec<u8> {
 struct Upgraded {
     trailing: Vec<u8>,
     protocol: Option<String>,
+    codec: Option<Box<dyn PerMessageCodec>>,
 }
 
 /// Reads the request, asks the handler, answers. `Ok(None)`: answered
@@ -235,7 +248,7 @@ async fn handshake<T: Transport, H: Handler>(
         }
     };
     drop(buf);
-    let accept = match handler.on_connect(&request) {
+    let mut accept = match handler.on_connect(&request) {
         Ok(accept) => accept,
         Err(deny) => {
             tracing::debug!(status = deny.status, reason = %deny.reason, "handshake denied");
@@ -248,6 +261,22 @@ async fn handshake<T: Transport, H: Handler>(
             return Ok(None);
         }
     };
+    let mut codec = None;
+    if accept.extensions.is_empty() {
+        match server_negotiate(&request.extensions, &config.extensions) {
+            Ok(Some((response, chosen))) => {
+                accept.extensions.push(response);
+                codec = Some(chosen);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::debug!(error = %e, "refusing a malformed extension offer");
+                write_all(io, &reject_response(400, &e.to_string(), &[])).await?;
+                close(io).await?;
+                return Err(Error::Negotiation(e));
+            }
+        }
+    }
     match accept_response(&request, &accept) {
         Ok(response) => write_all(io, &response).await?,
         Err(e) => {
@@ -260,6 +289,7 @@ async fn handshake<T: Transport, H: Handler>(
     Ok(Some(Upgraded {
         trailing: parser.take_trailing(),
         protocol: accept.protocol,
+        codec,
     }))
 }
 
@@ -300,7 +330,7 @@ pub async fn serve_connection<T: Transport, H: Handler>(
             Box::pin(linger(&*runtime, &mut io)).await;
             return Ok(());
         }
-        Err(e @ Error::Handshake(_)) => {
+        Err(e @ (Error::Handshake(_) | Error::Negotiation(_))) => {
             Box::pin(linger(&*runtime, &mut io)).await;
             return Err(e);
         }
@@ -327,6 +357,9 @@ fn upgrade<T: Transport>(
         now,
         crate::entropy()?,
     );
+    if let Some(codec) = upgraded.codec {
+        conn = conn.with_codec(codec);
+    }
     if !upgraded.trailing.is_empty() {
         conn.feed(now, &upgraded.trailing);
     }

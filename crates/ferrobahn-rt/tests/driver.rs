@@ -144,6 +144,10 @@ fn unanswered_close_times_out_on_the_runtime_clock() {
         "not before the deadline"
     );
     rt.advance(Duration::from_secs(2));
+    // Timed out: the server shuts its side down, then lingers (up to 1 s)
+    // for the silent peer to go away.
+    assert!(poll_once(close.as_mut()).is_pending(), "lingering");
+    rt.advance(Duration::from_secs(1));
     let closed = match poll_once(close.as_mut()) {
         Poll::Ready(res) => res.unwrap(),
         Poll::Pending => panic!("close did not time out"),

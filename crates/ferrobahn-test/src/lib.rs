@@ -192,7 +192,7 @@ macro_rules! runtime_async_std {
                 let s = $crate::__private::async_io::Async::<std::net::TcpStream>::connect(addr)
                     .await
                     .expect("connect");
-                $crate::__private::ferrobahn_rt::FuturesIo(s)
+                binding::TcpTransport::new(s)
             }
 
             /// Spawns `fut`.

@@ -2,11 +2,15 @@
 #![forbid(unsafe_code)]
 
 pub use bytes::Bytes;
+pub use ferrobahn_extensions as extensions;
 pub use ferrobahn_frame as frame;
 pub use ferrobahn_handshake as handshake;
 pub use ferrobahn_rt as rt;
 pub use ferrobahn_websocket as websocket;
 
+pub use ferrobahn_extensions::{
+    ClientExtensions, ClientOffer, DeflateConfig, NegotiationError, ServerExtensions,
+};
 pub use ferrobahn_handshake::{Accept, HandshakeError, Request, Response, WsUrl};
 pub use ferrobahn_rt::{
     connect_transport, run_client_handler, run_handler, serve, serve_connection, AsyncTimer,

@@ -8,6 +8,8 @@ mod on_tokio {
     ferrobahn_test::runtime_tokio!();
     #[path = "rt/close.rs"]
     mod close;
+    #[path = "rt/compression.rs"]
+    mod compression;
     #[path = "rt/echo.rs"]
     mod echo;
     #[path = "rt/handshake.rs"]
@@ -21,6 +23,8 @@ mod on_async_std {
     ferrobahn_test::runtime_async_std!();
     #[path = "rt/close.rs"]
     mod close;
+    #[path = "rt/compression.rs"]
+    mod compression;
     #[path = "rt/echo.rs"]
     mod echo;
     #[path = "rt/handshake.rs"]
