@@ -33,6 +33,23 @@ pub trait PerMessageCodec: Send + Debug {
     /// [`rsv_bits`](Self::rsv_bits) set) and `false` to send `payload` as it is.
     fn encode(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Result<bool, CodecError>;
 
+    /// Transforms one fragment of an outgoing message that is sent piece by
+    /// piece (a streaming send), appending to `out`; `fin` marks the last
+    /// fragment. Returning `true` for a message's first fragment means the
+    /// message is transformed (RSV bits on its first frame) and every later
+    /// fragment of it must come through here too; such a codec returns
+    /// `true` for all of them. The default returns `false`: the message is
+    /// sent as it is, which every codec must accept.
+    fn encode_fragment(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, CodecError> {
+        let _ = (input, fin, out);
+        Ok(false)
+    }
+
     /// Decodes one frame payload of a transformed message, appending to `out`
     /// no more than `max_out` bytes in total (`out.len()` included); `fin` is
     /// set on the message's last frame.

@@ -533,6 +533,8 @@ impl ClientExtensions {
 }
 
 /// Client side: the `Sec-WebSocket-Extensions` elements to send, in order.
+/// Check the knobs once with [`ClientExtensions::validate`]: out-of-range
+/// values are sent as they are.
 #[must_use]
 pub fn client_offers(config: &ClientExtensions) -> Vec<ExtensionOffer> {
     config

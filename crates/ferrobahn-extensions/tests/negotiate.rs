@@ -288,3 +288,25 @@ fn every_extension_negotiates_and_talks() {
         Err(NegotiationError::MultipleAccepted { .. })
     ));
 }
+
+#[test]
+fn a_client_no_context_takeover_hint_is_echoed() {
+    let client = ClientExtensions::new().with_offer(ClientOffer::Deflate(DeflateConfig {
+        no_context_takeover: true,
+        ..DeflateConfig::default()
+    }));
+    let offers = client_offers(&client);
+    assert_eq!(
+        header(&offers),
+        "permessage-deflate; client_no_context_takeover; client_max_window_bits"
+    );
+    let server = ServerExtensions::new().with_deflate(DeflateConfig::default());
+    let (response, mut s) = server_negotiate(&offers, &server).unwrap().unwrap();
+    assert_eq!(
+        format_extension(&response),
+        "permessage-deflate; client_no_context_takeover"
+    );
+    let mut c = client_accept(&[response], &client).unwrap().unwrap();
+    talk(&mut *c, &mut *s);
+    talk(&mut *s, &mut *c);
+}

@@ -129,6 +129,59 @@ impl DeflateCodec {
         Inflate::new(false, self.params.decompress_window_bits.max(9))
     }
 
+    /// Compresses `input` onto `out` and sync-flushes.
+    fn deflate_into(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<(), CodecError> {
+        let base = out.len();
+        loop {
+            let chunk = (input.len() / 2 + 64).clamp(MIN_CHUNK, MAX_CHUNK);
+            let start = out.len();
+            out.resize(start + chunk, 0);
+            let deflate = match self.deflate.as_mut() {
+                Some(d) => d,
+                None => self.deflate.insert(self.new_deflate()),
+            };
+            let (in0, out0) = (deflate.total_in(), deflate.total_out());
+            // A repeated flush with no new input gives BufError and no bytes.
+            let result = deflate.compress(input, &mut out[start..], DeflateFlush::SyncFlush);
+            let consumed = (deflate.total_in() - in0) as usize;
+            let produced = (deflate.total_out() - out0) as usize;
+            out.truncate(start + produced);
+            input = &input[consumed..];
+            if let Err(err) = result {
+                self.deflate = None;
+                out.truncate(base);
+                return Err(CodecError::Invalid(format!(
+                    "permessage-deflate compressor: {}",
+                    err.as_str()
+                )));
+            }
+            if input.is_empty() && produced < chunk {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Ends a message whose last piece starts at `base` in `out`: strips
+    /// the sync-flush tail (RFC 7692 7.2.1) and resets the context if asked.
+    fn finish_message(&mut self, base: usize, out: &mut Vec<u8>) {
+        if out[base..].ends_with(&TAIL) {
+            out.truncate(out.len() - TAIL.len());
+        }
+        if out.len() == base {
+            // Nothing new since the last flush (an empty message, or an
+            // empty last fragment): one empty stored block's header, whose
+            // LEN/NLEN is the tail the receiver appends (RFC 7692 7.2.3.6).
+            out.push(0x00);
+        }
+        if self.params.compress_no_context_takeover {
+            if self.params.release_between_messages {
+                self.deflate = None;
+            } else if let Some(d) = self.deflate.as_mut() {
+                d.reset();
+            }
+        }
+    }
+
     /// Runs `input` through the inflater into `out`, keeping `out.len()` at
     /// most `max_out` (one byte over is produced to detect the overflow).
     fn inflate_into(
@@ -199,46 +252,24 @@ impl PerMessageCodec for DeflateCodec {
             return Ok(false);
         }
         let base = out.len();
-        let mut input = payload;
-        loop {
-            let chunk = (input.len() / 2 + 64).clamp(MIN_CHUNK, MAX_CHUNK);
-            let start = out.len();
-            out.resize(start + chunk, 0);
-            let deflate = match self.deflate.as_mut() {
-                Some(d) => d,
-                None => self.deflate.insert(self.new_deflate()),
-            };
-            let (in0, out0) = (deflate.total_in(), deflate.total_out());
-            let result = deflate.compress(input, &mut out[start..], DeflateFlush::SyncFlush);
-            let consumed = (deflate.total_in() - in0) as usize;
-            let produced = (deflate.total_out() - out0) as usize;
-            out.truncate(start + produced);
-            input = &input[consumed..];
-            if let Err(err) = result {
-                self.deflate = None;
-                out.truncate(base);
-                return Err(CodecError::Invalid(format!(
-                    "permessage-deflate compressor: {}",
-                    err.as_str()
-                )));
-            }
-            if input.is_empty() && produced < chunk {
-                break;
-            }
-        }
-        if out[base..].ends_with(&TAIL) {
-            out.truncate(out.len() - TAIL.len());
-        }
-        if out.len() == base {
-            // An empty message: a single empty stored block (RFC 7692 7.2.3.6).
-            out.push(0x00);
-        }
-        if self.params.compress_no_context_takeover {
-            if self.params.release_between_messages {
-                self.deflate = None;
-            } else if let Some(d) = self.deflate.as_mut() {
-                d.reset();
-            }
+        self.deflate_into(payload, out)?;
+        self.finish_message(base, out);
+        Ok(true)
+    }
+
+    fn encode_fragment(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, CodecError> {
+        // Every fragment is sync-flushed so the peer can inflate it at
+        // once; only the last one loses its tail (an intermediate one keeps
+        // it: an empty stored block mid-stream is valid deflate).
+        let base = out.len();
+        self.deflate_into(input, out)?;
+        if fin {
+            self.finish_message(base, out);
         }
         Ok(true)
     }

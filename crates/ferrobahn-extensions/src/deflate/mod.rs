@@ -300,7 +300,10 @@ impl DeflateConfig {
         let response = DeflateResponse {
             server_no_context_takeover: offer.server_no_context_takeover
                 || self.no_context_takeover,
-            client_no_context_takeover: self.request_peer_no_context_takeover,
+            // The client's own hint is echoed: it will not take over its
+            // context anyway, and then this side need not keep its window.
+            client_no_context_takeover: self.request_peer_no_context_takeover
+                || offer.client_no_context_takeover,
             server_max_window_bits: own_bits,
             client_max_window_bits: peer_bits,
         };

@@ -420,3 +420,47 @@ fn min_size_and_release() {
     assert!(c.encode(b"long enough message", &mut out).unwrap());
     assert!(format!("{c:?}").contains("deflate_live: false"));
 }
+
+#[test]
+fn streamed_fragments_decode_as_one_message() {
+    for nct in [false, true] {
+        let params = DeflateParams {
+            compress_no_context_takeover: nct,
+            decompress_no_context_takeover: nct,
+            ..DeflateParams::default()
+        };
+        let (mut tx, mut rx) = (DeflateCodec::new(params), DeflateCodec::new(params));
+        let msg = sample(9, 50_000);
+        for split in [
+            &[10usize, 20_000, 0, 29_990][..],
+            &[50_000, 0],
+            &[0, 0, 50_000],
+            &[],
+        ] {
+            let mut pieces: Vec<&[u8]> = Vec::new();
+            let mut at = 0;
+            for &n in split {
+                pieces.push(&msg[at..at + n]);
+                at += n;
+            }
+            let whole: &[u8] = if split.is_empty() { &[] } else { &msg };
+            if split.is_empty() {
+                pieces.push(&[]);
+            }
+            let mut out = Vec::new();
+            for (i, p) in pieces.iter().enumerate() {
+                let fin = i + 1 == pieces.len();
+                let mut frame = Vec::new();
+                assert!(tx.encode_fragment(p, fin, &mut frame).unwrap());
+                rx.decode(&frame, fin, &mut out, usize::MAX).unwrap();
+                if !fin {
+                    // Sync-flushed: everything sent so far is readable now.
+                    assert_eq!(out, &msg[..out.len()]);
+                }
+            }
+            assert_eq!(out, whole);
+            // Whole-message sends still work after a streamed one.
+            pass(&mut tx, &mut rx, std::slice::from_ref(&msg), 1000);
+        }
+    }
+}
