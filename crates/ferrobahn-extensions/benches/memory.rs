@@ -85,8 +85,10 @@ fn main() {
             },
         ),
     ];
-    println!("| mode | idle bytes/conn | peak bytes/conn in flight |");
-    println!("|---|---:|---:|");
+    println!(
+        "| mode | idle B/conn (inflate only) | (deflate only) | (both) | peak B/conn in flight |"
+    );
+    println!("|---|---:|---:|---:|---:|");
     for (name, params) in modes {
         let mut peer = DeflateCodec::new(DeflateParams {
             compress_window_bits: params.decompress_window_bits,
@@ -106,18 +108,33 @@ fn main() {
         one.encode(&msg, &mut sent).unwrap();
         let peak_one = PEAK.load(Ordering::Relaxed) - base;
         drop(one);
-        let base = LIVE.load(Ordering::Relaxed);
-        for _ in 0..CONNS {
-            let mut c = DeflateCodec::new(params);
-            out.clear();
-            sent.clear();
-            c.decode(&wire, true, &mut out, usize::MAX).unwrap();
-            c.encode(&msg, &mut sent).unwrap();
-            assert_eq!(out, msg);
-            conns.push(c);
+        // Idle bytes per connection after: receiving only, sending only, both.
+        let mut idle = [0usize; 3];
+        for (k, (recv, send)) in [(true, false), (false, true), (true, true)]
+            .into_iter()
+            .enumerate()
+        {
+            let base = LIVE.load(Ordering::Relaxed);
+            for _ in 0..CONNS {
+                let mut c = DeflateCodec::new(params);
+                out.clear();
+                sent.clear();
+                if recv {
+                    c.decode(&wire, true, &mut out, usize::MAX).unwrap();
+                    assert_eq!(out, msg);
+                }
+                if send {
+                    c.encode(&msg, &mut sent).unwrap();
+                }
+                conns.push(c);
+            }
+            idle[k] = (LIVE.load(Ordering::Relaxed) - base) / CONNS;
+            conns.clear();
         }
-        let idle = (LIVE.load(Ordering::Relaxed) - base) / CONNS;
-        println!("| {name} | {idle} | {peak_one} |");
+        println!(
+            "| {name} | {} | {} | {} | {peak_one} |",
+            idle[0], idle[1], idle[2]
+        );
         drop(conns);
     }
 }
