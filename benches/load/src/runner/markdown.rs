@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::measure::{Key, Mode, Results, Sample};
 use super::{Plan, ServerSpec};
 use crate::frame::Wire;
+use crate::report::median;
 
 /// Facts about the run printed above the tables.
 #[derive(Clone, Debug, Default)]
@@ -67,6 +68,12 @@ pub fn best_peer(plan: &Plan, res: &Results, ci: usize) -> Option<(f64, &'static
         .max_by(|a, b| a.0.total_cmp(&b.0))
 }
 
+fn has_samples(plan: &Plan, res: &Results, ci: usize, mode: Mode) -> bool {
+    plan.servers
+        .iter()
+        .any(|s| res.samples.contains_key(&(ci, s.name, mode)))
+}
+
 /// One table: a row per cell, a column per server, cells from `f`.
 fn table(
     out: &mut String,
@@ -91,6 +98,9 @@ fn table(
     }
     let _ = writeln!(out, "{head}\n{rule}");
     for (ci, cell) in plan.cells.iter().enumerate() {
+        if !has_samples(plan, res, ci, mode) {
+            continue;
+        }
         let mut row = format!("| {} |", cell.label());
         for s in &plan.servers {
             let v = if res.unsupported.contains(&(ci, s.name)) {
@@ -246,6 +256,42 @@ fn bottleneck(out: &mut String, plan: &Plan, res: &Results) {
         range(&srv),
         range(&gen)
     );
+    let _ = writeln!(
+        out,
+        "\nGenerator capacity per cell: its CPU cost per echoed message (median over all servers' runs, \
+         generator CPU time / messages) gives the rate it could drive with its whole core; compare it with the \
+         fastest WebSocket server of the cell:\n"
+    );
+    let _ = writeln!(out, "| cell | generator CPU per message | generator limit | fastest WebSocket server | headroom |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+    for (ci, cell) in plan.cells.iter().enumerate() {
+        let costs: Vec<f64> = plan
+            .servers
+            .iter()
+            .filter_map(|s| res.samples.get(&(ci, s.name, Mode::Throughput)))
+            .flatten()
+            .filter(|s| s.report.msgs_per_sec > 0.0)
+            .map(|s| s.report.gen_cpu / s.report.msgs_per_sec)
+            .collect();
+        let Some(cost) = median(&costs) else { continue };
+        let best_ws = plan
+            .servers
+            .iter()
+            .filter(|s| s.wire == Wire::WebSocket)
+            .filter_map(|s| msgs(res, ci, s.name, Mode::Throughput))
+            .fold(0.0, f64::max);
+        let limit = 1.0 / cost;
+        let _ = writeln!(
+            out,
+            "| {} | {:.2} µs | {} msg/s | {} msg/s | {:.1}x |",
+            cell.label(),
+            cost * 1e6,
+            rate(limit),
+            rate(best_ws),
+            limit / best_ws
+        );
+    }
+    out.push('\n');
     let raw = plan.servers.iter().find(|s| s.wire == Wire::LengthPrefixed);
     let mut faster = Vec::new();
     let mut slower = Vec::new();
@@ -302,7 +348,7 @@ pub fn render(plan: &Plan, res: &Results, info: &RunInfo) -> String {
         info.load_before, info.load_after
     );
     let noise = res.other_cpu();
-    let noise_med = crate::report::median(&noise).unwrap_or(0.0);
+    let noise_med = median(&noise).unwrap_or(0.0);
     let _ = writeln!(
         o,
         "- Other CPU use during the measured windows (everything but server and generator): median {:.0}% of one core{}",

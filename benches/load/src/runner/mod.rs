@@ -7,6 +7,8 @@
 pub mod child;
 pub mod markdown;
 pub mod measure;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
@@ -207,7 +209,7 @@ impl Plan {
 }
 
 #[cfg(test)]
-mod tests {
+mod cell_tests {
     use super::*;
 
     #[test]
