@@ -1,0 +1,426 @@
+//! The router configuration: realms, roles and permissions, principals, transports and
+//! limits. Read from TOML ([`RouterConfig::from_toml_str`]) or JSON
+//! ([`RouterConfig::from_json_str`]); [`RouterConfig::default`] is a usable router:
+//! realm `realm1`, anonymous allowed to do everything, `ws://127.0.0.1:8080/ws`.
+//!
+//! ```
+//! let cfg = ferrobahn_router::RouterConfig::from_toml_str(r#"
+//! [[realms]]
+//! name = "realm1"
+//! [[realms.roles]]
+//! name = "anonymous"
+//! [[realms.roles.permissions]]
+//! uri = "com.example."
+//! match = "prefix"
+//! allow = { call = true, register = true, publish = true, subscribe = true }
+//! "#).unwrap();
+//! assert_eq!(cfg.realms[0].name, "realm1");
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ferrobahn_wamp::MatchPolicy;
+use serde::{Deserialize, Serialize};
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// TOML syntax or schema error.
+    #[error("invalid TOML configuration: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// JSON syntax or schema error.
+    #[error("invalid JSON configuration: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A value that parses but makes no sense.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The whole router configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RouterConfig {
+    /// Realms known at start.
+    pub realms: Vec<RealmConfig>,
+    /// Create a realm (with the default permissive `anonymous` role) when a client asks
+    /// for an unknown one. Default false.
+    pub auto_create_realms: bool,
+    /// Listening endpoints.
+    pub transports: Vec<TransportConfig>,
+    /// Limits.
+    pub limits: Limits,
+    /// The agent string sent in WELCOME.
+    pub agent: String,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        Self {
+            realms: vec![RealmConfig::permissive("realm1")],
+            auto_create_realms: false,
+            transports: vec![TransportConfig::default()],
+            limits: Limits::default(),
+            agent: concat!("ferrobahn-router-", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl RouterConfig {
+    /// Parses a TOML document.
+    ///
+    /// # Errors
+    /// [`ConfigError::Toml`] for syntax or schema errors, [`ConfigError::Invalid`] for
+    /// values that make no sense.
+    pub fn from_toml_str(s: &str) -> Result<Self, ConfigError> {
+        let cfg: RouterConfig = toml::from_str(s)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Parses a JSON document (same schema as TOML).
+    ///
+    /// # Errors
+    /// As [`RouterConfig::from_toml_str`].
+    pub fn from_json_str(s: &str) -> Result<Self, ConfigError> {
+        let cfg: RouterConfig = serde_json::from_str(s)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Loads a file: JSON when its name ends in `.json`, TOML otherwise.
+    ///
+    /// # Errors
+    /// [`ConfigError::Io`] when it cannot be read, otherwise as the parsers.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        if path.extension().is_some_and(|e| e == "json") {
+            Self::from_json_str(&text)
+        } else {
+            Self::from_toml_str(&text)
+        }
+    }
+
+    /// Checks cross-field rules (unique realm names, known roles of principals).
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the first problem.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut seen = std::collections::HashSet::new();
+        for realm in &self.realms {
+            if !seen.insert(realm.name.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "realm {:?} is defined twice",
+                    realm.name
+                )));
+            }
+            if ferrobahn_wamp::uri::validate_uri(&realm.name, ferrobahn_wamp::UriCheck::Loose)
+                .is_err()
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "realm name {:?} is not a URI",
+                    realm.name
+                )));
+            }
+        }
+        if self.limits.max_queued_messages == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.max_queued_messages must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The realm configuration called `name`.
+    pub fn realm(&self, name: &str) -> Option<&RealmConfig> {
+        self.realms.iter().find(|r| r.name == name)
+    }
+}
+
+/// Limits that protect the router.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Messages queued for one session before it is dropped as too slow. Default 16384.
+    pub max_queued_messages: usize,
+    /// Messages received from one session and not yet processed before it is dropped as
+    /// flooding. Default 16384.
+    pub max_inbound_messages: usize,
+    /// Largest WAMP message accepted, in bytes. Default 16 MiB.
+    pub max_message_size: usize,
+    /// Most concurrent connections. Default 100000.
+    pub max_connections: usize,
+    /// Seconds a client has to finish the WebSocket/RawSocket opening handshake. Default 10.
+    pub open_handshake_timeout_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_queued_messages: 16 * 1024,
+            max_inbound_messages: 16 * 1024,
+            max_message_size: 16 * 1024 * 1024,
+            max_connections: 100_000,
+            open_handshake_timeout_secs: 10,
+        }
+    }
+}
+
+/// One listening endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TransportConfig {
+    /// `host:port` to listen on. Default `127.0.0.1:8080`.
+    pub endpoint: String,
+    /// The WebSocket request path. Default `/ws`.
+    pub path: String,
+    /// Serializers offered, by short name (`json`, `msgpack`, `cbor`, `ubjson`); empty
+    /// means all, binary first.
+    pub serializers: Vec<String>,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        Self {
+            endpoint: "127.0.0.1:8080".into(),
+            path: "/ws".into(),
+            serializers: Vec::new(),
+        }
+    }
+}
+
+/// A realm: its roles (permissions) and how clients authenticate to it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RealmConfig {
+    /// The realm URI.
+    pub name: String,
+    /// Roles and their permissions. A session whose authrole is not listed may do nothing.
+    pub roles: Vec<RoleConfig>,
+    /// Authentication methods and principals.
+    pub auth: AuthConfig,
+}
+
+impl RealmConfig {
+    /// A realm where anonymous clients (authrole `anonymous`) may do everything and
+    /// disclose caller and publisher.
+    pub fn permissive(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            roles: vec![RoleConfig {
+                name: "anonymous".into(),
+                permissions: vec![Permission::all("", MatchPolicyConfig::Prefix)],
+            }],
+            auth: AuthConfig {
+                anonymous: Some(AnonymousAuth {
+                    role: "anonymous".into(),
+                }),
+                ..AuthConfig::default()
+            },
+        }
+    }
+}
+
+/// A role: permissions by URI pattern.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RoleConfig {
+    /// The role name (authrole).
+    pub name: String,
+    /// Permissions; the most specific matching one applies (exact, then longest prefix,
+    /// then wildcard).
+    pub permissions: Vec<Permission>,
+}
+
+/// How a permission's URI matches (config spelling of [`MatchPolicy`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchPolicyConfig {
+    /// Equal URI.
+    #[default]
+    Exact,
+    /// String prefix.
+    Prefix,
+    /// Component wildcard (empty components match anything).
+    Wildcard,
+}
+
+impl From<MatchPolicyConfig> for MatchPolicy {
+    fn from(m: MatchPolicyConfig) -> MatchPolicy {
+        match m {
+            MatchPolicyConfig::Exact => MatchPolicy::Exact,
+            MatchPolicyConfig::Prefix => MatchPolicy::Prefix,
+            MatchPolicyConfig::Wildcard => MatchPolicy::Wildcard,
+        }
+    }
+}
+
+/// What a role may do on URIs matching `uri`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Permission {
+    /// The URI or pattern.
+    pub uri: String,
+    /// How `uri` matches.
+    #[serde(rename = "match")]
+    pub match_policy: MatchPolicyConfig,
+    /// Allowed actions.
+    pub allow: Allow,
+    /// Identity disclosure forced by the router.
+    pub disclose: Disclose,
+}
+
+impl Permission {
+    /// Everything allowed on `uri` (with `policy`), caller and publisher disclosed on request.
+    pub fn all(uri: &str, policy: MatchPolicyConfig) -> Self {
+        Self {
+            uri: uri.to_owned(),
+            match_policy: policy,
+            allow: Allow {
+                call: true,
+                register: true,
+                publish: true,
+                subscribe: true,
+            },
+            disclose: Disclose::default(),
+        }
+    }
+}
+
+/// Allowed actions of a [`Permission`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Allow {
+    /// CALL.
+    pub call: bool,
+    /// REGISTER.
+    pub register: bool,
+    /// PUBLISH.
+    pub publish: bool,
+    /// SUBSCRIBE.
+    pub subscribe: bool,
+}
+
+/// Disclosure rules of a [`Permission`]: when true the router always discloses the
+/// caller (to callees) or publisher (to subscribers), whatever the client asked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Disclose {
+    /// Disclose the caller of calls.
+    pub caller: bool,
+    /// Disclose the publisher of events.
+    pub publisher: bool,
+}
+
+/// Authentication methods of a realm. A method is enabled when its entry is present.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AuthConfig {
+    /// Anonymous access.
+    pub anonymous: Option<AnonymousAuth>,
+    /// Ticket (shared secret) principals, by authid.
+    pub ticket: Option<BTreeMap<String, TicketPrincipal>>,
+}
+
+/// Anonymous access: the role anonymous sessions get.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AnonymousAuth {
+    /// The authrole (default `anonymous`).
+    pub role: String,
+}
+
+/// A ticket principal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TicketPrincipal {
+    /// The ticket the client must present.
+    pub ticket: String,
+    /// The authrole it gets.
+    pub role: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_realm1_anonymous_on_8080() {
+        let c = RouterConfig::default();
+        assert_eq!(c.realms[0].name, "realm1");
+        assert_eq!(c.transports[0].endpoint, "127.0.0.1:8080");
+        assert_eq!(c.transports[0].path, "/ws");
+        assert!(c.realms[0].auth.anonymous.is_some());
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn toml_with_ticket_principals() {
+        let c = RouterConfig::from_toml_str(
+            r#"
+            auto_create_realms = true
+            [limits]
+            max_queued_messages = 10
+            [[realms]]
+            name = "r"
+            [realms.auth.ticket.joe]
+            ticket = "secret"
+            role = "user"
+            "#,
+        )
+        .unwrap();
+        assert!(c.auto_create_realms);
+        assert_eq!(c.limits.max_queued_messages, 10);
+        let t = c.realms[0].auth.ticket.as_ref().unwrap();
+        assert_eq!(t["joe"].ticket, "secret");
+        assert!(c.realms[0].auth.anonymous.is_none());
+    }
+
+    #[test]
+    fn bad_configs_are_refused() {
+        assert!(matches!(
+            RouterConfig::from_toml_str("nonsense = 1"),
+            Err(ConfigError::Toml(_))
+        ));
+        assert!(matches!(
+            RouterConfig::from_toml_str("[[realms]]\nname='a'\n[[realms]]\nname='a'"),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            RouterConfig::from_json_str("{\"limits\":{\"max_queued_messages\":0}}"),
+            Err(ConfigError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let c = RouterConfig::default();
+        let s = serde_json::to_string(&c).unwrap();
+        assert_eq!(RouterConfig::from_json_str(&s).unwrap(), c);
+    }
+}

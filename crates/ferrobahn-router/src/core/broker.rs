@@ -1,0 +1,494 @@
+//! The broker: subscriptions (exact, prefix, wildcard), publications with exclusion,
+//! black/white listing, publisher disclosure, acknowledgement and retention.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ferrobahn_wamp::message::{
+    code, Event, Publish, Published, Subscribe, Subscribed, Unsubscribe, Unsubscribed,
+};
+use ferrobahn_wamp::options::{EventDetails, PublishOptions};
+use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message, Payload, Value};
+
+use super::authz::{self, Action};
+use super::session::{ConnState, Joined};
+use super::{ConnId, Router, Targets, Transmit};
+
+/// One subscription: a topic pattern and the sessions subscribed to it.
+#[derive(Debug)]
+pub(crate) struct Subscription {
+    pub(crate) id: Id,
+    pub(crate) topic: String,
+    pub(crate) policy: MatchPolicy,
+    pub(crate) subscribers: Vec<ConnId>,
+}
+
+/// A retained event.
+#[derive(Debug, Clone)]
+pub(crate) struct Retained {
+    publication: Id,
+    publisher: Option<(Id, String, String)>,
+    payload: Payload,
+}
+
+/// A realm's subscriptions and retained events.
+#[derive(Debug, Default)]
+pub(crate) struct Broker {
+    pub(crate) subs: HashMap<Id, Subscription>,
+    exact: HashMap<String, Id>,
+    prefix: HashMap<String, Id>,
+    wildcard: HashMap<String, Id>,
+    retained: HashMap<String, Retained>,
+}
+
+impl Broker {
+    fn index(&mut self, policy: MatchPolicy) -> &mut HashMap<String, Id> {
+        match policy {
+            MatchPolicy::Exact => &mut self.exact,
+            MatchPolicy::Prefix => &mut self.prefix,
+            MatchPolicy::Wildcard => &mut self.wildcard,
+        }
+    }
+
+    /// The subscription with exactly this topic and policy.
+    pub(crate) fn lookup(&self, topic: &str, policy: MatchPolicy) -> Option<Id> {
+        match policy {
+            MatchPolicy::Exact => self.exact.get(topic),
+            MatchPolicy::Prefix => self.prefix.get(topic),
+            MatchPolicy::Wildcard => self.wildcard.get(topic),
+        }
+        .copied()
+    }
+
+    /// Every subscription matching `topic`.
+    pub(crate) fn matching(&self, topic: &str) -> Vec<Id> {
+        let mut out: Vec<Id> = self.exact.get(topic).copied().into_iter().collect();
+        out.extend(
+            self.prefix
+                .iter()
+                .filter(|(p, _)| topic.starts_with(p.as_str()))
+                .map(|(_, id)| *id),
+        );
+        out.extend(
+            self.wildcard
+                .iter()
+                .filter(|(p, _)| MatchPolicy::Wildcard.matches(p, topic))
+                .map(|(_, id)| *id),
+        );
+        out
+    }
+
+    /// All subscription IDs by policy.
+    pub(crate) fn list(&self) -> [Vec<Id>; 3] {
+        [
+            self.exact.values().copied().collect(),
+            self.prefix.values().copied().collect(),
+            self.wildcard.values().copied().collect(),
+        ]
+    }
+
+    /// Removes `conn` from subscription `id`; returns whether it was subscribed and
+    /// whether the subscription is now deleted.
+    fn remove_subscriber(&mut self, id: Id, conn: ConnId) -> (bool, bool) {
+        let Some(sub) = self.subs.get_mut(&id) else {
+            return (false, false);
+        };
+        let Some(pos) = sub.subscribers.iter().position(|c| *c == conn) else {
+            return (false, false);
+        };
+        sub.subscribers.remove(pos);
+        if sub.subscribers.is_empty() {
+            let (topic, policy) = (sub.topic.clone(), sub.policy);
+            self.subs.remove(&id);
+            self.index(policy).remove(&topic);
+            (true, true)
+        } else {
+            (true, false)
+        }
+    }
+}
+
+/// The publisher of an event, for exclusion and disclosure.
+pub(crate) struct Publisher<'a> {
+    pub(crate) conn: Option<ConnId>,
+    pub(crate) session: Id,
+    pub(crate) authid: &'a str,
+    pub(crate) authrole: &'a str,
+}
+
+/// Whether a subscriber passes the exclusion and eligibility lists of `o`.
+fn receives(o: &PublishOptions, j: &Joined) -> bool {
+    if o.exclude.as_ref().is_some_and(|l| l.contains(&j.session))
+        || o.exclude_authid
+            .as_ref()
+            .is_some_and(|l| l.contains(&j.authid))
+        || o.exclude_authrole
+            .as_ref()
+            .is_some_and(|l| l.contains(&j.authrole))
+    {
+        return false;
+    }
+    o.eligible.as_ref().is_none_or(|l| l.contains(&j.session))
+        && o.eligible_authid
+            .as_ref()
+            .is_none_or(|l| l.contains(&j.authid))
+        && o.eligible_authrole
+            .as_ref()
+            .is_none_or(|l| l.contains(&j.authrole))
+}
+
+fn has_lists(o: &PublishOptions) -> bool {
+    o.exclude.is_some()
+        || o.exclude_authid.is_some()
+        || o.exclude_authrole.is_some()
+        || o.eligible.is_some()
+        || o.eligible_authid.is_some()
+        || o.eligible_authrole.is_some()
+}
+
+impl Router {
+    pub(super) fn subscribe(&mut self, now: Instant, conn: ConnId, m: Subscribe) {
+        let Some(j) = self.joined(conn) else { return };
+        let (realm, session) = (j.realm, j.session);
+        if !authz::allowed(
+            &self.realms[realm].config,
+            &j.authrole,
+            &m.topic,
+            Action::Subscribe,
+        ) {
+            let msg = format!("not authorized to subscribe to {:?}", m.topic);
+            return self.send_error(
+                conn,
+                code::SUBSCRIBE,
+                m.request,
+                error_uri::NOT_AUTHORIZED,
+                Some(msg),
+            );
+        }
+        let policy = m.options.match_policy.unwrap_or_default();
+        let broker = &mut self.realms[realm].broker;
+        let (id, created) = match broker.lookup(&m.topic, policy) {
+            Some(id) => (id, false),
+            None => {
+                let id = self.ids.next_id();
+                broker.index(policy).insert(m.topic.clone(), id);
+                broker.subs.insert(
+                    id,
+                    Subscription {
+                        id,
+                        topic: m.topic.clone(),
+                        policy,
+                        subscribers: Vec::new(),
+                    },
+                );
+                (id, true)
+            }
+        };
+        let sub = broker
+            .subs
+            .get_mut(&id)
+            .expect("indexed subscription exists");
+        let newly = !sub.subscribers.contains(&conn);
+        if newly {
+            sub.subscribers.push(conn);
+        }
+        let retained: Vec<(String, Retained)> = if m.options.get_retained == Some(true) {
+            broker
+                .retained
+                .iter()
+                .filter(|(t, _)| policy.matches(&m.topic, t))
+                .map(|(t, r)| (t.clone(), r.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.send(
+            conn,
+            Message::Subscribed(Subscribed {
+                request: m.request,
+                subscription: id,
+            }),
+        );
+        if created {
+            let details = self.subscription_details(realm, id);
+            self.publish_meta(
+                now,
+                realm,
+                "wamp.subscription.on_create",
+                Payload::Args(vec![Value::from_u64(session.get()), details]),
+            );
+        }
+        if newly {
+            self.publish_meta(
+                now,
+                realm,
+                "wamp.subscription.on_subscribe",
+                Payload::Args(vec![
+                    Value::from_u64(session.get()),
+                    Value::from_u64(id.get()),
+                ]),
+            );
+        }
+        for (topic, r) in retained {
+            let mut details = EventDetails {
+                retained: Some(true),
+                topic: (policy != MatchPolicy::Exact).then_some(topic),
+                ..EventDetails::default()
+            };
+            if let Some((s, id_, role)) = r.publisher {
+                details.publisher = Some(s);
+                details.publisher_authid = Some(id_);
+                details.publisher_authrole = Some(role);
+            }
+            let ev = Event {
+                subscription: id,
+                publication: r.publication,
+                details,
+                payload: r.payload,
+            };
+            self.send(conn, Message::Event(ev));
+        }
+    }
+
+    pub(super) fn unsubscribe(&mut self, now: Instant, conn: ConnId, m: Unsubscribe) {
+        let Some(j) = self.joined(conn) else { return };
+        let (realm, session) = (j.realm, j.session);
+        let (was, deleted) = self.realms[realm]
+            .broker
+            .remove_subscriber(m.subscription, conn);
+        if !was {
+            return self.send_error(
+                conn,
+                code::UNSUBSCRIBE,
+                m.request,
+                error_uri::NO_SUCH_SUBSCRIPTION,
+                None,
+            );
+        }
+        self.send(
+            conn,
+            Message::Unsubscribed(Unsubscribed {
+                request: m.request,
+                details: None,
+            }),
+        );
+        self.subscription_gone(now, realm, session, m.subscription, deleted);
+    }
+
+    fn subscription_gone(
+        &mut self,
+        now: Instant,
+        realm: usize,
+        session: Id,
+        sub: Id,
+        deleted: bool,
+    ) {
+        let args = vec![Value::from_u64(session.get()), Value::from_u64(sub.get())];
+        self.publish_meta(
+            now,
+            realm,
+            "wamp.subscription.on_unsubscribe",
+            Payload::Args(args.clone()),
+        );
+        if deleted {
+            self.publish_meta(
+                now,
+                realm,
+                "wamp.subscription.on_delete",
+                Payload::Args(args),
+            );
+        }
+    }
+
+    pub(super) fn publish(&mut self, now: Instant, conn: ConnId, m: Publish) {
+        let Some(j) = self.joined(conn) else { return };
+        let realm = j.realm;
+        let rcfg = &self.realms[realm].config;
+        let Some(perm) =
+            authz::permission(rcfg, &j.authrole, &m.topic).filter(|p| Action::Publish.allowed(p))
+        else {
+            if m.options.acknowledge == Some(true) {
+                let msg = format!("not authorized to publish to {:?}", m.topic);
+                self.send_error(
+                    conn,
+                    code::PUBLISH,
+                    m.request,
+                    error_uri::NOT_AUTHORIZED,
+                    Some(msg),
+                );
+            }
+            return;
+        };
+        let disclose = perm.disclose.publisher || m.options.disclose_me == Some(true);
+        let (session, authid, authrole) = (j.session, j.authid.clone(), j.authrole.clone());
+        let publisher = Publisher {
+            conn: Some(conn),
+            session,
+            authid: &authid,
+            authrole: &authrole,
+        };
+        let publication = self.ids.next_id();
+        self.route_event(
+            realm,
+            &m.topic,
+            publication,
+            &publisher,
+            disclose,
+            &m.options,
+            &m.payload,
+        );
+        if m.options.retain == Some(true) {
+            let r = Retained {
+                publication,
+                publisher: disclose.then(|| (session, authid.clone(), authrole.clone())),
+                payload: m.payload,
+            };
+            self.realms[realm].broker.retained.insert(m.topic, r);
+        }
+        if m.options.acknowledge == Some(true) {
+            self.send(
+                conn,
+                Message::Published(Published {
+                    request: m.request,
+                    publication,
+                }),
+            );
+        }
+        let _ = now;
+    }
+
+    /// Publishes an event of the router itself (meta events, testaments).
+    pub(super) fn publish_internal(
+        &mut self,
+        now: Instant,
+        realm: usize,
+        topic: String,
+        payload: Payload,
+        options: PublishOptions,
+        publisher: Option<&Joined>,
+    ) {
+        let _ = now;
+        let publication = self.ids.next_id();
+        let p = match publisher {
+            Some(j) => Publisher {
+                conn: None,
+                session: j.session,
+                authid: &j.authid,
+                authrole: &j.authrole,
+            },
+            None => Publisher {
+                conn: None,
+                session: Id::ZERO,
+                authid: "",
+                authrole: "",
+            },
+        };
+        let disclose = publisher.is_some() && options.disclose_me == Some(true);
+        self.route_event(realm, &topic, publication, &p, disclose, &options, &payload);
+        if options.retain == Some(true) {
+            let r = Retained {
+                publication,
+                publisher: None,
+                payload,
+            };
+            self.realms[realm].broker.retained.insert(topic, r);
+        }
+    }
+
+    /// A meta event (`wamp.session.on_join`, ...), skipped cheaply when nobody listens.
+    pub(super) fn publish_meta(
+        &mut self,
+        now: Instant,
+        realm: usize,
+        topic: &str,
+        payload: Payload,
+    ) {
+        if self.realms[realm].broker.subs.is_empty() {
+            return;
+        }
+        self.publish_internal(
+            now,
+            realm,
+            topic.to_owned(),
+            payload,
+            PublishOptions::default(),
+            None,
+        );
+    }
+
+    /// Sends one EVENT per matching subscription to its eligible subscribers.
+    #[allow(clippy::too_many_arguments)]
+    fn route_event(
+        &mut self,
+        realm: usize,
+        topic: &str,
+        publication: Id,
+        publisher: &Publisher<'_>,
+        disclose: bool,
+        o: &PublishOptions,
+        payload: &Payload,
+    ) {
+        let broker = &self.realms[realm].broker;
+        let exclude_me = o.exclude_me.unwrap_or(true);
+        let lists = has_lists(o);
+        for id in broker.matching(topic) {
+            let Some(sub) = broker.subs.get(&id) else {
+                continue;
+            };
+            let targets: Vec<ConnId> = sub
+                .subscribers
+                .iter()
+                .copied()
+                .filter(|c| !(exclude_me && Some(*c) == publisher.conn))
+                .filter(|c| {
+                    !lists
+                        || matches!(self.conns.get(c), Some(ConnState::Joined(j)) if receives(o, j))
+                })
+                .collect();
+            if targets.is_empty() {
+                continue;
+            }
+            let mut details = EventDetails {
+                topic: (sub.policy != MatchPolicy::Exact).then(|| topic.to_owned()),
+                ..EventDetails::default()
+            };
+            if disclose {
+                details.publisher = Some(publisher.session);
+                details.publisher_authid = Some(publisher.authid.to_owned());
+                details.publisher_authrole = Some(publisher.authrole.to_owned());
+            }
+            let ev = Event {
+                subscription: id,
+                publication,
+                details,
+                payload: payload.clone(),
+            };
+            let to = if targets.len() == 1 {
+                Targets::One(targets[0])
+            } else {
+                Targets::Many(targets)
+            };
+            self.out.push_back(Transmit::Send {
+                to,
+                message: Arc::new(Message::Event(ev)),
+            });
+        }
+    }
+
+    /// Removes a leaving session from every subscription of its realm.
+    pub(super) fn broker_leave(&mut self, now: Instant, conn: ConnId, j: &Joined) {
+        let realm = j.realm;
+        let ids: Vec<Id> = self.realms[realm]
+            .broker
+            .subs
+            .values()
+            .filter(|s| s.subscribers.contains(&conn))
+            .map(|s| s.id)
+            .collect();
+        for id in ids {
+            let (_, deleted) = self.realms[realm].broker.remove_subscriber(id, conn);
+            self.subscription_gone(now, realm, j.session, id, deleted);
+        }
+    }
+}

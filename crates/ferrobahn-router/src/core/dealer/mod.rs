@@ -1,0 +1,276 @@
+//! The dealer: registrations (exact, prefix, wildcard; shared with single, roundrobin,
+//! random, first, last), calls with caller identification, progressive results and
+//! invocations, canceling (skip, kill, killnowait) and timeouts.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use ferrobahn_wamp::message::{code, Register, Registered, Unregister, Unregistered};
+use ferrobahn_wamp::options::InvokePolicy;
+use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message, Payload, Value};
+
+mod calls;
+
+use super::authz;
+use super::{ConnId, Router};
+
+/// One registration: a procedure pattern and its callees.
+#[derive(Debug)]
+pub(crate) struct Registration {
+    pub(crate) id: Id,
+    pub(crate) procedure: String,
+    pub(crate) policy: MatchPolicy,
+    pub(crate) invoke: InvokePolicy,
+    pub(crate) callees: Vec<ConnId>,
+    next: usize,
+}
+
+/// A call in flight (one INVOCATION).
+#[derive(Debug)]
+pub(super) struct InFlight {
+    caller: ConnId,
+    call_request: Id,
+    callee: ConnId,
+    registration: Id,
+    receive_progress: bool,
+    deadline: Option<Instant>,
+    /// The caller still sends progressive invocation chunks.
+    streaming: bool,
+    /// The caller got its answer already (skip-canceled): swallow the callee's reply.
+    answered: bool,
+}
+
+/// A realm's registrations and calls in flight.
+#[derive(Debug, Default)]
+pub(crate) struct Dealer {
+    pub(crate) regs: HashMap<Id, Registration>,
+    exact: HashMap<String, Id>,
+    prefix: HashMap<String, Id>,
+    wildcard: HashMap<String, Id>,
+    pub(super) inflight: HashMap<Id, InFlight>,
+    pub(super) by_call: HashMap<(ConnId, Id), Id>,
+    next_invocation: u64,
+}
+
+impl Dealer {
+    fn index(&mut self, policy: MatchPolicy) -> &mut HashMap<String, Id> {
+        match policy {
+            MatchPolicy::Exact => &mut self.exact,
+            MatchPolicy::Prefix => &mut self.prefix,
+            MatchPolicy::Wildcard => &mut self.wildcard,
+        }
+    }
+
+    /// The registration with exactly this procedure and policy.
+    pub(crate) fn lookup(&self, procedure: &str, policy: MatchPolicy) -> Option<Id> {
+        match policy {
+            MatchPolicy::Exact => self.exact.get(procedure),
+            MatchPolicy::Prefix => self.prefix.get(procedure),
+            MatchPolicy::Wildcard => self.wildcard.get(procedure),
+        }
+        .copied()
+    }
+
+    /// The registration a call of `uri` goes to: exact, then the longest prefix, then the
+    /// wildcard with the most literal components.
+    pub(crate) fn best_match(&self, uri: &str) -> Option<Id> {
+        if let Some(id) = self.exact.get(uri) {
+            return Some(*id);
+        }
+        let prefix = self
+            .prefix
+            .iter()
+            .filter(|(p, _)| uri.starts_with(p.as_str()))
+            .max_by_key(|(p, _)| p.len())
+            .map(|(_, id)| *id);
+        prefix.or_else(|| {
+            self.wildcard
+                .iter()
+                .filter(|(p, _)| MatchPolicy::Wildcard.matches(p, uri))
+                .max_by_key(|(p, _)| (p.split('.').filter(|c| !c.is_empty()).count(), p.len()))
+                .map(|(_, id)| *id)
+        })
+    }
+
+    /// All registration IDs by policy.
+    pub(crate) fn list(&self) -> [Vec<Id>; 3] {
+        [
+            self.exact.values().copied().collect(),
+            self.prefix.values().copied().collect(),
+            self.wildcard.values().copied().collect(),
+        ]
+    }
+
+    /// Removes `conn` from registration `id`: (was a callee, registration deleted).
+    fn remove_callee(&mut self, id: Id, conn: ConnId) -> (bool, bool) {
+        let Some(reg) = self.regs.get_mut(&id) else {
+            return (false, false);
+        };
+        let Some(pos) = reg.callees.iter().position(|c| *c == conn) else {
+            return (false, false);
+        };
+        reg.callees.remove(pos);
+        if reg.callees.is_empty() {
+            let (p, policy) = (reg.procedure.clone(), reg.policy);
+            self.regs.remove(&id);
+            self.index(policy).remove(&p);
+            (true, true)
+        } else {
+            (true, false)
+        }
+    }
+
+    fn next_invocation_id(&mut self) -> Id {
+        self.next_invocation = if self.next_invocation >= ferrobahn_wamp::MAX_ID {
+            1
+        } else {
+            self.next_invocation + 1
+        };
+        Id::new(self.next_invocation).unwrap_or(Id::ZERO)
+    }
+}
+
+impl Router {
+    pub(in crate::core) fn register(&mut self, now: Instant, conn: ConnId, m: Register) {
+        let Some(j) = self.joined(conn) else { return };
+        let (realm, session) = (j.realm, j.session);
+        if m.procedure.starts_with("wamp.") {
+            let msg = "procedures under wamp. are reserved for the router".to_owned();
+            return self.send_error(
+                conn,
+                code::REGISTER,
+                m.request,
+                error_uri::INVALID_URI,
+                Some(msg),
+            );
+        }
+        if !authz::allowed(
+            &self.realms[realm].config,
+            &j.authrole,
+            &m.procedure,
+            authz::Action::Register,
+        ) {
+            let msg = format!("not authorized to register {:?}", m.procedure);
+            return self.send_error(
+                conn,
+                code::REGISTER,
+                m.request,
+                error_uri::NOT_AUTHORIZED,
+                Some(msg),
+            );
+        }
+        let policy = m.options.match_policy.unwrap_or_default();
+        let invoke = m.options.invoke.unwrap_or(InvokePolicy::Single);
+        let dealer = &mut self.realms[realm].dealer;
+        let (id, created) = match dealer.lookup(&m.procedure, policy) {
+            Some(id) => {
+                let reg = &dealer.regs[&id];
+                let err = if reg.callees.contains(&conn)
+                    || invoke == InvokePolicy::Single
+                    || reg.invoke == InvokePolicy::Single
+                {
+                    Some(error_uri::PROCEDURE_ALREADY_EXISTS)
+                } else if reg.invoke != invoke {
+                    Some(error_uri::PROCEDURE_EXISTS_INVOCATION_POLICY_CONFLICT)
+                } else {
+                    None
+                };
+                if let Some(e) = err {
+                    let msg = format!("{:?} is already registered", m.procedure);
+                    return self.send_error(conn, code::REGISTER, m.request, e, Some(msg));
+                }
+                (id, false)
+            }
+            None => {
+                let id = self.ids.next_id();
+                dealer.index(policy).insert(m.procedure.clone(), id);
+                let reg = Registration {
+                    id,
+                    procedure: m.procedure.clone(),
+                    policy,
+                    invoke,
+                    callees: Vec::new(),
+                    next: 0,
+                };
+                dealer.regs.insert(id, reg);
+                (id, true)
+            }
+        };
+        if let Some(reg) = dealer.regs.get_mut(&id) {
+            reg.callees.push(conn);
+        }
+        self.send(
+            conn,
+            Message::Registered(Registered {
+                request: m.request,
+                registration: id,
+            }),
+        );
+        let s = Value::from_u64(session.get());
+        if created {
+            let details = self.registration_details(realm, id);
+            self.publish_meta(
+                now,
+                realm,
+                "wamp.registration.on_create",
+                Payload::Args(vec![s.clone(), details]),
+            );
+        }
+        self.publish_meta(
+            now,
+            realm,
+            "wamp.registration.on_register",
+            Payload::Args(vec![s, Value::from_u64(id.get())]),
+        );
+    }
+
+    pub(in crate::core) fn unregister(&mut self, now: Instant, conn: ConnId, m: Unregister) {
+        let Some(j) = self.joined(conn) else { return };
+        let (realm, session) = (j.realm, j.session);
+        let (was, deleted) = self.realms[realm]
+            .dealer
+            .remove_callee(m.registration, conn);
+        if !was {
+            return self.send_error(
+                conn,
+                code::UNREGISTER,
+                m.request,
+                error_uri::NO_SUCH_REGISTRATION,
+                None,
+            );
+        }
+        self.send(
+            conn,
+            Message::Unregistered(Unregistered {
+                request: m.request,
+                details: None,
+            }),
+        );
+        self.registration_gone(now, realm, session, m.registration, deleted);
+    }
+
+    fn registration_gone(
+        &mut self,
+        now: Instant,
+        realm: usize,
+        session: Id,
+        reg: Id,
+        deleted: bool,
+    ) {
+        let args = vec![Value::from_u64(session.get()), Value::from_u64(reg.get())];
+        self.publish_meta(
+            now,
+            realm,
+            "wamp.registration.on_unregister",
+            Payload::Args(args.clone()),
+        );
+        if deleted {
+            self.publish_meta(
+                now,
+                realm,
+                "wamp.registration.on_delete",
+                Payload::Args(args),
+            );
+        }
+    }
+}

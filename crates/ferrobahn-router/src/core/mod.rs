@@ -1,0 +1,332 @@
+//! The sans-IO router core: no sockets, no tasks, no clock reads, no global RNG.
+//!
+//! A host attaches each transport connection ([`Router::attach`]), feeds decoded
+//! messages ([`Router::handle`]) and detaches it when the transport ends
+//! ([`Router::detach`]). After every input it drains [`Router::poll_transmit`], then
+//! reads [`Router::poll_timeout`] and calls [`Router::handle_timeout`] at that instant.
+//!
+//! Output is a [`Transmit`]: a message shared behind an [`Arc`] together with its
+//! targets. A fanned-out EVENT is one `Transmit` with many targets, so the host can
+//! serialize it once per serializer.
+//!
+//! ```
+//! use std::time::Instant;
+//! use ferrobahn_router::core::{ConnId, Router, Transmit, TransportInfo};
+//! use ferrobahn_router::RouterConfig;
+//! use ferrobahn_wamp::{message::Hello, options::HelloDetails, roles::RoleFeatures, Message, Roles};
+//!
+//! let mut router = Router::new(&RouterConfig::default(), 7);
+//! let now = Instant::now();
+//! let conn = ConnId(1);
+//! router.attach(now, conn, TransportInfo::default()).unwrap();
+//! let mut roles = Roles::default();
+//! roles.caller = Some(RoleFeatures::default());
+//! let hello = Hello {
+//!     realm: "realm1".into(),
+//!     details: HelloDetails { roles: Some(roles), ..Default::default() },
+//! };
+//! router.handle(now, conn, Message::Hello(hello));
+//! match router.poll_transmit() {
+//!     Some(Transmit::Send { message, .. }) => assert!(matches!(*message, Message::Welcome(_))),
+//!     other => panic!("expected WELCOME, got {other:?}"),
+//! }
+//! ```
+
+mod auth;
+mod authz;
+mod broker;
+mod dealer;
+mod meta;
+mod realm;
+mod session;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ferrobahn_wamp::message::{Abort, ErrorMessage};
+use ferrobahn_wamp::options::{CloseDetails, ErrorDetails};
+use ferrobahn_wamp::{error_uri, Id, Message, Payload, RandomIds};
+
+use crate::config::RouterConfig;
+use realm::Realm;
+use session::ConnState;
+
+/// A transport connection, as numbered by the host (unique among attached ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnId(pub u64);
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "conn-{}", self.0)
+    }
+}
+
+/// What the host knows about a transport (shown by the session meta API).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransportInfo {
+    /// The peer address.
+    pub peer: Option<SocketAddr>,
+    /// The transport kind, e.g. `websocket` or `rawsocket`.
+    pub kind: String,
+    /// The serializer's subprotocol, e.g. `wamp.2.json`.
+    pub protocol: String,
+}
+
+impl TransportInfo {
+    /// Info for a transport of `kind` speaking `protocol`.
+    pub fn new(kind: &str, protocol: &str, peer: Option<SocketAddr>) -> Self {
+        Self {
+            peer,
+            kind: kind.to_owned(),
+            protocol: protocol.to_owned(),
+        }
+    }
+}
+
+/// Who a [`Transmit::Send`] goes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Targets {
+    /// One connection.
+    One(ConnId),
+    /// Several connections (a fanned-out EVENT).
+    Many(Vec<ConnId>),
+}
+
+impl Targets {
+    /// The targets as a slice.
+    pub fn as_slice(&self) -> &[ConnId] {
+        match self {
+            Targets::One(c) => std::slice::from_ref(c),
+            Targets::Many(v) => v,
+        }
+    }
+}
+
+/// An output of the core, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Transmit {
+    /// Send `message` to every target.
+    Send {
+        /// The connections.
+        to: Targets,
+        /// The message, shared by all targets.
+        message: Arc<Message>,
+    },
+    /// Close the connection once what was sent before is written; the core has already
+    /// forgotten it.
+    Close {
+        /// The connection.
+        conn: ConnId,
+        /// Why, for the log.
+        reason: String,
+    },
+}
+
+/// A host programming error.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttachError {
+    /// The connection ID is already attached.
+    #[error("{0} is already attached")]
+    Duplicate(ConnId),
+}
+
+/// The router: realms with their broker and dealer, sessions, and the output queue.
+#[derive(Debug)]
+pub struct Router {
+    config: Arc<RouterConfig>,
+    realms: Vec<Realm>,
+    realm_index: HashMap<String, usize>,
+    conns: HashMap<ConnId, ConnState>,
+    /// WAMP session ID -> connection, for joined sessions.
+    sessions: HashMap<Id, ConnId>,
+    ids: RandomIds,
+    out: VecDeque<Transmit>,
+    /// Call deadlines: (deadline, realm, invocation).
+    timers: BTreeSet<(Instant, usize, Id)>,
+}
+
+impl Router {
+    /// A router with the realms of `config`; `seed` seeds session, publication and
+    /// challenge randomness (hosts pass OS entropy, tests a constant).
+    pub fn new(config: &RouterConfig, seed: u64) -> Self {
+        let mut r = Self {
+            config: Arc::new(config.clone()),
+            realms: Vec::new(),
+            realm_index: HashMap::new(),
+            conns: HashMap::new(),
+            sessions: HashMap::new(),
+            ids: RandomIds::new(seed),
+            out: VecDeque::new(),
+            timers: BTreeSet::new(),
+        };
+        for rc in &config.realms {
+            r.add_realm(rc.clone());
+        }
+        r
+    }
+
+    fn add_realm(&mut self, rc: crate::config::RealmConfig) -> usize {
+        let idx = self.realms.len();
+        self.realm_index.insert(rc.name.clone(), idx);
+        self.realms.push(Realm::new(rc));
+        idx
+    }
+
+    // ---- getters ----
+
+    /// Number of attached connections.
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Number of joined sessions over all realms.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// The WAMP session ID of a joined connection.
+    pub fn session_of(&self, conn: ConnId) -> Option<Id> {
+        match self.conns.get(&conn)? {
+            ConnState::Joined(j) => Some(j.session),
+            _ => None,
+        }
+    }
+
+    // ---- input ----
+
+    /// A new transport connection; it must send HELLO next.
+    ///
+    /// # Errors
+    /// [`AttachError::Duplicate`] when `conn` is already attached.
+    pub fn attach(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        info: TransportInfo,
+    ) -> Result<(), AttachError> {
+        let _ = now;
+        if self.conns.contains_key(&conn) {
+            return Err(AttachError::Duplicate(conn));
+        }
+        self.conns.insert(conn, ConnState::Idle(Box::new(info)));
+        Ok(())
+    }
+
+    /// A message from `conn`. Unknown connections are ignored.
+    pub fn handle(&mut self, now: Instant, conn: ConnId, msg: Message) {
+        let Some(state) = self.conns.get(&conn) else {
+            tracing::debug!(%conn, "message from an unknown connection ignored");
+            return;
+        };
+        match state {
+            ConnState::Idle(_) => self.handle_idle(now, conn, msg),
+            ConnState::Challenged(_) => self.handle_challenged(now, conn, msg),
+            ConnState::Joined(_) => self.handle_joined(now, conn, msg),
+        }
+    }
+
+    /// The transport sent something that is not a valid WAMP message: the session is
+    /// aborted with `wamp.error.protocol_violation` and closed.
+    pub fn handle_invalid(&mut self, now: Instant, conn: ConnId, reason: &str) {
+        if self.conns.contains_key(&conn) {
+            self.abort(now, conn, error_uri::PROTOCOL_VIOLATION, reason);
+        }
+    }
+
+    /// The transport is gone: the session leaves its realm (subscriptions,
+    /// registrations and calls are cleaned up, meta events and testaments published).
+    pub fn detach(&mut self, now: Instant, conn: ConnId) {
+        if let Some(ConnState::Joined(j)) = self.conns.remove(&conn) {
+            self.leave(now, conn, *j, true);
+        }
+    }
+
+    /// Call timeouts that fell due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&(at, realm, inv)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.pop_first();
+            self.call_timed_out(now, realm, inv);
+        }
+    }
+
+    // ---- output ----
+
+    /// The next output, in order.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.out.pop_front()
+    }
+
+    /// When [`Router::handle_timeout`] must be called next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.first().map(|t| t.0)
+    }
+
+    // ---- helpers shared by the modules ----
+
+    fn send(&mut self, conn: ConnId, msg: Message) {
+        self.out.push_back(Transmit::Send {
+            to: Targets::One(conn),
+            message: Arc::new(msg),
+        });
+    }
+
+    fn send_error(
+        &mut self,
+        conn: ConnId,
+        request_type: u64,
+        request: Id,
+        error: &str,
+        message: Option<String>,
+    ) {
+        let payload = match message {
+            Some(m) => Payload::Args(vec![m.into()]),
+            None => Payload::Empty,
+        };
+        self.send(
+            conn,
+            Message::Error(ErrorMessage {
+                request_type,
+                request,
+                details: ErrorDetails::default(),
+                error: error.to_owned(),
+                payload,
+            }),
+        );
+    }
+
+    /// Sends ABORT, forgets the connection (leaving its realm) and asks the host to close.
+    fn abort(&mut self, now: Instant, conn: ConnId, reason: &str, message: &str) {
+        tracing::debug!(%conn, reason, message, "aborting session");
+        self.send(
+            conn,
+            Message::Abort(Abort {
+                details: CloseDetails {
+                    message: Some(message.to_owned()),
+                    ..CloseDetails::default()
+                },
+                reason: reason.to_owned(),
+            }),
+        );
+        self.close(now, conn, format!("{reason}: {message}"));
+    }
+
+    /// Forgets `conn` (leaving its realm) and queues a [`Transmit::Close`].
+    fn close(&mut self, now: Instant, conn: ConnId, reason: String) {
+        if let Some(ConnState::Joined(j)) = self.conns.remove(&conn) {
+            self.leave(now, conn, *j, true);
+        }
+        self.out.push_back(Transmit::Close { conn, reason });
+    }
+}

@@ -1,0 +1,14 @@
+//! The ferrobahn WAMP router.
+//!
+//! - [`core`]: the sans-IO router ([`Router`]): realms, sessions, authentication and
+//!   authorization, broker, dealer, meta API. No sockets, no tasks, no clock reads;
+//!   driven by [`Router::handle`] and drained through [`Router::poll_transmit`].
+//! - [`config`]: [`RouterConfig`] (TOML or JSON) with a usable default (realm `realm1`,
+//!   anonymous, `ws://127.0.0.1:8080/ws`).
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod core;
+
+pub use crate::config::{ConfigError, RouterConfig};
+pub use crate::core::{ConnId, Router, Targets, Transmit, TransportInfo};
