@@ -2,7 +2,7 @@
 //!
 //! Every struct has one `Option` field per key the basic and advanced profiles define, and
 //! an `extra` dictionary that keeps all other keys as received, so nothing is dropped when
-//! a router forwards a message. `from_dict` fails with an [`OptionError`] only when a known
+//! a router forwards a message. `from_dict` fails with an [`OptionError`](crate::OptionError) only when a known
 //! key holds a value of the wrong type.
 
 mod pubsub;
