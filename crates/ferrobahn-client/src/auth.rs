@@ -1,0 +1,264 @@
+//! Client authentication: anonymous, ticket, WAMP-CRA (plain and salted) and
+//! WAMP-cryptosign (Ed25519). Pure functions; the session core answers CHALLENGE with them.
+
+use std::fmt;
+
+use base64::Engine as _;
+use ed25519_dalek::{Signer, SigningKey};
+use ferrobahn_wamp::options::ChallengeExtra;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Default PBKDF2 iterations of salted WAMP-CRA when the challenge names none.
+pub const WAMPCRA_DEFAULT_ITERATIONS: u32 = 1000;
+/// Default derived key length of salted WAMP-CRA when the challenge names none.
+pub const WAMPCRA_DEFAULT_KEYLEN: usize = 32;
+/// Largest PBKDF2 iteration count accepted from a router (bounds the work a challenge costs).
+pub const WAMPCRA_MAX_ITERATIONS: u64 = 10_000_000;
+/// Largest derived key length accepted from a router.
+pub const WAMPCRA_MAX_KEYLEN: u64 = 1024;
+
+/// How the session authenticates.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// No credentials (`anonymous`).
+    #[default]
+    Anonymous,
+    /// A ticket (password) sent as is.
+    Ticket(String),
+    /// WAMP-CRA: an HMAC-SHA256 over the router's challenge; salted secrets are derived
+    /// with PBKDF2 from the salt, iterations and key length the router sends.
+    WampCra(String),
+    /// WAMP-cryptosign: an Ed25519 signature over the router's nonce.
+    Cryptosign(SigningKey),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print secrets.
+        f.write_str(match self {
+            Credentials::Anonymous => "Anonymous",
+            Credentials::Ticket(_) => "Ticket(..)",
+            Credentials::WampCra(_) => "WampCra(..)",
+            Credentials::Cryptosign(_) => "Cryptosign(..)",
+        })
+    }
+}
+
+impl Credentials {
+    /// A cryptosign key from its 32-byte seed in hex (64 hex digits).
+    ///
+    /// # Errors
+    /// When `hex` is not 64 hex digits.
+    pub fn cryptosign_from_hex(hex: &str) -> Result<Self, AuthError> {
+        let bytes = hex_decode(hex).ok_or(AuthError::BadKey)?;
+        let seed: [u8; 32] = bytes.try_into().map_err(|_| AuthError::BadKey)?;
+        Ok(Credentials::Cryptosign(SigningKey::from_bytes(&seed)))
+    }
+
+    /// The `authmethods` value announced in HELLO.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Credentials::Anonymous => "anonymous",
+            Credentials::Ticket(_) => "ticket",
+            Credentials::WampCra(_) => "wampcra",
+            Credentials::Cryptosign(_) => "cryptosign",
+        }
+    }
+
+    /// The public key in hex for cryptosign (HELLO `authextra.pubkey`).
+    pub fn public_key_hex(&self) -> Option<String> {
+        match self {
+            Credentials::Cryptosign(k) => Some(hex_encode(k.verifying_key().as_bytes())),
+            _ => None,
+        }
+    }
+
+    /// The AUTHENTICATE signature answering a CHALLENGE of `method`.
+    ///
+    /// # Errors
+    /// [`AuthError`] when the method is not ours or the challenge is malformed.
+    pub fn answer(&self, method: &str, extra: &ChallengeExtra) -> Result<String, AuthError> {
+        if method != self.method() {
+            return Err(AuthError::UnexpectedMethod(method.to_owned()));
+        }
+        match self {
+            Credentials::Anonymous => Err(AuthError::UnexpectedMethod(method.to_owned())),
+            Credentials::Ticket(t) => Ok(t.clone()),
+            Credentials::WampCra(secret) => {
+                let challenge = extra
+                    .challenge
+                    .as_deref()
+                    .ok_or(AuthError::Malformed("no challenge"))?;
+                let key = match &extra.salt {
+                    Some(salt) => {
+                        let iterations = extra
+                            .iterations
+                            .unwrap_or(u64::from(WAMPCRA_DEFAULT_ITERATIONS));
+                        let keylen = extra.keylen.unwrap_or(WAMPCRA_DEFAULT_KEYLEN as u64);
+                        if iterations == 0 || iterations > WAMPCRA_MAX_ITERATIONS {
+                            return Err(AuthError::Malformed("iterations out of range"));
+                        }
+                        if keylen == 0 || keylen > WAMPCRA_MAX_KEYLEN {
+                            return Err(AuthError::Malformed("keylen out of range"));
+                        }
+                        // Bounded above, so the casts are lossless.
+                        derive_key(secret, salt, iterations as u32, keylen as usize)
+                    }
+                    None => secret.clone(),
+                };
+                Ok(wampcra_sign(key.as_bytes(), challenge))
+            }
+            Credentials::Cryptosign(key) => {
+                let nonce = extra
+                    .challenge
+                    .as_deref()
+                    .and_then(hex_decode)
+                    .ok_or(AuthError::Malformed("challenge is not hex"))?;
+                if nonce.len() != 32 {
+                    return Err(AuthError::Malformed("challenge is not 32 bytes"));
+                }
+                if let Some(cb) = &extra.channel_binding {
+                    return Err(AuthError::ChannelBinding(cb.clone()));
+                }
+                let sig = key.sign(&nonce);
+                let mut out = hex_encode(&sig.to_bytes());
+                out.push_str(&hex_encode(&nonce));
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Why a challenge could not be answered.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The router challenged with a method these credentials are not for.
+    #[error("unexpected authentication method {0:?}")]
+    UnexpectedMethod(String),
+    /// The challenge lacks a field or has an invalid one.
+    #[error("malformed challenge: {0}")]
+    Malformed(&'static str),
+    /// The router asks for a channel binding this transport cannot give (no TLS).
+    #[error("channel binding {0:?} is not available on this transport")]
+    ChannelBinding(String),
+    /// A key that is not 32 bytes of hex.
+    #[error("a cryptosign key must be 64 hex digits")]
+    BadKey,
+}
+
+/// WAMP-CRA: base64(HMAC-SHA256(key, challenge)).
+pub fn wampcra_sign(key: &[u8], challenge: &str) -> String {
+    // HMAC accepts keys of any length.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    mac.update(challenge.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// Salted WAMP-CRA key derivation: base64(PBKDF2-HMAC-SHA256(secret, salt, iterations,
+/// keylen)); the base64 text is the HMAC key (as AutobahnPython's `derive_key`).
+pub fn derive_key(secret: &str, salt: &str, iterations: u32, keylen: usize) -> String {
+    let mut out = vec![0u8; keylen];
+    pbkdf2::pbkdf2_hmac::<Sha256>(secret.as_bytes(), salt.as_bytes(), iterations, &mut out);
+    base64::engine::general_purpose::STANDARD.encode(out)
+}
+
+/// Lowercase hex.
+pub(crate) fn hex_encode(b: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &x in b {
+        s.push(DIGITS[usize::from(x >> 4)] as char);
+        s.push(DIGITS[usize::from(x & 15)] as char);
+    }
+    s
+}
+
+/// Hex (either case) to bytes; `None` for odd length or a non-hex digit.
+pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    s.as_bytes()
+        .chunks(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wampcra_known_answer() {
+        // AutobahnPython 26.10.2: auth.compute_wcs(b"secret1", challenge).
+        let challenge = r#"{"nonce": "LHRTC9zeOIrt_9U3", "authprovider": "userdb", "authid": "peter", "timestamp": "2014-06-22T16:36:25.448Z", "authrole": "user", "authmethod": "wampcra", "session": 3251278072152162}"#;
+        assert_eq!(
+            wampcra_sign(b"secret1", challenge),
+            "vb/MUq65p6Xs4P09HfsDI4VmI8HWO3whf0vNe4IdogQ="
+        );
+    }
+
+    #[test]
+    fn derive_key_known_answer() {
+        // AutobahnPython 26.10.2: auth.derive_key(b"secret", b"salt123", 100, 16).
+        assert_eq!(
+            derive_key("secret", "salt123", 100, 16),
+            "EX1Y3Q9BMM2oGLxsGqDgFQ=="
+        );
+    }
+
+    #[test]
+    fn salted_challenge_limits() {
+        let c = Credentials::WampCra("s".into());
+        let extra = ChallengeExtra {
+            challenge: Some("x".into()),
+            salt: Some("salt".into()),
+            iterations: Some(WAMPCRA_MAX_ITERATIONS + 1),
+            ..Default::default()
+        };
+        assert_eq!(
+            c.answer("wampcra", &extra),
+            Err(AuthError::Malformed("iterations out of range"))
+        );
+        assert!(matches!(
+            c.answer("ticket", &extra),
+            Err(AuthError::UnexpectedMethod(_))
+        ));
+    }
+
+    #[test]
+    fn cryptosign_signature_verifies() {
+        use ed25519_dalek::Verifier;
+        let c = Credentials::cryptosign_from_hex(&"01".repeat(32)).unwrap();
+        let nonce = [7u8; 32];
+        let extra = ChallengeExtra {
+            challenge: Some(hex_encode(&nonce)),
+            ..Default::default()
+        };
+        let answer = c.answer("cryptosign", &extra).unwrap();
+        assert_eq!(answer.len(), 192);
+        let raw = hex_decode(&answer).unwrap();
+        let sig = ed25519_dalek::Signature::from_slice(&raw[..64]).unwrap();
+        let Credentials::Cryptosign(key) = &c else {
+            unreachable!()
+        };
+        key.verifying_key().verify(&nonce, &sig).unwrap();
+        assert_eq!(&raw[64..], &nonce);
+        let bad = ChallengeExtra {
+            challenge: Some("zz".into()),
+            ..Default::default()
+        };
+        assert!(c.answer("cryptosign", &bad).is_err());
+        assert!(Credentials::cryptosign_from_hex("abc").is_err());
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let s = format!("{:?}", Credentials::Ticket("hunter2".into()));
+        assert!(!s.contains("hunter2"));
+    }
+}

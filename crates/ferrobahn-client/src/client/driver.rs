@@ -1,0 +1,487 @@
+//! The driver task: owns the transport and the session core, applies commands from
+//! [`Client`](super::Client) handles, dispatches events, honours the core's deadlines.
+
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use ferrobahn_rt::{AsyncTimer, Runtime};
+use ferrobahn_wamp::{error_uri, Id};
+use futures_channel::{mpsc, oneshot};
+use futures_core::Stream;
+use futures_util::future::{AbortHandle, Abortable};
+
+use super::{Command, EventSink, Internal, Invocation, Procedure, Reply};
+use crate::core::{Ack, Session, SessionDetails, SessionEvent, SessionState};
+use crate::error::{ApplicationError, RequestError, SessionError, UsageError};
+use crate::transport::{TransportError, WampTransport};
+
+/// What a pending request's answer goes to.
+enum Slot {
+    Call {
+        progress: Option<mpsc::Sender<crate::CallResult>>,
+        done: Reply<crate::CallResult>,
+    },
+    Register {
+        handler: Arc<dyn Procedure>,
+        done: Reply<Id>,
+    },
+    Subscribe {
+        sink: EventSink,
+        done: Reply<Id>,
+    },
+    Ack(Reply<Ack>),
+    Publish(Reply<Option<Id>>),
+}
+
+pub(super) struct Driver<W> {
+    core: Session,
+    transport: W,
+    runtime: Arc<dyn Runtime>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    internal_tx: mpsc::UnboundedSender<Internal>,
+    internal: mpsc::UnboundedReceiver<Internal>,
+    timer: Option<Pin<Box<dyn AsyncTimer>>>,
+    timer_at: Option<std::time::Instant>,
+    join: Option<oneshot::Sender<Result<SessionDetails, SessionError>>>,
+    leave: Option<oneshot::Sender<Result<String, SessionError>>>,
+    left_watchers: Vec<oneshot::Sender<SessionError>>,
+    slots: HashMap<Id, Slot>,
+    procedures: HashMap<Id, Arc<dyn Procedure>>,
+    subscriptions: HashMap<Id, EventSink>,
+    running: HashMap<Id, AbortHandle>,
+    /// Close the transport once the session is closed (disconnect asked, or every handle gone).
+    closing: bool,
+    /// Disconnect waiters.
+    disconnected: Vec<oneshot::Sender<()>>,
+}
+
+impl<W: WampTransport> Driver<W> {
+    pub(super) fn new(
+        core: Session,
+        transport: W,
+        runtime: Arc<dyn Runtime>,
+        commands: mpsc::UnboundedReceiver<Command>,
+    ) -> Self {
+        let (internal_tx, internal) = mpsc::unbounded();
+        Self {
+            core,
+            transport,
+            runtime,
+            commands,
+            internal_tx,
+            internal,
+            timer: None,
+            timer_at: None,
+            join: None,
+            leave: None,
+            left_watchers: Vec::new(),
+            slots: HashMap::new(),
+            procedures: HashMap::new(),
+            subscriptions: HashMap::new(),
+            running: HashMap::new(),
+            closing: false,
+            disconnected: Vec::new(),
+        }
+    }
+
+    /// Runs until the transport is closed.
+    pub(super) async fn run(mut self) {
+        let end = poll_fn(|cx| self.poll_run(cx)).await;
+        if let Err(e) = &end {
+            tracing::debug!(error = %e, "WAMP transport ended");
+        }
+        let reason = end
+            .err()
+            .map_or_else(|| "closed".to_owned(), |e| e.to_string());
+        self.core.handle_transport_closed(&reason);
+        self.dispatch_events();
+        // Close (best effort) so the peer sees a clean end.
+        let _ = poll_fn(|cx| self.transport.poll_close(cx)).await;
+        for w in self.disconnected.drain(..) {
+            let _ = w.send(());
+        }
+        for (_, h) in self.running.drain() {
+            h.abort();
+        }
+    }
+
+    /// One round of work; `Ready` when the transport is gone.
+    fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {
+        loop {
+            let mut progressed = false;
+            // 1. Commands from handles and results from procedure tasks.
+            loop {
+                match Pin::new(&mut self.commands).poll_next(cx) {
+                    Poll::Ready(Some(cmd)) => {
+                        self.apply(cmd);
+                        progressed = true;
+                    }
+                    Poll::Ready(None) => {
+                        // Every handle is gone: leave and close.
+                        if !self.closing {
+                            self.closing = true;
+                            self.start_closing();
+                            progressed = true;
+                        }
+                        break;
+                    }
+                    Poll::Pending => break,
+                }
+            }
+            while let Poll::Ready(Some(msg)) = Pin::new(&mut self.internal).poll_next(cx) {
+                self.apply_internal(msg);
+                progressed = true;
+            }
+            // 2. Transmit, then 3. events (dispatch may queue answers: loop again).
+            while let Some(m) = self.core.poll_transmit() {
+                tracing::trace!(message = m.name(), "send");
+                self.transport.send(&m)?;
+            }
+            progressed |= self.dispatch_events();
+            if self.closing && self.core.state() == SessionState::Closed {
+                // Flush what is queued (ABORT/GOODBYE), then close.
+                return match self.transport.poll_flush(cx) {
+                    Poll::Ready(r) => Poll::Ready(r),
+                    Poll::Pending => Poll::Pending,
+                };
+            }
+            if let Poll::Ready(Err(e)) = self.transport.poll_flush(cx) {
+                return Poll::Ready(Err(e));
+            }
+            // 4. Incoming messages.
+            match self.transport.poll_recv(cx) {
+                Poll::Ready(Some(Ok(m))) => {
+                    tracing::trace!(message = m.name(), "recv");
+                    let now = self.runtime.now();
+                    self.core.handle_message(now, m);
+                    continue;
+                }
+                Poll::Ready(Some(Err(TransportError::Decode(e)))) => {
+                    self.core.violation(format!("undecodable message: {e}"));
+                    self.closing = true;
+                    continue;
+                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Pending => {}
+            }
+            // 5. Deadlines.
+            if let Some(at) = self.core.poll_timeout() {
+                let now = self.runtime.now();
+                if now >= at {
+                    self.core.handle_timeout(now);
+                    continue;
+                }
+                match self.timer.as_mut() {
+                    None => self.timer = Some(self.runtime.new_timer(at)),
+                    Some(t) if self.timer_at != Some(at) => t.as_mut().reset(at),
+                    Some(_) => {}
+                }
+                self.timer_at = Some(at);
+                if let Some(t) = self.timer.as_mut() {
+                    if t.as_mut().poll(cx).is_ready() {
+                        continue;
+                    }
+                }
+            }
+            if !progressed {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    fn start_closing(&mut self) {
+        let now = self.runtime.now();
+        match self.core.state() {
+            SessionState::Established => {
+                let _ = self.core.leave(now, None);
+            }
+            SessionState::Joining => self.core.handle_transport_closed("disconnect"),
+            SessionState::Leaving | SessionState::Closed => {}
+        }
+    }
+
+    fn apply(&mut self, cmd: Command) {
+        let now = self.runtime.now();
+        match cmd {
+            Command::Join { options, done } => match self.core.join(now, options) {
+                Ok(()) => self.join = Some(done),
+                Err(e) => {
+                    let _ = done.send(Err(SessionError::Auth(e.to_string())));
+                }
+            },
+            Command::Leave { reason, done } => match self.core.leave(now, reason.as_deref()) {
+                Ok(()) => self.leave = Some(done),
+                Err(e) => {
+                    let _ = done.send(Err(SessionError::Left(e.to_string())));
+                }
+            },
+            Command::Disconnect { done } => {
+                self.closing = true;
+                self.disconnected.push(done);
+                self.start_closing();
+            }
+            Command::WatchLeft(w) => self.left_watchers.push(w),
+            Command::Call {
+                procedure,
+                payload,
+                options,
+                progress,
+                started,
+                done,
+            } => match self.core.call(now, &procedure, payload, options) {
+                Ok(id) => {
+                    let _ = started.send(Ok(id));
+                    self.slots.insert(id, Slot::Call { progress, done });
+                }
+                Err(e) => {
+                    let _ = started.send(Err(e));
+                }
+            },
+            Command::Cancel {
+                request,
+                mode,
+                done,
+            } => {
+                let _ = done.send(self.core.cancel(request, mode));
+            }
+            Command::Register {
+                procedure,
+                options,
+                handler,
+                done,
+            } => match self.core.register(&procedure, options) {
+                Ok(id) => {
+                    self.slots.insert(id, Slot::Register { handler, done });
+                }
+                Err(e) => {
+                    let _ = done.send(Err(e.into()));
+                }
+            },
+            Command::Unregister { registration, done } => {
+                match self.core.unregister(registration) {
+                    Ok(id) => {
+                        self.slots.insert(id, Slot::Ack(done));
+                    }
+                    Err(e) => {
+                        let _ = done.send(Err(e.into()));
+                    }
+                }
+            }
+            Command::Subscribe {
+                topic,
+                options,
+                sink,
+                done,
+            } => match self.core.subscribe(&topic, options) {
+                Ok(id) => {
+                    self.slots.insert(id, Slot::Subscribe { sink, done });
+                }
+                Err(e) => {
+                    let _ = done.send(Err(e.into()));
+                }
+            },
+            Command::Unsubscribe { subscription, done } => {
+                match self.core.unsubscribe(subscription) {
+                    Ok(id) => {
+                        self.slots.insert(id, Slot::Ack(done));
+                    }
+                    Err(e) => {
+                        let _ = done.send(Err(e.into()));
+                    }
+                }
+            }
+            Command::Publish {
+                topic,
+                payload,
+                options,
+                done,
+            } => {
+                let acknowledge = options.acknowledge == Some(true);
+                match self.core.publish(&topic, payload, options) {
+                    Ok(id) if acknowledge => {
+                        self.slots.insert(id, Slot::Publish(done));
+                    }
+                    Ok(_) => {
+                        let _ = done.send(Ok(None));
+                    }
+                    Err(e) => {
+                        let _ = done.send(Err(e.into()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn apply_internal(&mut self, msg: Internal) {
+        let r = match msg {
+            Internal::Yield { request, result } => {
+                self.running.remove(&request);
+                match result {
+                    Ok(payload) => self.core.yield_result(request, payload, false),
+                    Err(e) => self.core.yield_error(request, &e),
+                }
+            }
+            Internal::Progress { request, payload } => {
+                self.core.yield_result(request, payload, true)
+            }
+        };
+        if let Err(e) = r {
+            // Interrupted (killnowait) or the session ended: nobody waits for it.
+            tracing::debug!(error = %e, "procedure answer dropped");
+        }
+    }
+
+    /// Dispatches every queued core event; whether there were any.
+    fn dispatch_events(&mut self) -> bool {
+        let mut any = false;
+        while let Some(ev) = self.core.poll_event() {
+            any = true;
+            self.dispatch(ev);
+        }
+        any
+    }
+
+    fn dispatch(&mut self, ev: SessionEvent) {
+        match ev {
+            SessionEvent::Joined(d) => {
+                if let Some(j) = self.join.take() {
+                    let _ = j.send(Ok(d));
+                }
+            }
+            SessionEvent::Left(why) => self.session_ended(why),
+            SessionEvent::CallProgress { request, result } => {
+                if let Some(Slot::Call {
+                    progress: Some(tx), ..
+                }) = self.slots.get_mut(&request)
+                {
+                    if tx.try_send(result).is_err() {
+                        tracing::warn!(%request, "progressive result dropped: receiver full or gone");
+                    }
+                }
+            }
+            SessionEvent::CallDone { request, result } => {
+                if let Some(Slot::Call { done, .. }) = self.slots.remove(&request) {
+                    let _ = done.send(result);
+                }
+            }
+            SessionEvent::RequestDone { request, result } => match self.slots.remove(&request) {
+                Some(Slot::Register { handler, done }) => {
+                    if let Ok(Ack::Registered(id)) = result {
+                        self.procedures.insert(id, handler);
+                        let _ = done.send(Ok(id));
+                    } else {
+                        let _ = done.send(result.map(|_| Id::ZERO));
+                    }
+                }
+                Some(Slot::Subscribe { sink, done }) => {
+                    if let Ok(Ack::Subscribed(id)) = result {
+                        self.subscriptions.insert(id, sink);
+                        let _ = done.send(Ok(id));
+                    } else {
+                        let _ = done.send(result.map(|_| Id::ZERO));
+                    }
+                }
+                Some(Slot::Ack(done)) => {
+                    let _ = done.send(result);
+                }
+                Some(Slot::Publish(done)) => {
+                    let _ = done.send(result.map(|a| match a {
+                        Ack::Published(id) => Some(id),
+                        _ => None,
+                    }));
+                }
+                Some(Slot::Call { done, .. }) => {
+                    let _ = done.send(Err(RequestError::Usage(UsageError::Unknown(
+                        "call",
+                        request.get(),
+                    ))));
+                }
+                None => {}
+            },
+            SessionEvent::Event(e) => {
+                let sub = e.subscription;
+                let gone = match self.subscriptions.get_mut(&sub) {
+                    Some(sink) => !sink.deliver(e),
+                    None => false,
+                };
+                if gone {
+                    // The Subscription was dropped: unsubscribe.
+                    self.subscriptions.remove(&sub);
+                    if let Err(err) = self.core.unsubscribe(sub) {
+                        tracing::debug!(error = %err, "auto-unsubscribe failed");
+                    }
+                }
+            }
+            SessionEvent::Invocation(inv) => self.invoke(inv),
+            SessionEvent::Interrupt { request, mode } => {
+                if let Some(h) = self.running.remove(&request) {
+                    h.abort();
+                }
+                if mode != ferrobahn_wamp::options::CancelMode::KillNoWait {
+                    let _ = self
+                        .core
+                        .yield_error(request, &ApplicationError::new(error_uri::CANCELED));
+                }
+            }
+            SessionEvent::RegistrationRevoked { registration, .. } => {
+                self.procedures.remove(&registration);
+            }
+            SessionEvent::SubscriptionRevoked { subscription, .. } => {
+                self.subscriptions.remove(&subscription);
+            }
+        }
+    }
+
+    fn invoke(&mut self, inv: crate::InvocationData) {
+        let request = inv.request;
+        let Some(handler) = self.procedures.get(&inv.registration).cloned() else {
+            let _ = self.core.yield_error(
+                request,
+                &ApplicationError::new(error_uri::NO_SUCH_REGISTRATION),
+            );
+            return;
+        };
+        let tx = self.internal_tx.clone();
+        let invocation = Invocation {
+            data: inv,
+            tx: tx.clone(),
+        };
+        let (handle, reg) = AbortHandle::new_pair();
+        let fut = Abortable::new(handler.invoke(invocation), reg);
+        self.running.insert(request, handle);
+        self.runtime.spawn(Box::pin(async move {
+            if let Ok(result) = fut.await {
+                let _ = tx.unbounded_send(Internal::Yield { request, result });
+            }
+        }));
+    }
+
+    fn session_ended(&mut self, why: SessionError) {
+        for (_, h) in self.running.drain() {
+            h.abort();
+        }
+        self.procedures.clear();
+        self.subscriptions.clear();
+        // Pending requests were failed by the core already; drop leftovers.
+        self.slots.clear();
+        if let Some(j) = self.join.take() {
+            let _ = j.send(Err(why.clone()));
+        }
+        if let Some(l) = self.leave.take() {
+            let _ = l.send(match &why {
+                SessionError::Left(reason) => Ok(reason.clone()),
+                other => Err(other.clone()),
+            });
+        }
+        for w in self.left_watchers.drain(..) {
+            let _ = w.send(why.clone());
+        }
+        if matches!(why, SessionError::Protocol(_)) {
+            self.closing = true;
+        }
+    }
+}

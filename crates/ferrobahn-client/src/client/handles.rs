@@ -1,0 +1,259 @@
+//! Handles the async client returns: calls in flight, registrations, subscriptions, and
+//! the invocation a procedure receives.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use ferrobahn_wamp::options::{CancelMode, InvocationDetails};
+use ferrobahn_wamp::{Dict, Id, Payload, Value};
+use futures_channel::{mpsc, oneshot};
+use futures_core::Stream;
+
+use super::{Client, Command, Internal};
+use crate::core::{CallResult, EventData, InvocationData};
+use crate::error::{ApplicationError, RequestError, SessionError, UsageError};
+
+fn lost() -> RequestError {
+    RequestError::SessionLost(SessionError::TransportLost("connection closed".into()))
+}
+
+/// A call in flight.
+#[derive(Debug)]
+pub struct PendingCall {
+    id: Id,
+    progress: Option<mpsc::Receiver<CallResult>>,
+    done: oneshot::Receiver<Result<CallResult, RequestError>>,
+    tx: mpsc::UnboundedSender<Command>,
+}
+
+impl PendingCall {
+    pub(super) fn new(
+        id: Id,
+        progress: Option<mpsc::Receiver<CallResult>>,
+        done: oneshot::Receiver<Result<CallResult, RequestError>>,
+        tx: mpsc::UnboundedSender<Command>,
+    ) -> Self {
+        Self {
+            id,
+            progress,
+            done,
+            tx,
+        }
+    }
+
+    /// The call's request ID.
+    pub fn id(&self) -> Id {
+        self.id
+    }
+
+    /// The next progressive result; `None` once the call is done (then call
+    /// [`PendingCall::result`]) or when progress was not asked for.
+    pub async fn next_progress(&mut self) -> Option<CallResult> {
+        let rx = self.progress.as_mut()?;
+        std::future::poll_fn(|cx| Pin::new(&mut *rx).poll_next(cx)).await
+    }
+
+    /// Asks the router to cancel the call with `mode` (the call then ends with an error,
+    /// usually `wamp.error.canceled`).
+    ///
+    /// # Errors
+    /// The call is done already, or the router does not support canceling.
+    pub async fn cancel(&self, mode: CancelMode) -> Result<(), RequestError> {
+        let (done, rx) = oneshot::channel();
+        self.tx
+            .unbounded_send(Command::Cancel {
+                request: self.id,
+                mode,
+                done,
+            })
+            .map_err(|_| lost())?;
+        rx.await.map_err(|_| lost())?.map_err(RequestError::Usage)
+    }
+
+    /// The final result (progressive results not yet read are dropped).
+    ///
+    /// # Errors
+    /// The callee's or router's error, a timeout, session loss.
+    pub async fn result(self) -> Result<CallResult, RequestError> {
+        drop(self.progress);
+        self.done.await.unwrap_or_else(|_| Err(lost()))
+    }
+}
+
+/// A registered procedure.
+#[derive(Debug)]
+pub struct Registration {
+    id: Id,
+    client: Client,
+}
+
+impl Registration {
+    pub(super) fn new(id: Id, client: Client) -> Self {
+        Self { id, client }
+    }
+
+    /// The registration ID.
+    pub fn id(&self) -> Id {
+        self.id
+    }
+
+    /// Unregisters.
+    ///
+    /// # Errors
+    /// The router's error, session loss.
+    pub async fn unregister(self) -> Result<(), RequestError> {
+        self.client.unregister(self.id).await
+    }
+}
+
+/// A subscription: a [`Stream`] of events (when made by `Client::subscribe`).
+pub struct Subscription {
+    id: Id,
+    events: Option<mpsc::Receiver<EventData>>,
+    client: Client,
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription")
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl Subscription {
+    pub(super) fn new(id: Id, events: Option<mpsc::Receiver<EventData>>, client: Client) -> Self {
+        Self { id, events, client }
+    }
+
+    /// The subscription ID.
+    pub fn id(&self) -> Id {
+        self.id
+    }
+
+    /// The next event; `None` when the session ended or the subscription was revoked
+    /// (always `None` for a handler subscription).
+    pub async fn next(&mut self) -> Option<EventData> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// Unsubscribes.
+    ///
+    /// # Errors
+    /// The router's error, session loss.
+    pub async fn unsubscribe(self) -> Result<(), RequestError> {
+        self.client.unsubscribe(self.id).await
+    }
+}
+
+impl Stream for Subscription {
+    type Item = EventData;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<EventData>> {
+        match self.get_mut().events.as_mut() {
+            Some(rx) => Pin::new(rx).poll_next(cx),
+            None => Poll::Ready(None),
+        }
+    }
+}
+
+/// Where a subscription's events go.
+#[derive(Clone)]
+pub enum EventSink {
+    /// A bounded channel (a [`Subscription`] stream).
+    Channel(mpsc::Sender<EventData>),
+    /// A handler called on the driver task.
+    Func(Arc<dyn Fn(EventData) + Send + Sync>),
+}
+
+impl fmt::Debug for EventSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EventSink::Channel(_) => "EventSink::Channel",
+            EventSink::Func(_) => "EventSink::Func",
+        })
+    }
+}
+
+impl EventSink {
+    /// Delivers `e`; `false` when the receiver is gone (unsubscribe).
+    pub(crate) fn deliver(&mut self, e: EventData) -> bool {
+        match self {
+            EventSink::Func(f) => {
+                f(e);
+                true
+            }
+            EventSink::Channel(tx) => match tx.try_send(e) {
+                Ok(()) => true,
+                Err(err) if err.is_full() => {
+                    tracing::warn!("subscription queue full: event dropped");
+                    true
+                }
+                Err(_) => false,
+            },
+        }
+    }
+}
+
+/// One invocation of a registered procedure.
+#[derive(Debug)]
+pub struct Invocation {
+    pub(super) data: InvocationData,
+    pub(super) tx: mpsc::UnboundedSender<Internal>,
+}
+
+impl Invocation {
+    /// The invocation's data (request, registration, args, kwargs, details).
+    pub fn data(&self) -> &InvocationData {
+        &self.data
+    }
+
+    /// Positional arguments.
+    pub fn args(&self) -> &[Value] {
+        &self.data.args
+    }
+
+    /// Keyword arguments.
+    pub fn kwargs(&self) -> &Dict {
+        &self.data.kwargs
+    }
+
+    /// Details: caller identification, concrete procedure, receive_progress.
+    pub fn details(&self) -> &InvocationDetails {
+        &self.data.details
+    }
+
+    /// Deserializes the positional arguments into `T`.
+    ///
+    /// # Errors
+    /// `wamp.error.invalid_argument`, ready to return from the procedure.
+    pub fn parse_args<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApplicationError> {
+        self.data.parse_args()
+    }
+
+    /// Whether the caller accepts progressive results.
+    pub fn wants_progress(&self) -> bool {
+        self.data.details.receive_progress == Some(true)
+    }
+
+    /// Sends a progressive result.
+    ///
+    /// # Errors
+    /// [`UsageError::InvalidOption`] when the caller did not ask for progress;
+    /// [`UsageError::WrongState`] when the session is gone.
+    pub fn progress(&self, payload: Payload) -> Result<(), UsageError> {
+        if !self.wants_progress() {
+            return Err(UsageError::InvalidOption(
+                "the caller did not ask for progressive results".into(),
+            ));
+        }
+        self.tx
+            .unbounded_send(Internal::Progress {
+                request: self.data.request,
+                payload,
+            })
+            .map_err(|_| UsageError::WrongState("closed", "send progress"))
+    }
+}
