@@ -10,6 +10,8 @@ mod harness;
 #[path = "."]
 mod on_tokio {
     ferrobahn_test::runtime_tokio!();
+    #[path = "crossbar/auth.rs"]
+    mod auth;
     #[path = "crossbar/basic.rs"]
     mod basic;
     #[path = "crossbar/util.rs"]
@@ -19,6 +21,8 @@ mod on_tokio {
 #[path = "."]
 mod on_async_std {
     ferrobahn_test::runtime_async_std!();
+    #[path = "crossbar/auth.rs"]
+    mod auth;
     #[path = "crossbar/basic.rs"]
     mod basic;
     #[path = "crossbar/util.rs"]

@@ -10,8 +10,9 @@ mod websocket;
 use std::io;
 use std::task::{Context, Poll};
 
-use ferrobahn_serializers::{DecodeError, EncodeError};
-use ferrobahn_wamp::Message;
+use bytes::Bytes;
+use ferrobahn_serializers::{DecodeError, EncodeError, Serializer};
+use ferrobahn_wamp::{Message, Value};
 
 pub use rawsocket::{connect_rawsocket, RawSocketTransport};
 pub use websocket::{connect_websocket, WebSocketTransport};
@@ -82,5 +83,58 @@ impl WampTransport for Box<dyn WampTransport> {
     }
     fn serializer_name(&self) -> &'static str {
         (**self).serializer_name()
+    }
+}
+
+/// Decodes the messages in `data`, reading a `null` option or detail as an absent one
+/// (AutobahnPython and Crossbar send e.g. `"channel_binding": null` in CHALLENGE).
+pub(crate) fn decode(serializer: &Serializer, data: &Bytes) -> Result<Vec<Message>, DecodeError> {
+    let check = serializer.limits().uri_check;
+    serializer
+        .decode_values(data)?
+        .into_iter()
+        .map(|mut v| {
+            strip_null_options(&mut v);
+            Message::from_value_with(v, check).map_err(DecodeError::from)
+        })
+        .collect()
+}
+
+/// Removes `null` entries from the first dictionary of a message list: its options or
+/// details (payload kwargs always come after it).
+fn strip_null_options(v: &mut Value) {
+    if let Value::List(items) = v {
+        if let Some(Value::Dict(d)) = items
+            .iter_mut()
+            .skip(1)
+            .find(|i| matches!(i, Value::Dict(_)))
+        {
+            d.retain(|_, val| !val.is_null());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrobahn_serializers::Format;
+
+    #[test]
+    fn null_options_read_as_absent_but_kwargs_keep_nulls() {
+        let ser = Serializer::new(Format::Json);
+        let challenge =
+            Bytes::from_static(br#"[4,"cryptosign",{"challenge":"00","channel_binding":null}]"#);
+        let msgs = decode(&ser, &challenge).unwrap();
+        let Message::Challenge(c) = &msgs[0] else {
+            panic!("{msgs:?}")
+        };
+        assert_eq!(c.extra.channel_binding, None);
+        let event = Bytes::from_static(br#"[36,1,2,{"publisher":null},[null],{"k":null}]"#);
+        let Message::Event(e) = &decode(&ser, &event).unwrap()[0] else {
+            panic!()
+        };
+        assert_eq!(e.payload.kwargs().unwrap()["k"], Value::Null);
+        assert_eq!(e.payload.args(), &[Value::Null]);
+        assert!(decode(&ser, &Bytes::from_static(b"[1,")).is_err());
     }
 }

@@ -120,7 +120,7 @@ impl<T: Transport> WampTransport for RawSocketTransport<T> {
             }
             while let Some(ev) = self.rs.poll_event() {
                 match ev {
-                    Event::Message(b) => match self.serializer.decode_bytes(&b) {
+                    Event::Message(b) => match super::decode(&self.serializer, &b) {
                         Ok(msgs) => self.inbox.extend(msgs),
                         Err(e) => return Poll::Ready(Some(Err(e.into()))),
                     },

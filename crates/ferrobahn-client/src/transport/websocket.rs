@@ -78,7 +78,7 @@ impl<T: Transport> WampTransport for WebSocketTransport<T> {
             match ready!(self.ws.poll_recv(cx)) {
                 None => return Poll::Ready(None),
                 Some(Err(e)) => return Poll::Ready(Some(Err(e.into()))),
-                Some(Ok(m)) => match self.serializer.decode_bytes(&m.data) {
+                Some(Ok(m)) => match super::decode(&self.serializer, &m.data) {
                     Ok(msgs) => self.inbox.extend(msgs),
                     Err(e) => return Poll::Ready(Some(Err(e.into()))),
                 },
