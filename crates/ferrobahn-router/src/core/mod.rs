@@ -248,6 +248,28 @@ impl Router {
         }
     }
 
+    /// Shuts the router down: every joined session gets GOODBYE
+    /// (`wamp.close.system_shutdown`), every connection a [`Transmit::Close`].
+    pub fn shutdown(&mut self, now: Instant) {
+        let mut conns: Vec<ConnId> = self.conns.keys().copied().collect();
+        conns.sort();
+        for conn in conns {
+            if self.session_of(conn).is_some() {
+                self.send(
+                    conn,
+                    Message::Goodbye(ferrobahn_wamp::message::Goodbye {
+                        details: CloseDetails {
+                            message: Some("the router is shutting down".into()),
+                            ..CloseDetails::default()
+                        },
+                        reason: error_uri::SYSTEM_SHUTDOWN.to_owned(),
+                    }),
+                );
+            }
+            self.close(now, conn, "router shutdown".into());
+        }
+    }
+
     /// Call timeouts that fell due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         while let Some(&(at, realm, inv)) = self.timers.first() {

@@ -388,3 +388,18 @@ fn abort_details_name_the_problem() {
     };
     assert!(m.contains("nope"));
 }
+
+#[test]
+fn shutdown_says_goodbye_to_everyone() {
+    let mut h = Harness::new();
+    let (a, _) = h.join();
+    let idle = h.attach();
+    h.router.shutdown(h.now);
+    let out = h.drain();
+    assert!(
+        matches!(&out[0], Out::Msg(c, Message::Goodbye(g)) if *c == a && g.reason == error_uri::SYSTEM_SHUTDOWN),
+        "{out:?}"
+    );
+    assert!(out.contains(&Out::Close(a)) && out.contains(&Out::Close(idle)));
+    assert_eq!(h.router.connection_count(), 0);
+}

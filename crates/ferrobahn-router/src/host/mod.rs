@@ -1,0 +1,244 @@
+//! The runtime-agnostic router host: one task owns the [`crate::Router`] core; each
+//! connection runs in its own task (decoding there, in parallel) and has a bounded
+//! outgoing queue.
+//!
+//! ```text
+//!  connection task ──decode──▶ Cmd (unbounded, counted) ──▶ router task: Router::handle
+//!  connection task ◀──encode once per serializer── Outgoing queue (bounded) ◀── poll_transmit
+//! ```
+//!
+//! ```no_run
+//! # async fn run(runtime: std::sync::Arc<dyn ferrobahn_rt::Runtime>, listener: impl ferrobahn_rt::Listener) {
+//! let config = ferrobahn_router::RouterConfig::default();
+//! let router = ferrobahn_router::host::start(runtime, config).unwrap();
+//! router.serve(listener).await; // until router.shutdown()
+//! # }
+//! ```
+//!
+//! # FAQ
+//!
+//! **What happens to a subscriber that cannot keep up?** When its outgoing queue holds
+//! [`crate::config::Limits::max_queued_messages`] messages it is dropped (WebSocket close
+//! 1008) with a logged reason; the router's memory never grows for it.
+//!
+//! **And a client that sends faster than the router handles?** It may have at most
+//! [`crate::config::Limits::max_inbound_messages`] messages waiting; past that it is
+//! dropped the same way.
+//!
+//! **How do I stop?** [`RouterHandle::shutdown`]: every session gets GOODBYE
+//! `wamp.close.system_shutdown`, connections are closed, [`RouterHandle::serve`] returns.
+
+mod shared;
+mod task;
+mod websocket;
+
+use std::future::{poll_fn, Future};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use ferrobahn_rt::{Listener, Runtime, ServerConfig};
+use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
+use futures_channel::mpsc;
+
+use crate::config::{ConfigError, RouterConfig, TransportConfig};
+use crate::core::{ConnId, Router};
+use task::Cmd;
+
+/// The shutdown signal shared by the handle and every `serve` loop.
+#[derive(Debug, Default)]
+struct Stop {
+    flag: AtomicBool,
+    wakers: Mutex<Vec<Waker>>,
+}
+
+impl Stop {
+    fn trigger(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        let wakers = std::mem::take(&mut *self.wakers.lock().unwrap_or_else(|e| e.into_inner()));
+        for w in wakers {
+            w.wake();
+        }
+    }
+
+    fn wait(&self) -> impl Future<Output = ()> + '_ {
+        poll_fn(move |cx| {
+            if self.flag.load(Ordering::SeqCst) {
+                return Poll::Ready(());
+            }
+            self.wakers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(cx.waker().clone());
+            if self.flag.load(Ordering::SeqCst) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+}
+
+/// What every connection of a router shares.
+#[derive(Debug)]
+struct Inner {
+    tx: mpsc::UnboundedSender<Cmd>,
+    next_conn: AtomicU64,
+    config: RouterConfig,
+    stop: Stop,
+}
+
+/// What the connections of one endpoint share.
+#[derive(Debug)]
+pub(crate) struct HostShared {
+    inner: Arc<Inner>,
+    path: String,
+    serializers: Vec<Serializer>,
+    max_inbound: usize,
+}
+
+impl HostShared {
+    fn next_conn(&self) -> ConnId {
+        ConnId(self.inner.next_conn.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Sends a command to the router task; false when it is gone.
+    fn send(&self, cmd: Cmd) -> bool {
+        self.inner.tx.unbounded_send(cmd).is_ok()
+    }
+}
+
+/// A running router (cheap to clone): serve listeners on it, shut it down.
+#[derive(Clone, Debug)]
+pub struct RouterHandle {
+    runtime: Arc<dyn Runtime>,
+    inner: Arc<Inner>,
+}
+
+/// Starts the router task on `runtime`.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] when `config` does not validate.
+pub fn start(runtime: Arc<dyn Runtime>, config: RouterConfig) -> Result<RouterHandle, ConfigError> {
+    config.validate()?;
+    let seed = {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(0x5eed);
+        h.finish()
+    };
+    let core = Router::new(&config, seed);
+    let (tx, rx) = mpsc::unbounded();
+    let max_queued = config.limits.max_queued_messages;
+    runtime.spawn(Box::pin(task::run(runtime.clone(), core, rx, max_queued)));
+    Ok(RouterHandle {
+        runtime,
+        inner: Arc::new(Inner {
+            tx,
+            next_conn: AtomicU64::new(1),
+            config,
+            stop: Stop::default(),
+        }),
+    })
+}
+
+/// Starts a router with `config` and serves WebSocket connections from `listener` with
+/// the first transport's settings until the router is shut down.
+///
+/// # Errors
+/// As [`start`].
+pub async fn serve<L: Listener>(
+    runtime: Arc<dyn Runtime>,
+    listener: L,
+    config: RouterConfig,
+) -> Result<(), ConfigError> {
+    let router = start(runtime, config)?;
+    router.serve(listener).await;
+    Ok(())
+}
+
+/// The serializers of a transport: the named ones (or all), each plain and batched.
+fn serializers(t: &TransportConfig, max_message_size: usize) -> Vec<Serializer> {
+    let formats: Vec<Format> = if t.serializers.is_empty() {
+        Format::ALL.to_vec()
+    } else {
+        t.serializers
+            .iter()
+            .filter_map(|n| Format::from_name(n))
+            .collect()
+    };
+    let limits = SerLimits::default().with_max_message_size(max_message_size);
+    formats
+        .into_iter()
+        .flat_map(|f| [Serializer::new(f), Serializer::batched(f)])
+        .map(|s| s.with_limits(limits))
+        .collect()
+}
+
+impl RouterHandle {
+    /// The configuration the router runs with.
+    pub fn config(&self) -> &RouterConfig {
+        &self.inner.config
+    }
+
+    /// Serves WebSocket connections from `listener` with the first configured transport's
+    /// path and serializers, until [`RouterHandle::shutdown`].
+    pub async fn serve<L: Listener>(&self, listener: L) {
+        let transport = self
+            .inner
+            .config
+            .transports
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        self.serve_transport(listener, &transport).await;
+    }
+
+    /// Serves WebSocket connections from `listener` with `transport`'s path and
+    /// serializers, until [`RouterHandle::shutdown`].
+    pub async fn serve_transport<L: Listener>(&self, listener: L, transport: &TransportConfig) {
+        let limits = &self.inner.config.limits;
+        let host = Arc::new(HostShared {
+            inner: Arc::clone(&self.inner),
+            path: transport.path.clone(),
+            serializers: serializers(transport, limits.max_message_size),
+            max_inbound: limits.max_inbound_messages,
+        });
+        let ws = ferrobahn_websocket::Config::default()
+            .with_max_message_payload(limits.max_message_size.max(1))
+            .with_max_frame_payload(limits.max_message_size.max(1));
+        let server = ServerConfig::new()
+            .with_websocket(ws)
+            .with_max_connections(limits.max_connections)
+            .with_open_handshake_timeout(Duration::from_secs(
+                limits.open_handshake_timeout_secs.max(1),
+            ));
+        let accept = ferrobahn_rt::serve(self.runtime.clone(), listener, server, move || {
+            websocket::WsSession::new(Arc::clone(&host))
+        });
+        let mut accept = Box::pin(accept);
+        let mut stop = Box::pin(self.inner.stop.wait());
+        poll_fn(|cx| {
+            if stop.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(());
+            }
+            accept.as_mut().poll(cx)
+        })
+        .await;
+    }
+
+    /// Shuts the router down: GOODBYE (`wamp.close.system_shutdown`) to every session,
+    /// connections closed, `serve` loops end. Idempotent.
+    pub fn shutdown(&self) {
+        if !self.inner.stop.flag.load(Ordering::SeqCst) {
+            let _ = self.inner.tx.unbounded_send(Cmd::Shutdown);
+            self.inner.stop.trigger();
+        }
+    }
+
+    /// Whether [`RouterHandle::shutdown`] was called.
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.stop.flag.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,21 @@
+//! The router host over real loopback sockets, written once and run on every runtime
+//! (the rustls `api.rs` trick).
+#![allow(clippy::duplicate_mod)] // on purpose: one body per runtime
+
+#[path = "."]
+mod on_tokio {
+    ferrobahn_test::runtime_tokio!();
+    #[path = "host/peer.rs"]
+    mod peer;
+    #[path = "host/wamp.rs"]
+    mod wamp;
+}
+
+#[path = "."]
+mod on_async_std {
+    ferrobahn_test::runtime_async_std!();
+    #[path = "host/peer.rs"]
+    mod peer;
+    #[path = "host/wamp.rs"]
+    mod wamp;
+}

@@ -1,0 +1,99 @@
+//! A minimal WAMP peer for the host tests: a WebSocket client, a serializer, and
+//! helpers to send and await messages.
+
+use std::net::SocketAddr;
+
+use ferrobahn_router::{RouterConfig, RouterHandle};
+use ferrobahn_rt::{ClientConfig, Error, Listener, WebSocket};
+use ferrobahn_serializers::Serializer;
+use ferrobahn_wamp::message::Hello;
+use ferrobahn_wamp::options::HelloDetails;
+use ferrobahn_wamp::roles::RoleFeatures;
+use ferrobahn_wamp::{Id, Message, Role, Roles};
+use ferrobahn_websocket::MessageKind;
+
+use super::rt;
+
+/// Starts a router with `config` on a free loopback port.
+pub(crate) async fn start_router(config: RouterConfig) -> (RouterHandle, SocketAddr) {
+    let listener = rt::bind().await;
+    let addr = listener.local_addr().unwrap();
+    let router = ferrobahn_router::start(rt::runtime(), config).unwrap();
+    let r = router.clone();
+    rt::spawn(async move { r.serve(listener).await });
+    (router, addr)
+}
+
+/// A WAMP peer over WebSocket.
+pub(crate) struct Peer {
+    pub(crate) ws: WebSocket<rt::Transport>,
+    ser: Serializer,
+}
+
+impl Peer {
+    /// Connects offering `protocol` only.
+    pub(crate) async fn connect(addr: SocketAddr, protocol: &str) -> Result<Peer, Error> {
+        let cfg = ClientConfig::default().with_protocols([protocol]);
+        let (ws, resp) = rt::connect_with(&format!("ws://{addr}/ws"), cfg).await?;
+        assert_eq!(resp.protocol.as_deref(), Some(protocol));
+        Ok(Peer {
+            ws,
+            ser: Serializer::from_subprotocol(protocol).unwrap(),
+        })
+    }
+
+    pub(crate) async fn send(&mut self, m: impl Into<Message>) {
+        let mut out = Vec::new();
+        self.ser.encode(&m.into(), &mut out).unwrap();
+        let msg = ferrobahn_websocket::Message {
+            kind: if self.ser.is_binary() {
+                MessageKind::Binary
+            } else {
+                MessageKind::Text
+            },
+            data: out.into(),
+        };
+        self.ws.send(msg).await.unwrap();
+    }
+
+    /// The next WAMP message, or `None` when the connection closed.
+    pub(crate) async fn recv(&mut self) -> Option<Message> {
+        let fut = self.ws.recv();
+        let deadline = std::time::Instant::now() + ferrobahn_test::TEST_TIMEOUT;
+        let got = ferrobahn_rt::timeout_at(&*rt::runtime(), deadline, fut)
+            .await
+            .expect("timed out waiting for a message");
+        let m = got?.ok()?;
+        Some(self.ser.decode_one(&m.data).unwrap())
+    }
+
+    pub(crate) async fn expect(&mut self) -> Message {
+        self.recv().await.expect("connection closed")
+    }
+
+    /// Joins `realm1` with every client role; returns the session ID.
+    pub(crate) async fn join(&mut self) -> Id {
+        let mut roles = Roles::default();
+        for r in [
+            Role::Caller,
+            Role::Callee,
+            Role::Publisher,
+            Role::Subscriber,
+        ] {
+            roles.set(r, RoleFeatures::default());
+        }
+        let details = HelloDetails {
+            roles: Some(roles),
+            ..Default::default()
+        };
+        self.send(Hello {
+            realm: "realm1".into(),
+            details,
+        })
+        .await;
+        match self.expect().await {
+            Message::Welcome(w) => w.session,
+            other => panic!("expected WELCOME, got {other:?}"),
+        }
+    }
+}

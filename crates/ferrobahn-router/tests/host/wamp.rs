@@ -1,0 +1,216 @@
+//! RPC and PubSub through the router host, across serializers; refusals; slow
+//! consumers; shutdown.
+
+use ferrobahn_router::RouterConfig;
+use ferrobahn_wamp::message::*;
+use ferrobahn_wamp::options::*;
+use ferrobahn_wamp::{Id, Message, Payload, Value};
+
+use super::peer::{start_router, Peer};
+use super::rt;
+
+fn id(n: u64) -> Id {
+    Id::new(n).unwrap()
+}
+
+#[test]
+fn rpc_across_serializers() {
+    rt::block_on(async {
+        let (router, addr) = start_router(RouterConfig::default()).await;
+        let mut callee = Peer::connect(addr, "wamp.2.msgpack").await.unwrap();
+        let mut caller = Peer::connect(addr, "wamp.2.json").await.unwrap();
+        callee.join().await;
+        caller.join().await;
+        callee
+            .send(Register {
+                request: id(1),
+                procedure: "com.add2".into(),
+                ..Default::default()
+            })
+            .await;
+        let Message::Registered(reg) = callee.expect().await else {
+            panic!()
+        };
+        let payload = Payload::from_args(&(2, 3)).unwrap();
+        caller
+            .send(Call {
+                request: id(7),
+                procedure: "com.add2".into(),
+                payload,
+                ..Default::default()
+            })
+            .await;
+        let Message::Invocation(inv) = callee.expect().await else {
+            panic!()
+        };
+        assert_eq!(inv.registration, reg.registration);
+        let (a, b): (i64, i64) = inv.payload.parse_args().unwrap();
+        let payload = Payload::from_args(&(a + b,)).unwrap();
+        callee
+            .send(Yield {
+                request: inv.request,
+                payload,
+                ..Default::default()
+            })
+            .await;
+        let Message::Result(r) = caller.expect().await else {
+            panic!()
+        };
+        assert_eq!(r.request, id(7));
+        assert_eq!(r.payload.args(), &[Value::from(5)]);
+        router.shutdown();
+    });
+}
+
+#[test]
+fn pubsub_fans_out_to_every_serializer() {
+    rt::block_on(async {
+        let (router, addr) = start_router(RouterConfig::default()).await;
+        let mut subs = Vec::new();
+        for proto in [
+            "wamp.2.json",
+            "wamp.2.msgpack",
+            "wamp.2.cbor",
+            "wamp.2.json.batched",
+            "wamp.2.msgpack.batched",
+        ] {
+            let mut p = Peer::connect(addr, proto).await.unwrap();
+            p.join().await;
+            p.send(Subscribe {
+                request: id(1),
+                topic: "com.hello".into(),
+                ..Default::default()
+            })
+            .await;
+            assert!(matches!(p.expect().await, Message::Subscribed(_)));
+            subs.push(p);
+        }
+        let mut publisher = Peer::connect(addr, "wamp.2.json").await.unwrap();
+        publisher.join().await;
+        let options = PublishOptions {
+            acknowledge: Some(true),
+            ..Default::default()
+        };
+        let payload = Payload::from_args(&("Hello, world", 42)).unwrap();
+        publisher
+            .send(Publish {
+                request: id(2),
+                options,
+                topic: "com.hello".into(),
+                payload,
+            })
+            .await;
+        assert!(matches!(publisher.expect().await, Message::Published(p) if p.request == id(2)));
+        for s in &mut subs {
+            let Message::Event(e) = s.expect().await else {
+                panic!()
+            };
+            assert_eq!(
+                e.payload.args(),
+                &[Value::from("Hello, world"), Value::from(42)]
+            );
+        }
+        router.shutdown();
+    });
+}
+
+#[test]
+fn unsupported_subprotocol_and_wrong_path_are_refused() {
+    rt::block_on(async {
+        let (router, addr) = start_router(RouterConfig::default()).await;
+        assert!(Peer::connect(addr, "wamp.2.xml").await.is_err());
+        let cfg = ferrobahn_rt::ClientConfig::default().with_protocols(["wamp.2.json"]);
+        assert!(rt::connect_with(&format!("ws://{addr}/other"), cfg)
+            .await
+            .is_err());
+        router.shutdown();
+    });
+}
+
+#[test]
+fn garbage_is_answered_with_abort() {
+    rt::block_on(async {
+        let (router, addr) = start_router(RouterConfig::default()).await;
+        let mut p = Peer::connect(addr, "wamp.2.json").await.unwrap();
+        p.ws.send(ferrobahn_websocket::Message::text("[1, \"realm1\""))
+            .await
+            .unwrap();
+        let Message::Abort(a) = p.expect().await else {
+            panic!()
+        };
+        assert_eq!(a.reason, "wamp.error.protocol_violation");
+        assert!(p.recv().await.is_none(), "the router closes after ABORT");
+        router.shutdown();
+    });
+}
+
+#[test]
+fn shutdown_says_goodbye() {
+    rt::block_on(async {
+        let (router, addr) = start_router(RouterConfig::default()).await;
+        let mut p = Peer::connect(addr, "wamp.2.json").await.unwrap();
+        p.join().await;
+        router.shutdown();
+        let Message::Goodbye(g) = p.expect().await else {
+            panic!()
+        };
+        assert_eq!(g.reason, "wamp.close.system_shutdown");
+        assert!(p.recv().await.is_none());
+        assert!(router.is_shut_down());
+    });
+}
+
+#[test]
+fn a_subscriber_that_does_not_read_is_dropped() {
+    rt::block_on(async {
+        let mut config = RouterConfig::default();
+        config.limits.max_queued_messages = 16;
+        let (router, addr) = start_router(config).await;
+        let mut slow = Peer::connect(addr, "wamp.2.json").await.unwrap();
+        let slow_session = slow.join().await;
+        slow.send(Subscribe {
+            request: id(1),
+            topic: "com.flood".into(),
+            ..Default::default()
+        })
+        .await;
+        assert!(matches!(slow.expect().await, Message::Subscribed(_)));
+        let mut publisher = Peer::connect(addr, "wamp.2.json").await.unwrap();
+        publisher.join().await;
+        let big = "x".repeat(16 * 1024);
+        let mut gone = false;
+        for round in 0..400u64 {
+            for _ in 0..50 {
+                let payload = Payload::from_args(&(&big,)).unwrap();
+                publisher
+                    .send(Publish {
+                        request: id(10 + round),
+                        topic: "com.flood".into(),
+                        payload,
+                        ..Default::default()
+                    })
+                    .await;
+            }
+            let payload = Payload::from_args(&(slow_session.get(),)).unwrap();
+            publisher
+                .send(Call {
+                    request: id(1 + round),
+                    procedure: "wamp.session.get".into(),
+                    payload,
+                    ..Default::default()
+                })
+                .await;
+            match publisher.expect().await {
+                Message::Error(e) => {
+                    assert_eq!(e.error, "wamp.error.no_such_session");
+                    gone = true;
+                    break;
+                }
+                Message::Result(_) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(gone, "the slow subscriber was never dropped");
+        router.shutdown();
+    });
+}
