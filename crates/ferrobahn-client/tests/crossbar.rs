@@ -14,6 +14,10 @@ mod on_tokio {
     mod auth;
     #[path = "crossbar/basic.rs"]
     mod basic;
+    #[path = "crossbar/pubsub.rs"]
+    mod pubsub;
+    #[path = "crossbar/rpc.rs"]
+    mod rpc;
     #[path = "crossbar/util.rs"]
     mod util;
 }
@@ -25,6 +29,10 @@ mod on_async_std {
     mod auth;
     #[path = "crossbar/basic.rs"]
     mod basic;
+    #[path = "crossbar/pubsub.rs"]
+    mod pubsub;
+    #[path = "crossbar/rpc.rs"]
+    mod rpc;
     #[path = "crossbar/util.rs"]
     mod util;
 }

@@ -246,7 +246,7 @@ impl<W: WampTransport> Driver<W> {
                 mode,
                 done,
             } => {
-                let _ = done.send(self.core.cancel(request, mode));
+                let _ = done.send(self.core.cancel(now, request, mode));
             }
             Command::Register {
                 procedure,

@@ -301,13 +301,21 @@ impl Session {
         Ok(request)
     }
 
-    /// Cancels a pending call: queues CANCEL with `mode`. The call still ends with
-    /// [`SessionEvent::CallDone`] (usually `wamp.error.canceled`) when the router answers.
+    /// Cancels a pending call: queues CANCEL with `mode`. With `kill` and `killnowait`
+    /// the call ends with [`SessionEvent::CallDone`] when the router answers (usually
+    /// `wamp.error.canceled`). With `skip` it ends at once with
+    /// [`RequestError::Canceled`] and a late answer is dropped: `skip` leaves the callee
+    /// running, and Crossbar sends the caller nothing in that mode.
     ///
     /// # Errors
     /// [`UsageError::Unknown`] if `request` is no pending call,
     /// [`UsageError::NotSupported`] if the router does not announce call canceling.
-    pub fn cancel(&mut self, request: Id, mode: CancelMode) -> Result<(), UsageError> {
+    pub fn cancel(
+        &mut self,
+        now: Instant,
+        request: Id,
+        mode: CancelMode,
+    ) -> Result<(), UsageError> {
         if !matches!(self.pending.get(&request), Some(Pending::Call { .. })) {
             return Err(UsageError::Unknown("call", request.get()));
         }
@@ -324,6 +332,9 @@ impl Session {
             }
             .into(),
         );
+        if mode == CancelMode::Skip {
+            self.forget_call(now, request, RequestError::Canceled);
+        }
         Ok(())
     }
 
@@ -533,9 +544,24 @@ impl Session {
         Ok(id)
     }
 
+    /// Ends a call locally with `why`; answers arriving within the grace period are dropped.
+    fn forget_call(&mut self, now: Instant, id: Id, why: RequestError) {
+        self.clear_call_timer(id);
+        if self.pending.remove(&id).is_none() {
+            return;
+        }
+        let until = now + self.config.cancel_grace;
+        self.forgotten.insert(id, until);
+        self.timers.insert((until, Timer::Forget(id)), ());
+        self.events.push_back(SessionEvent::CallDone {
+            request: id,
+            result: Err(why),
+        });
+    }
+
     fn call_timed_out(&mut self, now: Instant, id: Id) {
         self.call_deadline.remove(&id);
-        if self.pending.remove(&id).is_none() {
+        if !self.pending.contains_key(&id) {
             return;
         }
         if self.state == SessionState::Established
@@ -552,13 +578,7 @@ impl Session {
                 .into(),
             );
         }
-        let until = now + self.config.cancel_grace;
-        self.forgotten.insert(id, until);
-        self.timers.insert((until, Timer::Forget(id)), ());
-        self.events.push_back(SessionEvent::CallDone {
-            request: id,
-            result: Err(RequestError::Timeout),
-        });
+        self.forget_call(now, id, RequestError::Timeout);
     }
 
     /// Removes a call's timer (answered or failed).

@@ -334,15 +334,52 @@ fn cancel_sends_cancel_and_waits_for_the_router() {
         .call(now, "com.example.slow", Payload::Empty, Default::default())
         .unwrap();
     drain(&mut s);
-    s.cancel(req, CancelMode::Skip).unwrap();
+    s.cancel(now, req, CancelMode::Kill).unwrap();
     assert!(
-        matches!(&drain(&mut s)[..], [Message::Cancel(c)] if c.options.mode == Some(CancelMode::Skip))
+        matches!(&drain(&mut s)[..], [Message::Cancel(c)] if c.options.mode == Some(CancelMode::Kill))
     );
     assert!(events(&mut s).is_empty());
+    s.handle_message(
+        now,
+        ErrorMessage {
+            request_type: code::CALL,
+            request: req,
+            details: Default::default(),
+            error: "wamp.error.canceled".into(),
+            payload: Payload::Empty,
+        }
+        .into(),
+    );
+    assert!(
+        matches!(&events(&mut s)[..], [SessionEvent::CallDone { result: Err(e), .. }]
+        if e.error_uri() == Some("wamp.error.canceled"))
+    );
     assert!(matches!(
-        s.cancel(id(999), CancelMode::Kill),
+        s.cancel(now, id(999), CancelMode::Kill),
         Err(UsageError::Unknown(..))
     ));
+    // Skip ends the call at once; the late RESULT is dropped.
+    let req = s
+        .call(now, "com.example.slow", Payload::Empty, Default::default())
+        .unwrap();
+    s.cancel(now, req, CancelMode::Skip).unwrap();
+    assert_eq!(
+        events(&mut s),
+        [SessionEvent::CallDone {
+            request: req,
+            result: Err(RequestError::Canceled)
+        }]
+    );
+    s.handle_message(
+        now,
+        ResultMessage {
+            request: req,
+            ..Default::default()
+        }
+        .into(),
+    );
+    assert!(events(&mut s).is_empty());
+    assert_eq!(s.state(), SessionState::Established);
 }
 
 #[test]

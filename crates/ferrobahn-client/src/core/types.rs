@@ -23,8 +23,9 @@ pub struct SessionConfig {
     /// A call without its own `timeout` option fails locally after this (`None`: waits
     /// for the router forever, as AutobahnPython). Default `None`.
     pub default_call_timeout: Option<Duration>,
-    /// After a local call timeout, the router gets this long to confirm the CANCEL
-    /// before the request ID is forgotten. Default 5 s.
+    /// After a local call timeout or a `skip` cancel, the router gets this long to answer
+    /// before the request ID is forgotten (a later answer is a protocol violation).
+    /// Default 5 s.
     pub cancel_grace: Duration,
     /// The most requests (calls, registers, subscribes, acknowledged publishes, ...)
     /// waiting for an answer at once. Default 65 536.

@@ -60,3 +60,9 @@ pub(crate) async fn joined_with(node: &Node, subprotocol: &str) -> Client {
     c.join(JoinOptions::new("realm1")).await.expect("join");
     c
 }
+
+/// Sleeps on this runtime's clock.
+pub(crate) async fn sleep(d: std::time::Duration) {
+    let runtime = rt::runtime();
+    ferrobahn_rt::sleep_until(&*runtime, runtime.now() + d).await;
+}
