@@ -1,0 +1,69 @@
+//! AutobahnPython components (testsuite/router/demos.py) run the WAMP v2 example demos
+//! against this router, over JSON, MessagePack and CBOR.
+//!
+//! Gated: runs when `FERROBAHN_AUTOBAHN_PY` names a Python with `autobahn` installed
+//! (`testsuite/router/run.sh` sets it up); otherwise it says so and passes.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use ferrobahn_router::RouterConfig;
+
+fn testsuite() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testsuite/router")
+}
+
+#[test]
+fn autobahn_python_demos() {
+    let Ok(python) = std::env::var("FERROBAHN_AUTOBAHN_PY") else {
+        eprintln!("FERROBAHN_AUTOBAHN_PY is not set: AutobahnPython interop skipped");
+        return;
+    };
+    let config = RouterConfig::load(testsuite().join("router.toml")).expect("router.toml");
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let (router, addr) = runtime.block_on(async {
+        let listener = ferrobahn_tokio::bind("127.0.0.1:0").await.expect("bind");
+        let addr = ferrobahn_rt::Listener::local_addr(&listener).expect("local_addr");
+        let router = ferrobahn_router::start(ferrobahn_tokio::runtime(), config).expect("start");
+        let r = router.clone();
+        tokio::spawn(async move { r.serve(listener).await });
+        (router, addr)
+    });
+    let url = format!("ws://{addr}/ws");
+    for serializer in ["json", "msgpack", "cbor"] {
+        let out = Command::new(&python)
+            .arg(testsuite().join("demos.py"))
+            .args(["--url", &url, "--serializer", serializer])
+            .output()
+            .expect("run demos.py");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "demos over {serializer} failed:\n{stdout}\n{stderr}"
+        );
+        for line in [
+            "Add2: 5",
+            "Starred 2: Homer starred 0x",
+            "Arglen 4: [3, 3]",
+            "Result: 6 + 8i",
+            "Forename: Homer, Surname: Simpson",
+            "checkname('a'): ('com.myapp.error.invalid_length', {'max': 10, 'min': 3})",
+            "Compare Error: 14",
+            "Error: wamp.error.no_such_procedure",
+            "Progress: 2",
+            "Final: 3",
+            "results [529, 0, 25], events [-5]",
+            "Got event: 4",
+            "Prefix subscription got com.myapp.topic9, wildcard subscription got com.myapp.topic9",
+            "Run 1: got [0, 1, 2], unsubscribing",
+            "12 passed, 0 failed",
+        ] {
+            assert!(
+                stdout.lines().any(|l| l == line),
+                "over {serializer}, missing line {line:?} in:\n{stdout}"
+            );
+        }
+    }
+    router.shutdown();
+}
