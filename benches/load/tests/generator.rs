@@ -126,7 +126,10 @@ fn drives_a_websocket_echo_and_samples_latency() {
         let addr = serve(3, ws_echo);
         let r = generator::run(&config(addr, Wire::WebSocket, size, true)).unwrap();
         assert!(r.messages > 0, "{r:?}");
-        assert_eq!(r.samples as u64, r.messages, "one sample per measured message");
+        assert_eq!(
+            r.samples as u64, r.messages,
+            "one sample per measured message"
+        );
         let (p50, p99) = (r.p50_us.unwrap(), r.p99_us.unwrap());
         assert!(p50 > 0.0 && p99 >= p50, "{r:?}");
     }

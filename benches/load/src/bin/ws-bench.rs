@@ -4,14 +4,15 @@
 //! cargo build --release -p ferrobahn-load --bins
 //! cargo run --release -p ferrobahn-load --bin ws-bench -- [--quick] [--cells 100x20,10x16k+deflate,idle]
 //!     [--servers ferrobahn-tokio,raw-tcp] [--rounds N] [--idle-conns N] [--nice -19]
-//!     [--out PATH] [--no-write]
+//!     [--out PATH] [--append] [--no-write]
 //! ```
 //!
 //! Runs every cell against every server (see `ferrobahn_load::runner`),
 //! prints the Markdown tables and writes them to `benches/RESULTS.md`
 //! (full runs only, unless `--out` is given). `--nice -19` (root) runs the
 //! servers and the generator at high priority so other work on the machine
-//! disturbs the figures less.
+//! disturbs the figures less; `--append` adds the tables to the file as an
+//! addendum instead of replacing it.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -23,7 +24,7 @@ use ferrobahn_load::runner::measure::{run_cells, run_idle, Results};
 use ferrobahn_load::runner::{parse_cell, Plan, SERVERS};
 
 /// Median share of other CPU use above which the run is marked noisy.
-const NOISY_OTHER_CPU: f64 = 0.15;
+const NOISY_OTHER_CPU: f64 = 0.25;
 /// 1-minute load average above which the machine is busy before a run.
 const BUSY_LOAD: f64 = 1.5;
 
@@ -63,6 +64,19 @@ fn machine() -> Vec<String> {
             kernel.trim()
         ),
         format!("Toolchain: {}", command_output("rustc", &["-V"])),
+        format!(
+            "Source: commit `{}` of the ferrobahn repository",
+            command_output(
+                "git",
+                &[
+                    "-C",
+                    env!("CARGO_MANIFEST_DIR"),
+                    "rev-parse",
+                    "--short",
+                    "HEAD"
+                ]
+            )
+        ),
     ]
 }
 
@@ -130,7 +144,7 @@ fn plan_from(a: &Args) -> Result<Plan, Box<dyn std::error::Error>> {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let a = Args::from_env(
-        &["quick", "no-write"],
+        &["quick", "no-write", "append"],
         &["cells", "servers", "rounds", "out", "idle-conns", "nice"],
     )?;
     let plan = plan_from(&a)?;
@@ -196,7 +210,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         None => Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../RESULTS.md")),
     };
     if let Some(path) = out {
-        std::fs::write(&path, &text)?;
+        if a.flag("append") {
+            let mut old = std::fs::read_to_string(&path).unwrap_or_default();
+            old.push_str("\n---\n\n");
+            old.push_str(&text.replacen("# WebSocket echo benchmarks (issue 3)", "# Addendum", 1));
+            std::fs::write(&path, old)?;
+        } else {
+            std::fs::write(&path, &text)?;
+        }
         eprintln!("wrote {}", path.display());
     }
     Ok(())

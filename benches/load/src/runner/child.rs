@@ -50,9 +50,12 @@ pub struct Launcher {
     pub cpus: Option<(usize, usize)>,
     /// Directory for the servers' stderr logs.
     pub log_dir: PathBuf,
-    /// Niceness of servers and generator (`nice -n`); 0 leaves it alone.
-    /// A negative value (root only) shields the measurement from other
-    /// work on the machine.
+    /// Niceness of servers and generator; 0 leaves it alone. Otherwise each
+    /// child starts in its own session (`setsid`), so in its own scheduler
+    /// autogroup, and that autogroup gets this niceness too: with autogroups
+    /// a plain `nice` only ranks a process within its own session, so it
+    /// would not shield the measurement from other sessions' work. Negative
+    /// values need root.
     pub nice: i32,
 }
 
@@ -98,12 +101,14 @@ impl Launcher {
         Ok(())
     }
 
-    /// `[nice -n N] [taskset -c CPU] bin`: each wrapper execs the next, so
+    /// `[setsid nice -n N] [taskset -c CPU] bin`: each wrapper execs the
+    /// next (`setsid` does not fork: the child leads no process group), so
     /// the child's pid is the binary's.
     fn command(&self, bin: &str, cpu: Option<usize>) -> Command {
         let mut argv: Vec<std::ffi::OsString> = Vec::new();
         if self.nice != 0 {
-            argv.extend(["nice".into(), "-n".into(), self.nice.to_string().into()]);
+            let n = self.nice.to_string().into();
+            argv.extend(["setsid".into(), "nice".into(), "-n".into(), n]);
         }
         if let Some(c) = cpu {
             argv.extend(["taskset".into(), "-c".into(), c.to_string().into()]);
@@ -113,6 +118,34 @@ impl Launcher {
         cmd.args(&argv[1..]);
         cmd
     }
+}
+
+/// Spawns `cmd` and, with a niceness set, gives the child's new autogroup
+/// that niceness (best effort: a kernel without autogroups has no file).
+fn spawn(l: &Launcher, cmd: &mut Command, what: &str) -> Result<Child, ChildError> {
+    let child = cmd.spawn().map_err(io_err(what))?;
+    if l.nice != 0 {
+        // setsid runs first; wait until the child is in its own session.
+        let sid_path = format!("/proc/{}/stat", child.id());
+        for _ in 0..100 {
+            let own_session = fs::read_to_string(&sid_path)
+                .ok()
+                .and_then(|st| {
+                    st.rsplit_once(')')
+                        .map(|(_, r)| r.split_whitespace().nth(3) == Some(&child.id().to_string()))
+                })
+                .unwrap_or(false);
+            if own_session {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let _ = fs::write(
+            format!("/proc/{}/autogroup", child.id()),
+            l.nice.to_string(),
+        );
+    }
+    Ok(child)
 }
 
 /// A child that is killed and reaped when dropped.
@@ -176,7 +209,7 @@ impl ServerProc {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log);
-        let mut child = cmd.spawn().map_err(io_err(spec.name))?;
+        let mut child = spawn(l, &mut cmd, spec.name)?;
         let stdout = child.stdout.take();
         let pid = child.id();
         let guard = Guard(child);
@@ -263,7 +296,7 @@ pub fn run_loadgen(l: &Launcher, args: &[String], timeout: Duration) -> Result<S
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let guard = Guard(cmd.spawn().map_err(io_err("loadgen"))?);
+    let guard = Guard(spawn(l, &mut cmd, "loadgen")?);
     finish(guard, "loadgen", timeout)
 }
 
@@ -287,7 +320,7 @@ impl IdleGen {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(io_err("loadgen --idle"))?;
+        let mut child = spawn(l, &mut cmd, "loadgen --idle")?;
         let stdin = child.stdin.take();
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
