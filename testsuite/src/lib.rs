@@ -9,12 +9,16 @@
 //!
 //! Both use the one [`Echo`] handler on both runtimes. Options are the
 //! defaults except the size limits, raised for the 16 MiB messages of
-//! cases 9.x.
+//! cases 9.x, and `permessage-deflate` enabled (default knobs) for cases
+//! 12.x and 13.x.
 #![forbid(unsafe_code)]
 
 use std::future::Future;
 
-use ferrobahn::{Bytes, Ctx, Handler, Message, MessageKind, WebSocketConfig};
+use ferrobahn::{
+    Bytes, ClientExtensions, ClientOffer, Ctx, DeflateConfig, Handler, Message, MessageKind,
+    ServerExtensions, WebSocketConfig,
+};
 
 /// Frame and message size limit of the testees (cases 9.x send 16 MiB).
 pub const MAX_PAYLOAD: usize = 32 * 1024 * 1024;
@@ -47,6 +51,16 @@ pub fn websocket_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .with_max_frame_payload(MAX_PAYLOAD)
         .with_max_message_payload(MAX_PAYLOAD)
+}
+
+/// The server's extensions: `permessage-deflate` with default knobs.
+pub fn server_extensions() -> ServerExtensions {
+    ServerExtensions::new().with_deflate(DeflateConfig::default())
+}
+
+/// The client's offer: `permessage-deflate` with default knobs.
+pub fn client_extensions() -> ClientExtensions {
+    ClientExtensions::new().with_offer(ClientOffer::Deflate(DeflateConfig::default()))
 }
 
 /// Echoes text as text and binary as binary.

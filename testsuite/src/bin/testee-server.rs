@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use clap::Parser;
 use ferrobahn::{Listener, ServerConfig};
-use ferrobahn_testsuite::{init_logging, websocket_config, Echo, RuntimeKind};
+use ferrobahn_testsuite::{init_logging, server_extensions, websocket_config, Echo, RuntimeKind};
 
 /// Autobahn testee server: echoes every message; prints "listening on ADDR"
 /// once bound and runs until killed.
@@ -30,7 +30,9 @@ fn announce(addr: std::io::Result<SocketAddr>) -> std::io::Result<()> {
 fn main() -> std::io::Result<()> {
     init_logging();
     let args = Args::parse();
-    let config = ServerConfig::default().with_websocket(websocket_config());
+    let config = ServerConfig::default()
+        .with_websocket(websocket_config())
+        .with_extensions(server_extensions());
     args.runtime.block_on(async move {
         match args.runtime {
             RuntimeKind::Tokio => {
