@@ -10,12 +10,22 @@ mod harness;
 #[path = "."]
 mod on_tokio {
     ferrobahn_test::runtime_tokio!();
+
+    /// A Unix-socket connection on tokio.
+    pub(crate) async fn unix_connect(
+        path: &std::path::Path,
+    ) -> ferrobahn_tokio::TokioIo<tokio::net::UnixStream> {
+        ferrobahn_tokio::TokioIo(tokio::net::UnixStream::connect(path).await.expect("unix"))
+    }
+
     #[path = "crossbar/auth.rs"]
     mod auth;
     #[path = "crossbar/basic.rs"]
     mod basic;
     #[path = "crossbar/pubsub.rs"]
     mod pubsub;
+    #[path = "crossbar/rawsocket.rs"]
+    mod rawsocket;
     #[path = "crossbar/rpc.rs"]
     mod rpc;
     #[path = "crossbar/util.rs"]
@@ -25,12 +35,25 @@ mod on_tokio {
 #[path = "."]
 mod on_async_std {
     ferrobahn_test::runtime_async_std!();
+
+    /// A Unix-socket connection on async-io.
+    pub(crate) async fn unix_connect(
+        path: &std::path::Path,
+    ) -> ferrobahn_rt::FuturesIo<async_io::Async<std::os::unix::net::UnixStream>> {
+        let s = async_io::Async::<std::os::unix::net::UnixStream>::connect(path)
+            .await
+            .expect("unix");
+        ferrobahn_rt::FuturesIo(s)
+    }
+
     #[path = "crossbar/auth.rs"]
     mod auth;
     #[path = "crossbar/basic.rs"]
     mod basic;
     #[path = "crossbar/pubsub.rs"]
     mod pubsub;
+    #[path = "crossbar/rawsocket.rs"]
+    mod rawsocket;
     #[path = "crossbar/rpc.rs"]
     mod rpc;
     #[path = "crossbar/util.rs"]

@@ -100,6 +100,8 @@ impl<W: WampTransport> Driver<W> {
         self.dispatch_events();
         // Close (best effort) so the peer sees a clean end.
         let _ = poll_fn(|cx| self.transport.poll_close(cx)).await;
+        // Handles see the end before disconnect() returns.
+        self.commands.close();
         for w in self.disconnected.drain(..) {
             let _ = w.send(());
         }

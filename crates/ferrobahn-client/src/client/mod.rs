@@ -152,6 +152,29 @@ impl Default for ClientConfig {
     }
 }
 
+impl ClientConfig {
+    /// Sets [`ClientConfig::session`].
+    #[must_use]
+    pub fn with_session(mut self, v: SessionConfig) -> Self {
+        self.session = v;
+        self
+    }
+
+    /// Sets [`ClientConfig::event_queue`].
+    #[must_use]
+    pub fn with_event_queue(mut self, v: usize) -> Self {
+        self.event_queue = v;
+        self
+    }
+
+    /// Sets [`ClientConfig::progress_queue`].
+    #[must_use]
+    pub fn with_progress_queue(mut self, v: usize) -> Self {
+        self.progress_queue = v;
+        self
+    }
+}
+
 /// A cloneable handle to a WAMP connection. The connection's driver runs on its own
 /// task; it ends (closing the transport) on [`Client::disconnect`], when the transport
 /// closes, or when every handle is dropped.
@@ -195,6 +218,11 @@ impl Client {
             tx,
             config: Arc::new(config),
         }
+    }
+
+    /// Whether the driver has ended (the transport is closed; every command fails).
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
     }
 
     fn send(&self, cmd: Command) -> Result<(), SessionError> {

@@ -52,6 +52,64 @@ impl Default for SessionConfig {
     }
 }
 
+impl SessionConfig {
+    /// Sets [`SessionConfig::uri_check`].
+    #[must_use]
+    pub fn with_uri_check(mut self, v: UriCheck) -> Self {
+        self.uri_check = v;
+        self
+    }
+
+    /// Sets [`SessionConfig::join_timeout`].
+    #[must_use]
+    pub fn with_join_timeout(mut self, v: Duration) -> Self {
+        self.join_timeout = v;
+        self
+    }
+
+    /// Sets [`SessionConfig::leave_timeout`].
+    #[must_use]
+    pub fn with_leave_timeout(mut self, v: Duration) -> Self {
+        self.leave_timeout = v;
+        self
+    }
+
+    /// Sets [`SessionConfig::default_call_timeout`].
+    #[must_use]
+    pub fn with_default_call_timeout(mut self, v: Option<Duration>) -> Self {
+        self.default_call_timeout = v;
+        self
+    }
+
+    /// Sets [`SessionConfig::cancel_grace`].
+    #[must_use]
+    pub fn with_cancel_grace(mut self, v: Duration) -> Self {
+        self.cancel_grace = v;
+        self
+    }
+
+    /// Sets [`SessionConfig::max_pending_requests`].
+    #[must_use]
+    pub fn with_max_pending_requests(mut self, v: usize) -> Self {
+        self.max_pending_requests = v;
+        self
+    }
+
+    /// Sets [`SessionConfig::max_pending_invocations`].
+    #[must_use]
+    pub fn with_max_pending_invocations(mut self, v: usize) -> Self {
+        self.max_pending_invocations = v;
+        self
+    }
+
+    /// Sets [`SessionConfig::agent`].
+    #[must_use]
+    pub fn with_agent(mut self, v: impl Into<String>) -> Self {
+        self.agent = v.into();
+        self
+    }
+}
+
 /// What HELLO asks for: the realm and the authentication.
 #[derive(Clone, Debug, Default)]
 pub struct JoinOptions {

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 /// A running Crossbar node.
 #[derive(Debug)]
-#[allow(dead_code)] // RawSocket fields are used by the RawSocket tests only
 pub(crate) struct Node {
     /// WebSocket listener.
     pub(crate) ws_addr: SocketAddr,

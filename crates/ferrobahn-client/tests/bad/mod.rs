@@ -1,0 +1,272 @@
+//! Test bodies (compiled once per runtime).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use ferrobahn_client::transport::connect_websocket;
+use ferrobahn_client::wamp::options::CallOptions;
+use ferrobahn_client::wamp::Payload;
+use ferrobahn_client::{
+    Client, ClientConfig, JoinOptions, RequestError, SessionConfig, SessionError,
+};
+use ferrobahn_handshake::{Accept, Request};
+use ferrobahn_rt::{Ctx, Deny, Handler, ServerConfig};
+use ferrobahn_serializers::Serializer;
+
+use super::rt;
+
+/// What the fake router does with a CALL.
+#[derive(Clone, Copy, Debug)]
+enum OnCall {
+    /// Answers with bytes that are not JSON.
+    Garbage,
+    /// Closes the WebSocket.
+    Close,
+    /// Never answers.
+    Silent,
+    /// Answers with a RESULT for a request never made.
+    WrongRequest,
+}
+
+/// What the fake router does with HELLO.
+#[derive(Clone, Copy, Debug)]
+enum OnHello {
+    Welcome,
+    Silent,
+}
+
+struct FakeRouter {
+    hello: OnHello,
+    call: OnCall,
+    /// CALLs seen; the router misbehaves on the third.
+    calls: usize,
+    /// Reports "goodbye" and "closed".
+    seen: futures_channel::mpsc::UnboundedSender<&'static str>,
+}
+
+const WELCOME: &str =
+    r#"[2,1234,{"roles":{"dealer":{"features":{"call_canceling":true}},"broker":{}}}]"#;
+
+impl Handler for FakeRouter {
+    fn on_connect(&mut self, _request: &Request) -> Result<Accept, Deny> {
+        Ok(Accept {
+            protocol: Some("wamp.2.json".into()),
+            ..Accept::default()
+        })
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx<'_>, payload: Bytes, _is_binary: bool) {
+        let Ok(msg) = serde_json::from_slice::<serde_json::Value>(&payload) else {
+            return;
+        };
+        let code = msg[0].as_u64();
+        if code == Some(48) {
+            self.calls += 1;
+            if self.calls < 3 {
+                return;
+            }
+        }
+        let _ = match (code, self.call) {
+            (Some(1), _) => match self.hello {
+                OnHello::Welcome => ctx.send_text(WELCOME),
+                OnHello::Silent => Ok(()),
+            },
+            (Some(6), _) => {
+                let _ = self.seen.unbounded_send("goodbye");
+                ctx.send_text(r#"[6,{},"wamp.close.goodbye_and_out"]"#)
+            }
+            (Some(48), OnCall::Garbage) => ctx.send_text("[50, this is not json"),
+            (Some(48), OnCall::Close) => ctx.close(None, ""),
+            (Some(48), OnCall::WrongRequest) => ctx.send_text(r#"[50,987654,{},["?"]]"#),
+            _ => Ok(()),
+        };
+    }
+
+    fn on_close(
+        &mut self,
+        _was_clean: bool,
+        _code: Option<ferrobahn_websocket::CloseCode>,
+        _reason: &str,
+    ) {
+        let _ = self.seen.unbounded_send("closed");
+    }
+}
+
+async fn start_seen(
+    hello: OnHello,
+    call: OnCall,
+) -> (
+    SocketAddr,
+    futures_channel::mpsc::UnboundedReceiver<&'static str>,
+) {
+    let (tx, rx) = futures_channel::mpsc::unbounded();
+    let addr = rt::start_server(ServerConfig::default(), move || FakeRouter {
+        hello,
+        call,
+        calls: 0,
+        seen: tx.clone(),
+    })
+    .await;
+    (addr, rx)
+}
+
+async fn start(hello: OnHello, call: OnCall) -> SocketAddr {
+    start_seen(hello, call).await.0
+}
+
+async fn client(addr: SocketAddr, session: SessionConfig) -> Client {
+    let io = rt::tcp_connect(addr).await;
+    let t = connect_websocket(
+        rt::runtime(),
+        io,
+        &format!("ws://{addr}/"),
+        &[Serializer::from_subprotocol("wamp.2.json").unwrap()],
+        ferrobahn_rt::ClientConfig::default(),
+    )
+    .await
+    .unwrap();
+    Client::new(
+        rt::runtime(),
+        t,
+        ClientConfig::default().with_session(session),
+    )
+}
+
+fn block_on<F: std::future::Future<Output = ()>>(f: F) {
+    rt::block_on(async move {
+        let runtime = rt::runtime();
+        let deadline = runtime.now() + ferrobahn_test::TEST_TIMEOUT;
+        ferrobahn_rt::timeout_at(&*runtime, deadline, f)
+            .await
+            .expect("test timed out");
+    });
+}
+
+/// Three calls in flight, then the router misbehaves: all fail, the driver ends.
+async fn three_calls_fail(call: OnCall) -> Vec<RequestError> {
+    let addr = start(OnHello::Welcome, call).await;
+    let c = client(addr, SessionConfig::default()).await;
+    c.join(JoinOptions::new("realm1")).await.unwrap();
+    let mut pending = Vec::new();
+    for _ in 0..3 {
+        pending.push(
+            c.call_with("com.x.y", Payload::Empty, CallOptions::default())
+                .await
+                .unwrap(),
+        );
+    }
+    let mut errors = Vec::new();
+    for p in pending {
+        errors.push(p.result().await.unwrap_err());
+    }
+    // The driver task ends: later commands fail at once.
+    let err = c.call("com.x.y", ()).await.unwrap_err();
+    assert!(matches!(err, RequestError::SessionLost(_)), "{err:?}");
+    assert!(c.is_closed());
+    errors
+}
+
+#[test]
+fn garbage_fails_every_pending_call() {
+    block_on(async {
+        for e in three_calls_fail(OnCall::Garbage).await {
+            assert!(
+                matches!(&e, RequestError::SessionLost(SessionError::Protocol(m)) if m.contains("undecodable")),
+                "{e:?}"
+            );
+        }
+    });
+}
+
+#[test]
+fn answer_to_unknown_request_is_a_protocol_violation() {
+    block_on(async {
+        for e in three_calls_fail(OnCall::WrongRequest).await {
+            assert!(
+                matches!(&e, RequestError::SessionLost(SessionError::Protocol(_))),
+                "{e:?}"
+            );
+        }
+    });
+}
+
+#[test]
+fn close_mid_call_fails_every_pending_call() {
+    block_on(async {
+        for e in three_calls_fail(OnCall::Close).await {
+            assert!(
+                matches!(
+                    &e,
+                    RequestError::SessionLost(SessionError::TransportLost(_))
+                ),
+                "{e:?}"
+            );
+        }
+    });
+}
+
+#[test]
+fn silent_router_times_out_calls_and_join() {
+    block_on(async {
+        let addr = start(OnHello::Welcome, OnCall::Silent).await;
+        let c = client(
+            addr,
+            SessionConfig::default().with_default_call_timeout(Some(Duration::from_millis(300))),
+        )
+        .await;
+        c.join(JoinOptions::new("realm1")).await.unwrap();
+        let err = c.call("com.x.y", ()).await.unwrap_err();
+        assert_eq!(err, RequestError::Timeout);
+        let opts = CallOptions {
+            timeout: Some(100),
+            ..Default::default()
+        };
+        let err = c
+            .call_with("com.x.y", Payload::Empty, opts)
+            .await
+            .unwrap()
+            .result()
+            .await
+            .unwrap_err();
+        assert_eq!(err, RequestError::Timeout);
+        // The session survives a timeout.
+        c.leave().await.unwrap();
+        c.disconnect().await;
+        assert!(c.is_closed());
+
+        let addr = start(OnHello::Silent, OnCall::Silent).await;
+        let c = client(
+            addr,
+            SessionConfig::default().with_join_timeout(Duration::from_millis(300)),
+        )
+        .await;
+        let err = c.join(JoinOptions::new("realm1")).await.unwrap_err();
+        assert_eq!(err, SessionError::Timeout("join"));
+        c.disconnect().await;
+    });
+}
+
+#[test]
+fn dropping_every_handle_ends_the_driver() {
+    block_on(async {
+        let (addr, mut seen) = start_seen(OnHello::Welcome, OnCall::Silent).await;
+        let c = client(addr, SessionConfig::default()).await;
+        c.join(JoinOptions::new("realm1")).await.unwrap();
+        let pending = c
+            .call_with("com.x.y", Payload::Empty, CallOptions::default())
+            .await
+            .unwrap();
+        drop(c);
+        drop(pending);
+        // The driver leaves (GOODBYE) and closes the transport.
+        let mut got = Vec::new();
+        while let Some(s) = futures_util::StreamExt::next(&mut seen).await {
+            got.push(s);
+            if s == "closed" {
+                break;
+            }
+        }
+        assert_eq!(got, ["goodbye", "closed"]);
+    });
+}
