@@ -1,0 +1,175 @@
+//! Session lifecycle, auth, failures and limits.
+
+use std::time::{Duration, Instant};
+
+use ferrobahn_wamp::message::*;
+use ferrobahn_wamp::Payload;
+
+use super::super::*;
+use super::{drain, events, id, joined, welcome};
+use crate::auth::Credentials;
+
+#[test]
+fn goodbye_both_ways_and_session_series() {
+    let (mut s, now) = joined();
+    s.leave(now, None).unwrap();
+    assert!(
+        matches!(&drain(&mut s)[..], [Message::Goodbye(g)] if g.reason == "wamp.close.close_realm")
+    );
+    s.handle_message(
+        now,
+        Goodbye {
+            details: Default::default(),
+            reason: "wamp.close.goodbye_and_out".into(),
+        }
+        .into(),
+    );
+    assert!(drain(&mut s).is_empty());
+    assert!(
+        matches!(&events(&mut s)[..], [SessionEvent::Left(SessionError::Left(r))] if r == "wamp.close.goodbye_and_out")
+    );
+    // A second session over the same core.
+    s.join(now, JoinOptions::new("realm2")).unwrap();
+    drain(&mut s);
+    s.handle_message(now, welcome(8));
+    assert!(matches!(&events(&mut s)[..], [SessionEvent::Joined(d)] if d.session == id(8)));
+    // Router-initiated GOODBYE is answered.
+    let req = s
+        .call(now, "com.x", Payload::Empty, Default::default())
+        .unwrap();
+    drain(&mut s);
+    s.handle_message(
+        now,
+        Goodbye {
+            details: Default::default(),
+            reason: "wamp.close.system_shutdown".into(),
+        }
+        .into(),
+    );
+    assert!(
+        matches!(&drain(&mut s)[..], [Message::Goodbye(g)] if g.reason == "wamp.close.goodbye_and_out")
+    );
+    let ev = events(&mut s);
+    assert!(
+        matches!(&ev[..], [SessionEvent::CallDone { request, result: Err(RequestError::SessionLost(_)) }, SessionEvent::Left(_)] if *request == req)
+    );
+}
+
+#[test]
+fn join_abort_timeout_and_challenge() {
+    let now = Instant::now();
+    let mut s = Session::new(SessionConfig::default());
+    s.join(now, JoinOptions::new("nope")).unwrap();
+    drain(&mut s);
+    s.handle_message(
+        now,
+        Abort {
+            details: Default::default(),
+            reason: "wamp.error.no_such_realm".into(),
+        }
+        .into(),
+    );
+    assert!(
+        matches!(&events(&mut s)[..], [SessionEvent::Left(SessionError::Aborted { reason, .. })] if reason == "wamp.error.no_such_realm")
+    );
+
+    s.join(now, JoinOptions::new("realm1")).unwrap();
+    drain(&mut s);
+    s.handle_timeout(now + Duration::from_secs(10));
+    assert!(matches!(&drain(&mut s)[..], [Message::Abort(_)]));
+    assert!(matches!(
+        &events(&mut s)[..],
+        [SessionEvent::Left(SessionError::Timeout("join"))]
+    ));
+
+    s.join(
+        now,
+        JoinOptions::new("realm1").with_credentials(Credentials::Ticket("t0p".into())),
+    )
+    .unwrap();
+    drain(&mut s);
+    s.handle_message(
+        now,
+        Challenge {
+            method: "ticket".into(),
+            extra: Default::default(),
+        }
+        .into(),
+    );
+    assert!(matches!(&drain(&mut s)[..], [Message::Authenticate(a)] if a.signature == "t0p"));
+    s.handle_message(
+        now,
+        Challenge {
+            method: "wampcra".into(),
+            extra: Default::default(),
+        }
+        .into(),
+    );
+    assert!(matches!(&drain(&mut s)[..], [Message::Abort(_)]));
+    assert!(matches!(
+        &events(&mut s)[..],
+        [SessionEvent::Left(SessionError::Auth(_))]
+    ));
+}
+
+#[test]
+fn garbage_from_the_router_fails_every_pending_request() {
+    let (mut s, now) = joined();
+    let c = s
+        .call(now, "com.x", Payload::Empty, Default::default())
+        .unwrap();
+    let r = s.register("com.y", Default::default()).unwrap();
+    drain(&mut s);
+    s.handle_message(now, welcome(9)); // WELCOME inside a session
+    let ev = events(&mut s);
+    assert_eq!(ev.len(), 3);
+    assert!(
+        matches!(&ev[0], SessionEvent::CallDone { request, result: Err(RequestError::SessionLost(SessionError::Protocol(_))) } if *request == c)
+    );
+    assert!(
+        matches!(&ev[1], SessionEvent::RequestDone { request, result: Err(_) } if *request == r)
+    );
+    assert_eq!(s.state(), SessionState::Closed);
+    // An answer of the wrong kind is a violation too.
+    let (mut s, now) = joined();
+    let req = s.subscribe("com.t", Default::default()).unwrap();
+    s.handle_message(
+        now,
+        Registered {
+            request: req,
+            registration: id(1),
+        }
+        .into(),
+    );
+    assert_eq!(s.state(), SessionState::Closed);
+    // Transport loss.
+    let (mut s, now) = joined();
+    s.call(now, "com.x", Payload::Empty, Default::default())
+        .unwrap();
+    s.handle_transport_closed("eof");
+    assert!(drain(&mut s).is_empty());
+    let ev = events(&mut s);
+    assert!(matches!(
+        ev.last(),
+        Some(SessionEvent::Left(SessionError::TransportLost(_)))
+    ));
+}
+
+#[test]
+fn pending_limit() {
+    let now = Instant::now();
+    let mut s = Session::new(SessionConfig {
+        max_pending_requests: 2,
+        ..Default::default()
+    });
+    s.join(now, JoinOptions::new("realm1")).unwrap();
+    s.handle_message(now, welcome(1));
+    s.call(now, "com.x", Payload::Empty, Default::default())
+        .unwrap();
+    s.call(now, "com.x", Payload::Empty, Default::default())
+        .unwrap();
+    assert_eq!(
+        s.call(now, "com.x", Payload::Empty, Default::default()),
+        Err(UsageError::TooManyPending(2))
+    );
+}
