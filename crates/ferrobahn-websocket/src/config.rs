@@ -62,9 +62,16 @@ pub struct Config {
     /// [`Connection::wants_read`](crate::Connection::wants_read) turns false
     /// so the shell stops reading from a peer that does not read from us.
     pub max_outgoing_buffer: usize,
-    /// How many bytes [`Connection::read_buf`](crate::Connection::read_buf)
-    /// offers at least for one read.
+    /// The most bytes [`Connection::read_buf`](crate::Connection::read_buf)
+    /// offers for one read (more only while a large frame is arriving). The
+    /// read buffer starts at [`Config::min_read_buffer`] and doubles each time
+    /// a read fills it, up to this size.
     pub read_buffer_size: usize,
+    /// The size the read buffer starts at, and shrinks back to when idle.
+    pub min_read_buffer: usize,
+    /// Release the read and write buffers after this long without input,
+    /// so idle connections hold almost no memory. `None` keeps them.
+    pub idle_buffer_release: Option<Duration>,
     /// Seed for the mask key generator; `None` uses the entropy given to
     /// [`Connection::new`](crate::Connection::new).
     pub rng_seed: Option<u64>,
@@ -92,6 +99,8 @@ impl Default for Config {
             auto_ping_size: 4,
             max_outgoing_buffer: 16 << 20,
             read_buffer_size: 16 << 10,
+            min_read_buffer: 512,
+            idle_buffer_release: Some(Duration::from_secs(1)),
             rng_seed: None,
         }
     }
@@ -155,6 +164,10 @@ impl Config {
         with_max_outgoing_buffer: max_outgoing_buffer: usize;
         /// Sets [`Config::read_buffer_size`].
         with_read_buffer_size: read_buffer_size: usize;
+        /// Sets [`Config::min_read_buffer`].
+        with_min_read_buffer: min_read_buffer: usize;
+        /// Sets [`Config::idle_buffer_release`].
+        with_idle_buffer_release: idle_buffer_release: Option<Duration>;
         /// Sets [`Config::rng_seed`].
         with_rng_seed: rng_seed: Option<u64>;
     }

@@ -31,7 +31,7 @@ pub enum Role {
 }
 
 /// Once the write buffer has been drained, a capacity above this is released.
-const OUT_SHRINK_ABOVE: usize = 1 << 20;
+const OUT_SHRINK_ABOVE: usize = 8 << 20;
 
 /// A WebSocket connection after the opening handshake, as a state machine.
 ///
@@ -77,6 +77,10 @@ pub struct Connection {
     /// that `read_buf` lends out.
     in_buf: BytesMut,
     filled: usize,
+    /// How much `read_buf` offers now (grows while reads fill it).
+    read_size: usize,
+    /// How much the last `read_buf` call offered.
+    last_offer: usize,
     frame: Option<InFrame>,
     assembly: Option<Assembly>,
     utf8: Utf8Validator,
@@ -101,6 +105,9 @@ impl Connection {
     /// fresh random bytes.
     pub fn new(role: Role, config: Config, now: Instant, entropy: u64) -> Self {
         let rng = MaskRng::new(config.rng_seed.unwrap_or(entropy));
+        let read_size = config
+            .min_read_buffer
+            .clamp(1, config.read_buffer_size.max(1));
         let mut conn = Self {
             role,
             config,
@@ -112,6 +119,8 @@ impl Connection {
             codec: None,
             in_buf: BytesMut::new(),
             filled: 0,
+            read_size,
+            last_offer: 0,
             frame: None,
             assembly: None,
             utf8: Utf8Validator::new(),
@@ -222,12 +231,36 @@ impl Connection {
                 Timer::CloseHandshake => self.close_handshake_timed_out(),
                 Timer::ServerDrop => self.server_drop_timed_out(),
                 Timer::AutoPing => self.send_auto_ping(now),
+                Timer::ReleaseBuffers => self.release_buffers(),
                 Timer::AutoPingTimeout => {
                     tracing::debug!("auto-ping timed out");
                     self.fail(crate::ProtocolError::PingTimeout);
                 }
             }
         }
+    }
+
+    /// Frees the read and write buffers if they hold nothing, and starts
+    /// the read buffer small again. Runs by itself after
+    /// [`Config::idle_buffer_release`]; runtime shells may call it whenever
+    /// a connection goes idle.
+    pub fn release_buffers(&mut self) {
+        if self.filled == 0 && self.frame.is_none() {
+            self.in_buf = BytesMut::new();
+            self.read_size = self
+                .config
+                .min_read_buffer
+                .clamp(1, self.config.read_buffer_size.max(1));
+        }
+        if self.transmit_buf().is_empty() {
+            self.out = Vec::new();
+            self.out_pos = 0;
+        }
+    }
+
+    /// Bytes held by the read and write buffers (their capacity).
+    pub fn buffered_capacity(&self) -> usize {
+        self.in_buf.capacity() + self.out.capacity()
     }
 
     /// Arms the next automatic ping, if configured and none is outstanding.

@@ -46,23 +46,22 @@ impl Connection {
         }
     }
 
-    /// Space to read transport bytes into, without a copy: at least
-    /// [`Config::read_buffer_size`](crate::Config::read_buffer_size) bytes
-    /// (more while a large frame is arriving). Call
+    /// Space to read transport bytes into, without a copy. It starts at
+    /// [`Config::min_read_buffer`](crate::Config::min_read_buffer) bytes and
+    /// doubles each time a read fills it, up to
+    /// [`Config::read_buffer_size`](crate::Config::read_buffer_size) (more
+    /// while a large frame is arriving). Call
     /// [`commit_read`](Self::commit_read) with the number of bytes read.
     pub fn read_buf(&mut self) -> &mut [u8] {
         let pending = self
             .frame
             .as_ref()
             .map_or(0, |f| f.len.saturating_sub(self.filled));
-        let want = self
-            .config
-            .read_buffer_size
-            .max(pending.min(MAX_READ_CHUNK))
-            .max(1);
+        let want = self.read_size.max(pending.min(MAX_READ_CHUNK)).max(1);
         if self.in_buf.len() - self.filled < want {
             self.in_buf.resize(self.filled + want, 0);
         }
+        self.last_offer = self.in_buf.len() - self.filled;
         &mut self.in_buf[self.filled..]
     }
 
@@ -71,7 +70,13 @@ impl Connection {
         self.filled = (self.filled + n).min(self.in_buf.len());
         self.now = now;
         if n > 0 {
+            if n >= self.last_offer && self.read_size < self.config.read_buffer_size {
+                self.read_size = (self.read_size * 2).min(self.config.read_buffer_size);
+            }
             self.restart_auto_ping(now);
+            if let Some(idle) = self.config.idle_buffer_release {
+                self.timers.set(super::Timer::ReleaseBuffers, now + idle);
+            }
         }
         self.process(now);
     }

@@ -201,7 +201,7 @@ fn zero_copy_read_path() {
     let (mut s, now) = server();
     let input = cframe(true, 2, b"abc");
     let buf = s.read_buf();
-    assert!(buf.len() >= Config::default().read_buffer_size);
+    assert!(buf.len() >= Config::default().min_read_buffer);
     buf[..input.len()].copy_from_slice(&input);
     s.commit_read(now, input.len());
     assert_eq!(
@@ -713,4 +713,62 @@ fn frames_before_eof_are_delivered() {
     assert_eq!(evs.len(), 3, "{evs:?}");
     assert_eq!(evs[1], Event::Message(Message::text("b")));
     assert_eq!(closed_of(&evs).map(|c| c.code), Some(CloseCode::ABNORMAL));
+}
+
+#[test]
+fn read_buffer_grows_while_reads_fill_it_and_is_released_when_idle() {
+    let (mut s, mut now) = server();
+    let first = s.read_buf().len();
+    assert_eq!(first, 512);
+    // Reads that fill the offered space double it, up to read_buffer_size.
+    let msg = cframe(true, 2, &[1u8; 100]);
+    let stream: Vec<u8> = msg
+        .iter()
+        .copied()
+        .cycle()
+        .take((64 << 10) / msg.len() * msg.len())
+        .collect();
+    let mut at = 0;
+    let mut offers = Vec::new();
+    while at < stream.len() {
+        let buf = s.read_buf();
+        offers.push(buf.len());
+        let n = buf.len().min(stream.len() - at);
+        buf[..n].copy_from_slice(&stream[at..at + n]);
+        s.commit_read(now, n);
+        at += n;
+        let _ = events(&mut s);
+    }
+    assert!(
+        offers.windows(2).all(|w| w[1] >= w[0] || w[1] >= 16 << 10),
+        "{offers:?}"
+    );
+    assert!(offers.iter().any(|&o| o >= 16 << 10), "{offers:?}");
+    assert!(offers.iter().all(|&o| o <= 32 << 10), "{offers:?}");
+    // Idle for a second: both buffers are released.
+    let _ = take_out(&mut s);
+    assert!(s.buffered_capacity() > 0);
+    now += Duration::from_secs(1);
+    s.handle_timeout(now);
+    assert_eq!(s.buffered_capacity(), 0);
+    assert_eq!(s.read_buf().len(), 512, "starts small again");
+    s.feed(now, &cframe(true, 1, b"still works"));
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Message(Message::text("still works"))]
+    );
+}
+
+#[test]
+fn buffers_are_kept_while_a_frame_is_arriving() {
+    let (mut s, mut now) = server();
+    let wire = cframe(true, 2, &[5u8; 3000]);
+    s.feed(now, &wire[..1000]);
+    now += Duration::from_secs(2);
+    s.handle_timeout(now);
+    s.feed(now, &wire[1000..]);
+    assert_eq!(
+        events(&mut s),
+        vec![Event::Message(Message::binary(vec![5u8; 3000]))]
+    );
 }

@@ -13,15 +13,18 @@ pub(crate) enum Timer {
     AutoPing,
     /// When an unanswered automatic ping fails the connection.
     AutoPingTimeout,
+    /// When an idle connection releases its buffers.
+    ReleaseBuffers,
 }
 
 impl Timer {
-    const COUNT: usize = 4;
+    const COUNT: usize = 5;
     const ALL: [Timer; Self::COUNT] = [
         Timer::CloseHandshake,
         Timer::ServerDrop,
         Timer::AutoPing,
         Timer::AutoPingTimeout,
+        Timer::ReleaseBuffers,
     ];
 }
 
