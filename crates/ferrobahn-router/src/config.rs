@@ -138,6 +138,24 @@ impl RouterConfig {
                 )));
             }
         }
+        for realm in &self.realms {
+            for (authid, p) in realm.auth.cryptosign.iter().flatten() {
+                for key in &p.authorized_keys {
+                    if crate::core::parse_public_key(key).is_none() {
+                        return Err(ConfigError::Invalid(format!(
+                            "cryptosign principal {authid:?}: {key:?} is not a 32-byte hex Ed25519 public key"
+                        )));
+                    }
+                }
+            }
+            for (authid, p) in realm.auth.wampcra.iter().flatten() {
+                if p.salt.is_some() && (p.iterations == 0 || p.keylen == 0 || p.keylen > 1024) {
+                    return Err(ConfigError::Invalid(format!(
+                        "wampcra principal {authid:?}: iterations must be > 0 and keylen in 1..=1024"
+                    )));
+                }
+            }
+        }
         if self.limits.max_queued_messages == 0 {
             return Err(ConfigError::Invalid(
                 "limits.max_queued_messages must be at least 1".into(),
@@ -343,6 +361,50 @@ pub struct AuthConfig {
     pub anonymous: Option<AnonymousAuth>,
     /// Ticket (shared secret) principals, by authid.
     pub ticket: Option<BTreeMap<String, TicketPrincipal>>,
+    /// WAMP-CRA principals, by authid.
+    pub wampcra: Option<BTreeMap<String, CraPrincipal>>,
+    /// WAMP-Cryptosign principals, by authid.
+    pub cryptosign: Option<BTreeMap<String, CryptosignPrincipal>>,
+}
+
+/// A WAMP-CRA principal: a shared secret, optionally salted (PBKDF2-HMAC-SHA256).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CraPrincipal {
+    /// The secret.
+    pub secret: String,
+    /// The authrole it gets.
+    pub role: String,
+    /// Salt: when set, the client derives its key with PBKDF2 from the secret.
+    pub salt: Option<String>,
+    /// PBKDF2 iterations (salted only). Default 1000.
+    pub iterations: u32,
+    /// Derived key length in bytes (salted only). Default 32.
+    pub keylen: u32,
+}
+
+impl Default for CraPrincipal {
+    fn default() -> Self {
+        Self {
+            secret: String::new(),
+            role: String::new(),
+            salt: None,
+            iterations: 1000,
+            keylen: 32,
+        }
+    }
+}
+
+/// A WAMP-Cryptosign principal: the Ed25519 public keys it may authenticate with.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CryptosignPrincipal {
+    /// Authorized public keys, 64 hex digits each.
+    pub authorized_keys: Vec<String>,
+    /// The authrole it gets.
+    pub role: String,
 }
 
 /// Anonymous access: the role anonymous sessions get.

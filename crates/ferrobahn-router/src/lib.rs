@@ -15,5 +15,7 @@ pub mod core;
 pub mod host;
 
 pub use crate::config::{ConfigError, RouterConfig};
-pub use crate::core::{ConnId, Router, Targets, Transmit, TransportInfo};
-pub use crate::host::{serve, start, RouterHandle};
+pub use crate::core::{
+    Action, AuthorizeRequest, Authorizer, ConnId, Router, Targets, Transmit, TransportInfo,
+};
+pub use crate::host::{serve, start, start_with, HostOptions, RouterHandle};

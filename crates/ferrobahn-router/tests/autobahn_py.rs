@@ -1,5 +1,6 @@
 //! AutobahnPython components (testsuite/router/demos.py) run the WAMP v2 example demos
-//! against this router, over JSON, MessagePack and CBOR.
+//! against this router, over JSON, MessagePack and CBOR; testsuite/router/auth.py
+//! authenticates with ticket, WAMP-CRA and cryptosign, right and wrong.
 //!
 //! Gated: runs when `FERROBAHN_AUTOBAHN_PY` names a Python with `autobahn` installed
 //! (`testsuite/router/run.sh` sets it up); otherwise it says so and passes.
@@ -64,6 +65,32 @@ fn autobahn_python_demos() {
                 "over {serializer}, missing line {line:?} in:\n{stdout}"
             );
         }
+    }
+    let out = Command::new(&python)
+        .arg(testsuite().join("auth.py"))
+        .args(["--url", &url])
+        .output()
+        .expect("run auth.py");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "auth cases failed:\n{stdout}\n{stderr}"
+    );
+    for line in [
+        "cryptosign as alice: joined with authrole backend, authmethod cryptosign",
+        "wampcra as peter: joined with authrole backend, authmethod wampcra",
+        "ticket as joe with a wrong secret: refused with wamp.error.authentication_failed",
+        "wampcra as peter with a wrong secret: refused with wamp.error.authentication_failed",
+        "cryptosign as alice with a wrong secret: refused with wamp.error.authentication_failed",
+        "anonymous: refused with wamp.error.no_auth_method",
+        "frontend may not call com.auth.forbidden: wamp.error.not_authorized",
+        "6 passed, 0 failed",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "auth.py: missing line {line:?} in:\n{stdout}"
+        );
     }
     router.shutdown();
 }

@@ -1,16 +1,54 @@
-//! Authorization: a session's authrole against the realm's permissions.
+//! Authorization: a session's authrole against the realm's permissions, and the dynamic
+//! [`Authorizer`] hook consulted first.
 
-use ferrobahn_wamp::MatchPolicy;
+use std::fmt::Debug;
 
-use crate::config::{Permission, RealmConfig};
+use ferrobahn_wamp::{Id, MatchPolicy};
+
+use super::session::Joined;
+use super::Router;
+use crate::config::{Disclose, Permission, RealmConfig};
 
 /// An action a permission allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Action {
+#[non_exhaustive]
+pub enum Action {
+    /// CALL a procedure.
     Call,
+    /// REGISTER a procedure.
     Register,
+    /// PUBLISH to a topic.
     Publish,
+    /// SUBSCRIBE to a topic.
     Subscribe,
+}
+
+/// What a dynamic authorizer is asked.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct AuthorizeRequest<'a> {
+    /// The realm.
+    pub realm: &'a str,
+    /// The session asking.
+    pub session: Id,
+    /// Its authid.
+    pub authid: &'a str,
+    /// Its authrole.
+    pub authrole: &'a str,
+    /// The URI (procedure or topic).
+    pub uri: &'a str,
+    /// The action.
+    pub action: Action,
+}
+
+/// A dynamic authorizer: a Rust callback consulted before the static permissions.
+///
+/// `Some(true)` allows (disclosure rules still come from the static permissions),
+/// `Some(false)` refuses with `wamp.error.not_authorized`, `None` leaves the decision
+/// to the static permissions. It runs inside the router core: keep it fast.
+pub trait Authorizer: Send + Sync + Debug {
+    /// Decides on `request`.
+    fn authorize(&self, request: &AuthorizeRequest<'_>) -> Option<bool>;
 }
 
 impl Action {
@@ -51,9 +89,39 @@ pub(crate) fn permission<'a>(
     best.map(|b| b.2)
 }
 
-/// Whether `role` may do `action` on `uri`.
+/// Whether `role` may do `action` on `uri` by the static permissions.
+#[cfg(test)]
 pub(crate) fn allowed(realm: &RealmConfig, role: &str, uri: &str, action: Action) -> bool {
     permission(realm, role, uri).is_some_and(|p| action.allowed(p))
+}
+
+impl Router {
+    /// Whether session `j` may do `action` on `uri`: the disclosure rules when allowed.
+    pub(super) fn authorize(&self, j: &Joined, uri: &str, action: Action) -> Option<Disclose> {
+        let realm = &self.realms[j.realm].config;
+        let perm = permission(realm, &j.authrole, uri);
+        if let Some(a) = &self.authorizer {
+            let request = AuthorizeRequest {
+                realm: &realm.name,
+                session: j.session,
+                authid: &j.authid,
+                authrole: &j.authrole,
+                uri,
+                action,
+            };
+            match a.authorize(&request) {
+                Some(true) => return Some(perm.map(|p| p.disclose).unwrap_or_default()),
+                Some(false) => return None,
+                None => {}
+            }
+        }
+        perm.filter(|p| action.allowed(p)).map(|p| p.disclose)
+    }
+
+    /// Installs a dynamic authorizer (replacing any other).
+    pub fn set_authorizer(&mut self, authorizer: std::sync::Arc<dyn Authorizer>) {
+        self.authorizer = Some(authorizer);
+    }
 }
 
 #[cfg(test)]

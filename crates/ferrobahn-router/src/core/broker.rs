@@ -11,7 +11,7 @@ use ferrobahn_wamp::message::{
 use ferrobahn_wamp::options::{EventDetails, PublishOptions};
 use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message, Payload, Value};
 
-use super::authz::{self, Action};
+use super::authz::Action;
 use super::session::{ConnState, Joined};
 use super::{ConnId, Router, Targets, Transmit};
 
@@ -151,12 +151,7 @@ impl Router {
     pub(super) fn subscribe(&mut self, now: Instant, conn: ConnId, m: Subscribe) {
         let Some(j) = self.joined(conn) else { return };
         let (realm, session) = (j.realm, j.session);
-        if !authz::allowed(
-            &self.realms[realm].config,
-            &j.authrole,
-            &m.topic,
-            Action::Subscribe,
-        ) {
+        if self.authorize(j, &m.topic, Action::Subscribe).is_none() {
             let msg = format!("not authorized to subscribe to {:?}", m.topic);
             return self.send_error(
                 conn,
@@ -304,10 +299,7 @@ impl Router {
     pub(super) fn publish(&mut self, now: Instant, conn: ConnId, m: Publish) {
         let Some(j) = self.joined(conn) else { return };
         let realm = j.realm;
-        let rcfg = &self.realms[realm].config;
-        let Some(perm) =
-            authz::permission(rcfg, &j.authrole, &m.topic).filter(|p| Action::Publish.allowed(p))
-        else {
+        let Some(rule) = self.authorize(j, &m.topic, Action::Publish) else {
             if m.options.acknowledge == Some(true) {
                 let msg = format!("not authorized to publish to {:?}", m.topic);
                 self.send_error(
@@ -320,7 +312,7 @@ impl Router {
             }
             return;
         };
-        let disclose = perm.disclose.publisher || m.options.disclose_me == Some(true);
+        let disclose = rule.publisher || m.options.disclose_me == Some(true);
         let (session, authid, authrole) = (j.session, j.authid.clone(), j.authrole.clone());
         let publisher = Publisher {
             conn: Some(conn),

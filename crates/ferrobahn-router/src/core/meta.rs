@@ -113,12 +113,10 @@ impl Router {
     pub(super) fn meta_call(&mut self, now: Instant, conn: ConnId, m: Call) {
         let Some(j) = self.joined(conn) else { return };
         let realm = j.realm;
-        if !authz::allowed(
-            &self.realms[realm].config,
-            &j.authrole,
-            &m.procedure,
-            authz::Action::Call,
-        ) {
+        if self
+            .authorize(j, &m.procedure, authz::Action::Call)
+            .is_none()
+        {
             let msg = format!("not authorized to call {:?}", m.procedure);
             return self.send_error(
                 conn,

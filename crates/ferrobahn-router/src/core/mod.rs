@@ -33,7 +33,7 @@
 //! ```
 
 mod auth;
-mod authz;
+pub(crate) mod authz;
 mod broker;
 mod dealer;
 mod meta;
@@ -53,6 +53,8 @@ use ferrobahn_wamp::options::{CloseDetails, ErrorDetails};
 use ferrobahn_wamp::{error_uri, Id, Message, Payload, RandomIds};
 
 use crate::config::RouterConfig;
+pub use auth::parse_public_key;
+pub use authz::{Action, AuthorizeRequest, Authorizer};
 use realm::Realm;
 use session::ConnState;
 
@@ -147,6 +149,8 @@ pub struct Router {
     /// WAMP session ID -> connection, for joined sessions.
     sessions: HashMap<Id, ConnId>,
     ids: RandomIds,
+    secret_rng: auth::SecretRng,
+    authorizer: Option<Arc<dyn Authorizer>>,
     out: VecDeque<Transmit>,
     /// Call deadlines: (deadline, realm, invocation).
     timers: BTreeSet<(Instant, usize, Id)>,
@@ -163,6 +167,12 @@ impl Router {
             conns: HashMap::new(),
             sessions: HashMap::new(),
             ids: RandomIds::new(seed),
+            secret_rng: auth::SecretRng::new({
+                let mut s = [0u8; 32];
+                s[..8].copy_from_slice(&seed.to_le_bytes());
+                s
+            }),
+            authorizer: None,
             out: VecDeque::new(),
             timers: BTreeSet::new(),
         };
@@ -170,6 +180,14 @@ impl Router {
             r.add_realm(rc.clone());
         }
         r
+    }
+
+    /// Replaces the seed of authentication challenges and nonces with 32 bytes of OS
+    /// entropy (hosts do; without it they derive from the `seed` of [`Router::new`]).
+    #[must_use]
+    pub fn with_secret_seed(mut self, seed: [u8; 32]) -> Self {
+        self.secret_rng = auth::SecretRng::new(seed);
+        self
     }
 
     fn add_realm(&mut self, rc: crate::config::RealmConfig) -> usize {

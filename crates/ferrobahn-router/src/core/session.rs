@@ -113,6 +113,7 @@ impl Router {
             hello,
             *info,
             &mut self.ids,
+            &mut self.secret_rng,
         );
         self.auth_outcome(now, conn, outcome);
     }

@@ -44,7 +44,7 @@ use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
 use futures_channel::mpsc;
 
 use crate::config::{ConfigError, RouterConfig, TransportConfig};
-use crate::core::{ConnId, Router};
+use crate::core::{Authorizer, ConnId, Router};
 use task::Cmd;
 
 /// The shutdown signal shared by the handle and every `serve` loop.
@@ -117,18 +117,53 @@ pub struct RouterHandle {
     inner: Arc<Inner>,
 }
 
+/// Extra settings of a hosted router that are code, not configuration.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct HostOptions {
+    /// A dynamic authorizer consulted before the static permissions.
+    pub authorizer: Option<Arc<dyn Authorizer>>,
+}
+
+impl HostOptions {
+    /// Sets [`HostOptions::authorizer`].
+    #[must_use]
+    pub fn with_authorizer(mut self, authorizer: Arc<dyn Authorizer>) -> Self {
+        self.authorizer = Some(authorizer);
+        self
+    }
+}
+
 /// Starts the router task on `runtime`.
 ///
 /// # Errors
 /// [`ConfigError::Invalid`] when `config` does not validate.
 pub fn start(runtime: Arc<dyn Runtime>, config: RouterConfig) -> Result<RouterHandle, ConfigError> {
+    start_with(runtime, config, HostOptions::default())
+}
+
+/// [`start`] with [`HostOptions`].
+///
+/// # Errors
+/// As [`start`].
+pub fn start_with(
+    runtime: Arc<dyn Runtime>,
+    config: RouterConfig,
+    options: HostOptions,
+) -> Result<RouterHandle, ConfigError> {
     config.validate()?;
     let seed = {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u64(0x5eed);
         h.finish()
     };
-    let core = Router::new(&config, seed);
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| ConfigError::Invalid(format!("no OS entropy for challenges: {e}")))?;
+    let mut core = Router::new(&config, seed).with_secret_seed(secret);
+    if let Some(a) = options.authorizer {
+        core.set_authorizer(a);
+    }
     let (tx, rx) = mpsc::unbounded();
     let max_queued = config.limits.max_queued_messages;
     runtime.spawn(Box::pin(task::run(runtime.clone(), core, rx, max_queued)));

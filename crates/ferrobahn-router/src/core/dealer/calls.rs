@@ -27,9 +27,7 @@ impl Router {
         if m.procedure.starts_with("wamp.") {
             return self.meta_call(now, conn, m);
         }
-        let Some(perm) = authz::permission(&self.realms[realm].config, &j.authrole, &m.procedure)
-            .filter(|p| authz::Action::Call.allowed(p))
-        else {
+        let Some(rule) = self.authorize(j, &m.procedure, authz::Action::Call) else {
             let msg = format!("not authorized to call {:?}", m.procedure);
             return self.send_error(
                 conn,
@@ -39,7 +37,7 @@ impl Router {
                 Some(msg),
             );
         };
-        let disclose = perm.disclose.caller || m.options.disclose_me == Some(true);
+        let disclose = rule.caller || m.options.disclose_me == Some(true);
         let (session, authid, authrole) = (j.session, j.authid.clone(), j.authrole.clone());
         let dealer = &mut self.realms[realm].dealer;
         let Some(reg) = dealer

@@ -144,12 +144,10 @@ impl Router {
                 Some(msg),
             );
         }
-        if !authz::allowed(
-            &self.realms[realm].config,
-            &j.authrole,
-            &m.procedure,
-            authz::Action::Register,
-        ) {
+        if self
+            .authorize(j, &m.procedure, authz::Action::Register)
+            .is_none()
+        {
             let msg = format!("not authorized to register {:?}", m.procedure);
             return self.send_error(
                 conn,

@@ -1,5 +1,6 @@
 //! Message-script tests of the core under a virtual clock.
 
+mod auth;
 mod broker;
 mod dealer;
 mod session;
