@@ -206,13 +206,23 @@ macro_rules! wamp_options {
         }
 
         impl $name {
-            /// Reads the known keys from `d`; all other keys go to `extra`.
+            /// Reads the known keys from `d`; all other keys go to `extra`. A known key
+            /// holding `null` reads as absent (peers such as Crossbar send
+            /// `"channel_binding": null`); the `null` stays in `extra`, so `to_dict`
+            /// gives back the same dictionary.
             pub fn from_dict(
                 #[allow(unused_mut)] mut d: $crate::value::Dict,
             ) -> Result<Self, $crate::error::OptionError> {
-                Ok(Self {
+                #[allow(unused_mut)]
+                let mut nulls = $crate::value::Dict::new();
+                #[allow(unused_mut)]
+                let mut opts = Self {
                     $( $field: match d.remove($key) {
                         None => None,
+                        Some($crate::value::Value::Null) => {
+                            nulls.insert($key.to_owned(), $crate::value::Value::Null);
+                            None
+                        }
                         Some(v) => Some(
                             <$ty as $crate::options::OptValue>::from_opt(v).map_err(|got| {
                                 $crate::error::OptionError {
@@ -224,7 +234,9 @@ macro_rules! wamp_options {
                         ),
                     }, )*
                     extra: d,
-                })
+                };
+                opts.extra.append(&mut nulls);
+                Ok(opts)
             }
 
             /// Writes the set keys and `extra` into one dictionary.

@@ -44,3 +44,19 @@ fn roles_and_features() {
     assert!(back.get(Role::Caller).is_none());
     assert_eq!(Role::Broker.as_str(), "broker");
 }
+
+#[test]
+fn null_known_keys_read_as_absent_and_round_trip() {
+    let d = Dict::from([
+        ("channel_binding".to_owned(), Value::Null),
+        ("challenge".to_owned(), Value::from("00")),
+    ]);
+    let e = ChallengeExtra::from_dict(d.clone()).unwrap();
+    assert_eq!(e.channel_binding, None);
+    assert_eq!(e.challenge.as_deref(), Some("00"));
+    assert_eq!(e.to_dict(), d);
+    // Setting the field later wins over the kept null.
+    let mut e = e;
+    e.channel_binding = Some("tls-unique".into());
+    assert_eq!(e.to_dict()["channel_binding"], Value::from("tls-unique"));
+}
