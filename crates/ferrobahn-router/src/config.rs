@@ -212,6 +212,11 @@ pub struct TransportConfig {
     /// Serializers offered, by short name (`json`, `msgpack`, `cbor`, `ubjson`); empty
     /// means all, binary first.
     pub serializers: Vec<String>,
+    /// Also accept RawSocket on this port (told apart from WebSocket by the first byte).
+    /// Default true.
+    pub rawsocket: bool,
+    /// Accept `permessage-deflate` offers (WebSocket compression). Default true.
+    pub compression: bool,
 }
 
 impl Default for TransportConfig {
@@ -220,6 +225,8 @@ impl Default for TransportConfig {
             endpoint: "127.0.0.1:8080".into(),
             path: "/ws".into(),
             serializers: Vec::new(),
+            rawsocket: true,
+            compression: true,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! AutobahnPython components (testsuite/router/demos.py) run the WAMP v2 example demos
-//! against this router, over JSON, MessagePack and CBOR; testsuite/router/auth.py
+//! against this router, over WebSocket (JSON, MessagePack, CBOR; permessage-deflate as
+//! AutobahnPython offers it) and RawSocket on the same port (MessagePack, JSON);
+//! testsuite/router/auth.py
 //! authenticates with ticket, WAMP-CRA and cryptosign, right and wrong.
 //!
 //! Gated: runs when `FERROBAHN_AUTOBAHN_PY` names a Python with `autobahn` installed
@@ -31,17 +33,24 @@ fn autobahn_python_demos() {
         (router, addr)
     });
     let url = format!("ws://{addr}/ws");
-    for serializer in ["json", "msgpack", "cbor"] {
+    let rs_url = format!("rs://{addr}");
+    for (url, serializer) in [
+        (&url, "json"),
+        (&url, "msgpack"),
+        (&url, "cbor"),
+        (&rs_url, "msgpack"),
+        (&rs_url, "json"),
+    ] {
         let out = Command::new(&python)
             .arg(testsuite().join("demos.py"))
-            .args(["--url", &url, "--serializer", serializer])
+            .args(["--url", url, "--serializer", serializer])
             .output()
             .expect("run demos.py");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             out.status.success(),
-            "demos over {serializer} failed:\n{stdout}\n{stderr}"
+            "demos over {url} {serializer} failed:\n{stdout}\n{stderr}"
         );
         for line in [
             "Add2: 5",
@@ -62,7 +71,7 @@ fn autobahn_python_demos() {
         ] {
             assert!(
                 stdout.lines().any(|l| l == line),
-                "over {serializer}, missing line {line:?} in:\n{stdout}"
+                "over {url} {serializer}, missing line {line:?} in:\n{stdout}"
             );
         }
     }

@@ -7,6 +7,8 @@ mod on_tokio {
     ferrobahn_test::runtime_tokio!();
     #[path = "host/peer.rs"]
     mod peer;
+    #[path = "host/rawsocket.rs"]
+    mod rawsocket;
     #[path = "host/wamp.rs"]
     mod wamp;
 }
@@ -16,6 +18,8 @@ mod on_async_std {
     ferrobahn_test::runtime_async_std!();
     #[path = "host/peer.rs"]
     mod peer;
+    #[path = "host/rawsocket.rs"]
+    mod rawsocket;
     #[path = "host/wamp.rs"]
     mod wamp;
 }

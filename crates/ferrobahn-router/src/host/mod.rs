@@ -28,6 +28,8 @@
 //! **How do I stop?** [`RouterHandle::shutdown`]: every session gets GOODBYE
 //! `wamp.close.system_shutdown`, connections are closed, [`RouterHandle::serve`] returns.
 
+mod accept;
+mod rawsocket;
 mod shared;
 mod task;
 mod websocket;
@@ -97,6 +99,8 @@ pub(crate) struct HostShared {
     path: String,
     serializers: Vec<Serializer>,
     max_inbound: usize,
+    max_message_size: usize,
+    rawsocket: bool,
 }
 
 impl HostShared {
@@ -217,8 +221,8 @@ impl RouterHandle {
         &self.inner.config
     }
 
-    /// Serves WebSocket connections from `listener` with the first configured transport's
-    /// path and serializers, until [`RouterHandle::shutdown`].
+    /// Serves WebSocket and RawSocket connections from `listener` with the first
+    /// configured transport's settings, until [`RouterHandle::shutdown`].
     pub async fn serve<L: Listener>(&self, listener: L) {
         let transport = self
             .inner
@@ -230,8 +234,9 @@ impl RouterHandle {
         self.serve_transport(listener, &transport).await;
     }
 
-    /// Serves WebSocket connections from `listener` with `transport`'s path and
-    /// serializers, until [`RouterHandle::shutdown`].
+    /// Serves WebSocket connections (and RawSocket ones on the same port, told apart by
+    /// their first byte, unless `transport.rawsocket` is off) from `listener` with
+    /// `transport`'s path and serializers, until [`RouterHandle::shutdown`].
     pub async fn serve_transport<L: Listener>(&self, listener: L, transport: &TransportConfig) {
         let limits = &self.inner.config.limits;
         let host = Arc::new(HostShared {
@@ -239,19 +244,24 @@ impl RouterHandle {
             path: transport.path.clone(),
             serializers: serializers(transport, limits.max_message_size),
             max_inbound: limits.max_inbound_messages,
+            max_message_size: limits.max_message_size,
+            rawsocket: transport.rawsocket,
         });
         let ws = ferrobahn_websocket::Config::default()
             .with_max_message_payload(limits.max_message_size.max(1))
             .with_max_frame_payload(limits.max_message_size.max(1));
+        let mut extensions = ferrobahn_extensions::ServerExtensions::default();
+        if transport.compression {
+            extensions.deflate = Some(ferrobahn_extensions::DeflateConfig::default());
+        }
         let server = ServerConfig::new()
+            .with_extensions(extensions)
             .with_websocket(ws)
             .with_max_connections(limits.max_connections)
             .with_open_handshake_timeout(Duration::from_secs(
                 limits.open_handshake_timeout_secs.max(1),
             ));
-        let accept = ferrobahn_rt::serve(self.runtime.clone(), listener, server, move || {
-            websocket::WsSession::new(Arc::clone(&host))
-        });
+        let accept = accept::accept_loop(self.runtime.clone(), listener, host, Arc::new(server));
         let mut accept = Box::pin(accept);
         let mut stop = Box::pin(self.inner.stop.wait());
         poll_fn(|cx| {

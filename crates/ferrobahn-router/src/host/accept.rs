@@ -1,0 +1,96 @@
+//! The accept loop: one task per connection; the first byte tells RawSocket (`0x7F`)
+//! from WebSocket (an HTTP request), so both share one port.
+
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrobahn_rt::{sleep_until, timeout_at, Listener, Runtime, ServerConfig, Transport};
+use ferrobahn_serializers::rawsocket::MAGIC;
+
+use super::rawsocket::{self, Prefixed};
+use super::websocket::WsSession;
+use super::HostShared;
+
+/// Decrements the connection count when a connection's task ends.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Accepts connections forever.
+pub(crate) async fn accept_loop<L: Listener>(
+    runtime: Arc<dyn Runtime>,
+    mut listener: L,
+    host: Arc<HostShared>,
+    server: Arc<ServerConfig>,
+) {
+    let active = Arc::new(AtomicUsize::new(0));
+    loop {
+        let (io, peer) = match poll_fn(|cx| listener.poll_accept(cx)).await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                sleep_until(&*runtime, runtime.now() + Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if active.fetch_add(1, Ordering::Relaxed) >= server.max_connections {
+            active.fetch_sub(1, Ordering::Relaxed);
+            tracing::warn!(%peer, max = server.max_connections, "too many connections: dropped");
+            continue;
+        }
+        let slot = Slot(active.clone());
+        let (rt, host, server) = (runtime.clone(), host.clone(), server.clone());
+        runtime.spawn(Box::pin(async move {
+            let _slot = slot;
+            connection(rt, io, peer, host, &server).await;
+        }));
+    }
+}
+
+/// Serves one accepted connection: sniff, then RawSocket or WebSocket.
+async fn connection<T: Transport>(
+    runtime: Arc<dyn Runtime>,
+    mut io: T,
+    peer: SocketAddr,
+    host: Arc<HostShared>,
+    server: &ServerConfig,
+) {
+    let deadline = runtime.now() + server.open_handshake_timeout;
+    let mut first = [0u8; 1];
+    let read = timeout_at(
+        &*runtime,
+        deadline,
+        poll_fn(|cx| io.poll_read(cx, &mut first)),
+    )
+    .await;
+    match read {
+        Some(Ok(1)) if first[0] == MAGIC && host.rawsocket => {
+            rawsocket::serve(host, io, &first, Some(peer)).await;
+        }
+        Some(Ok(1)) if first[0] != MAGIC => {
+            let io = Prefixed::new(first.to_vec(), io);
+            let handler = WsSession::new(host);
+            if let Err(e) = Box::pin(ferrobahn_rt::serve_connection(
+                runtime,
+                io,
+                Some(peer),
+                server,
+                handler,
+            ))
+            .await
+            {
+                tracing::debug!(%peer, error = %e, "WebSocket connection ended with an error");
+            }
+        }
+        Some(Ok(_)) => tracing::debug!(%peer, "RawSocket is not enabled on this endpoint"),
+        Some(Err(e)) => tracing::debug!(%peer, error = %e, "read failed"),
+        None => tracing::debug!(%peer, "no opening handshake in time"),
+    }
+}

@@ -1,0 +1,263 @@
+//! WAMP over RawSocket: the driver of one connection over any [`Transport`], around the
+//! sans-IO [`RawSocket`] of `ferrobahn-serializers`, and the [`Prefixed`] transport that
+//! gives back the byte read to tell RawSocket from WebSocket.
+
+use std::future::poll_fn;
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use ferrobahn_rt::Transport;
+use ferrobahn_serializers::rawsocket::{exponent_for_max_len, Config, Event, RawSocket};
+use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
+use futures_channel::mpsc;
+use futures_core::Stream;
+
+use super::shared::{ConnShared, Outgoing};
+use super::task::Cmd;
+use super::HostShared;
+use crate::core::{ConnId, TransportInfo};
+
+/// Queued bytes above which the driver stops taking outgoing messages and reading.
+const HIGH_WATER: usize = 256 * 1024;
+
+/// A transport whose first bytes were already read (to sniff the protocol): they are
+/// read again first.
+#[derive(Debug)]
+pub(crate) struct Prefixed<T> {
+    prefix: Vec<u8>,
+    pos: usize,
+    io: T,
+}
+
+impl<T> Prefixed<T> {
+    pub(crate) fn new(prefix: Vec<u8>, io: T) -> Self {
+        Self { prefix, pos: 0, io }
+    }
+}
+
+impl<T: Transport> Transport for Prefixed<T> {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if self.pos < self.prefix.len() {
+            let n = (self.prefix.len() - self.pos).min(buf.len());
+            buf[..n].copy_from_slice(&self.prefix[self.pos..self.pos + n]);
+            self.pos += n;
+            return Poll::Ready(Ok(n));
+        }
+        self.io.poll_read(cx, buf)
+    }
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write_vectored(cx, bufs)
+    }
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_flush(cx)
+    }
+    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_close(cx)
+    }
+}
+
+/// One RawSocket connection's state.
+struct Driver {
+    host: Arc<HostShared>,
+    conn: ConnId,
+    peer: Option<SocketAddr>,
+    raw: RawSocket,
+    ser: Option<Serializer>,
+    shared: Arc<ConnShared>,
+    rx: Option<mpsc::UnboundedReceiver<Outgoing>>,
+    attached: bool,
+    done: bool,
+    wbuf: Vec<u8>,
+    wpos: usize,
+    rbuf: Box<[u8]>,
+}
+
+/// Serves one RawSocket connection whose first bytes (`prefix`) were already read.
+pub(crate) async fn serve<T: Transport>(
+    host: Arc<HostShared>,
+    mut io: T,
+    prefix: &[u8],
+    peer: Option<SocketAddr>,
+) {
+    let ids = host
+        .serializers
+        .iter()
+        .filter(|s| !s.is_batched())
+        .map(|s| s.format().rawsocket_id());
+    let config = Config::default()
+        .with_serializers(ids)
+        .with_max_len_exp(exponent_for_max_len(host.max_message_size));
+    let mut raw = RawSocket::server(config);
+    raw.feed(prefix);
+    let mut d = Driver {
+        conn: host.next_conn(),
+        host,
+        peer,
+        raw,
+        ser: None,
+        shared: Arc::new(ConnShared::default()),
+        rx: None,
+        attached: false,
+        done: false,
+        wbuf: Vec::new(),
+        wpos: 0,
+        rbuf: vec![0u8; 16 * 1024].into_boxed_slice(),
+    };
+    poll_fn(|cx| d.poll(cx, &mut io)).await;
+    if d.attached {
+        d.host.send(Cmd::Detach { conn: d.conn });
+    }
+    let _ = poll_fn(|cx| io.poll_close(cx)).await;
+    tracing::debug!(conn = %d.conn, "RawSocket connection ended");
+}
+
+impl Driver {
+    fn poll<T: Transport>(&mut self, cx: &mut Context<'_>, io: &mut T) -> Poll<()> {
+        loop {
+            let mut progress = self.events();
+            progress |= self.take_outgoing(cx);
+            let _ = self.raw.poll_transmit(&mut self.wbuf);
+            while self.wpos < self.wbuf.len() {
+                match io.poll_write(cx, &self.wbuf[self.wpos..]) {
+                    Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Poll::Ready(()),
+                    Poll::Ready(Ok(n)) => self.wpos += n,
+                    Poll::Pending => break,
+                }
+            }
+            if self.wpos == self.wbuf.len() {
+                self.wbuf.clear();
+                self.wpos = 0;
+                let _ = io.poll_flush(cx);
+                if self.done {
+                    return Poll::Ready(());
+                }
+            }
+            if !self.done && self.wbuf.len() - self.wpos < HIGH_WATER {
+                match io.poll_read(cx, &mut self.rbuf) {
+                    Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Poll::Ready(()),
+                    Poll::Ready(Ok(n)) => {
+                        self.raw.feed(&self.rbuf[..n]);
+                        progress = true;
+                    }
+                    Poll::Pending => {}
+                }
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Handles the RawSocket core's events; true when there were any.
+    fn events(&mut self) -> bool {
+        let mut any = false;
+        while let Some(ev) = self.raw.poll_event() {
+            any = true;
+            match ev {
+                Event::Open { serializer, .. } => self.open(serializer),
+                Event::Message(data) => self.message(&data),
+                Event::Failed(e) => {
+                    tracing::debug!(conn = %self.conn, error = %e, "RawSocket failed");
+                    self.done = true;
+                }
+                _ => {}
+            }
+        }
+        any
+    }
+
+    fn open(&mut self, serializer: u8) {
+        let Some(format) = Format::from_rawsocket_id(serializer) else {
+            self.done = true;
+            return;
+        };
+        let limits = SerLimits::default().with_max_message_size(self.host.max_message_size);
+        let ser = Serializer::new(format).with_limits(limits);
+        let (tx, rx) = mpsc::unbounded();
+        let info = TransportInfo::new("rawsocket", ser.subprotocol(), self.peer);
+        self.attached = self.host.send(Cmd::Attach {
+            conn: self.conn,
+            info,
+            tx,
+            shared: Arc::clone(&self.shared),
+        });
+        self.done = !self.attached;
+        self.ser = Some(ser);
+        self.rx = Some(rx);
+    }
+
+    fn message(&mut self, data: &Bytes) {
+        let (Some(ser), true) = (self.ser, self.attached) else {
+            return;
+        };
+        match ser.decode_bytes(data) {
+            Ok(msgs) => {
+                for msg in msgs {
+                    let inflight = self.shared.inbound.fetch_add(1, Ordering::Relaxed);
+                    if inflight >= self.host.max_inbound {
+                        tracing::warn!(conn = %self.conn, inflight, "dropping a session that floods the router");
+                        self.done = true;
+                        return;
+                    }
+                    self.host.send(Cmd::Message {
+                        conn: self.conn,
+                        msg,
+                    });
+                }
+            }
+            Err(e) => {
+                self.host.send(Cmd::Invalid {
+                    conn: self.conn,
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Moves queued outgoing messages into the RawSocket core; true when it took any.
+    fn take_outgoing(&mut self, cx: &mut Context<'_>) -> bool {
+        let (Some(rx), Some(ser)) = (self.rx.as_mut(), self.ser) else {
+            return false;
+        };
+        let mut any = false;
+        while !self.done && self.wbuf.len() - self.wpos < HIGH_WATER {
+            match Pin::new(&mut *rx).poll_next(cx) {
+                Poll::Ready(Some(Outgoing::Message(enc))) => {
+                    any = true;
+                    self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+                    if self.shared.killed() {
+                        self.done = true;
+                        break;
+                    }
+                    match enc.bytes(&ser) {
+                        Ok(b) => {
+                            if let Err(e) = self.raw.send_message(&b) {
+                                tracing::warn!(conn = %self.conn, error = %e, "message not sent");
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "a message could not be encoded"),
+                    }
+                    let _ = self.raw.poll_transmit(&mut self.wbuf);
+                }
+                Poll::Ready(Some(Outgoing::Close)) | Poll::Ready(None) => {
+                    any = true;
+                    self.done = true;
+                }
+                Poll::Pending => break,
+            }
+        }
+        any
+    }
+}
