@@ -128,9 +128,16 @@ pub enum SessionError {
     /// The challenge could not be answered (unknown method, missing or bad secret).
     #[error("authentication: {0}")]
     Auth(String),
-    /// The session left the realm (GOODBYE) normally.
+    /// The session left the realm (GOODBYE) as the application asked; the router's reason.
     #[error("left the realm: {0}")]
     Left(String),
+    /// The request was not sent: local misuse (joining twice, leaving when not joined,
+    /// an invalid realm URI).
+    #[error(transparent)]
+    Usage(UsageError),
+    /// The router ended the session with GOODBYE (e.g. `wamp.close.system_shutdown`).
+    #[error("closed by the router: {0}")]
+    ClosedByRouter(String),
 }
 
 /// Why one request (a call, register, subscribe, ...) failed.

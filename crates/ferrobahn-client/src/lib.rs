@@ -7,10 +7,13 @@
 //!   `ferrobahn_rt::Transport` byte stream.
 //! - [`Client`]: the async session handle; its driver task runs on any
 //!   `ferrobahn_rt::Runtime`, so one application runs unchanged on tokio and async-std.
+//! - [`Component`]: transports, realm, credentials, `on_join`/`on_leave`/`on_disconnect`
+//!   hooks and automatic reconnection with backoff.
 #![forbid(unsafe_code)]
 
 pub mod auth;
 mod client;
+pub mod component;
 pub mod core;
 mod error;
 pub mod transport;
@@ -20,6 +23,7 @@ pub use crate::client::{
     Client, ClientConfig, EventSink, Invocation, PendingCall, Procedure, ProcedureFuture,
     ProcedureResult, Registration, Subscription,
 };
+pub use crate::component::{Backoff, Component, ComponentError, Connector};
 pub use crate::core::{
     Ack, CallResult, EventData, InvocationData, JoinOptions, Session, SessionConfig,
     SessionDetails, SessionEvent, SessionState,

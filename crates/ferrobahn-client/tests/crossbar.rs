@@ -11,6 +11,15 @@ mod harness;
 mod on_tokio {
     ferrobahn_test::runtime_tokio!();
 
+    /// A TCP connection that may fail, on tokio.
+    pub(crate) async fn try_tcp_connect(
+        addr: std::net::SocketAddr,
+    ) -> std::io::Result<rt::Transport> {
+        Ok(ferrobahn_tokio::TokioIo(
+            tokio::net::TcpStream::connect(addr).await?,
+        ))
+    }
+
     /// A Unix-socket connection on tokio.
     pub(crate) async fn unix_connect(
         path: &std::path::Path,
@@ -22,6 +31,8 @@ mod on_tokio {
     mod auth;
     #[path = "crossbar/basic.rs"]
     mod basic;
+    #[path = "crossbar/component.rs"]
+    mod component;
     #[path = "crossbar/pubsub.rs"]
     mod pubsub;
     #[path = "crossbar/rawsocket.rs"]
@@ -35,6 +46,14 @@ mod on_tokio {
 #[path = "."]
 mod on_async_std {
     ferrobahn_test::runtime_async_std!();
+
+    /// A TCP connection that may fail, on async-io.
+    pub(crate) async fn try_tcp_connect(
+        addr: std::net::SocketAddr,
+    ) -> std::io::Result<rt::Transport> {
+        let s = async_io::Async::<std::net::TcpStream>::connect(addr).await?;
+        Ok(ferrobahn_async_std::TcpTransport::new(s))
+    }
 
     /// A Unix-socket connection on async-io.
     pub(crate) async fn unix_connect(
@@ -50,6 +69,8 @@ mod on_async_std {
     mod auth;
     #[path = "crossbar/basic.rs"]
     mod basic;
+    #[path = "crossbar/component.rs"]
+    mod component;
     #[path = "crossbar/pubsub.rs"]
     mod pubsub;
     #[path = "crossbar/rawsocket.rs"]

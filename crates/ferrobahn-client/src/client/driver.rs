@@ -48,6 +48,8 @@ pub(super) struct Driver<W> {
     join: Option<oneshot::Sender<Result<SessionDetails, SessionError>>>,
     leave: Option<oneshot::Sender<Result<String, SessionError>>>,
     left_watchers: Vec<oneshot::Sender<SessionError>>,
+    /// How the last session ended (answers a watcher that comes late).
+    last_left: Option<SessionError>,
     slots: HashMap<Id, Slot>,
     procedures: HashMap<Id, Arc<dyn Procedure>>,
     subscriptions: HashMap<Id, EventSink>,
@@ -78,6 +80,7 @@ impl<W: WampTransport> Driver<W> {
             join: None,
             leave: None,
             left_watchers: Vec::new(),
+            last_left: None,
             slots: HashMap::new(),
             procedures: HashMap::new(),
             subscriptions: HashMap::new(),
@@ -210,15 +213,18 @@ impl<W: WampTransport> Driver<W> {
         let now = self.runtime.now();
         match cmd {
             Command::Join { options, done } => match self.core.join(now, options) {
-                Ok(()) => self.join = Some(done),
+                Ok(()) => {
+                    self.last_left = None;
+                    self.join = Some(done);
+                }
                 Err(e) => {
-                    let _ = done.send(Err(SessionError::Auth(e.to_string())));
+                    let _ = done.send(Err(SessionError::Usage(e)));
                 }
             },
             Command::Leave { reason, done } => match self.core.leave(now, reason.as_deref()) {
                 Ok(()) => self.leave = Some(done),
                 Err(e) => {
-                    let _ = done.send(Err(SessionError::Left(e.to_string())));
+                    let _ = done.send(Err(SessionError::Usage(e)));
                 }
             },
             Command::Disconnect { done } => {
@@ -226,7 +232,12 @@ impl<W: WampTransport> Driver<W> {
                 self.disconnected.push(done);
                 self.start_closing();
             }
-            Command::WatchLeft(w) => self.left_watchers.push(w),
+            Command::WatchLeft(w) => match (&self.last_left, self.core.state()) {
+                (Some(why), SessionState::Closed) => {
+                    let _ = w.send(why.clone());
+                }
+                _ => self.left_watchers.push(w),
+            },
             Command::Call {
                 procedure,
                 payload,
@@ -482,6 +493,7 @@ impl<W: WampTransport> Driver<W> {
         for w in self.left_watchers.drain(..) {
             let _ = w.send(why.clone());
         }
+        self.last_left = Some(why.clone());
         if matches!(why, SessionError::Protocol(_)) {
             self.closing = true;
         }

@@ -266,7 +266,8 @@ impl Client {
         }
     }
 
-    /// Resolves when the current session ends, with why.
+    /// Resolves when the current session ends, with why (at once, if the last session
+    /// has ended and no new one was started).
     pub async fn left(&self) -> SessionError {
         let (tx, rx) = oneshot::channel();
         if self.send(Command::WatchLeft(tx)).is_err() {

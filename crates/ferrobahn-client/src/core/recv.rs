@@ -94,8 +94,10 @@ impl Session {
                         }
                         .into(),
                     );
+                    self.close(SessionError::ClosedByRouter(g.reason));
+                } else {
+                    self.close(SessionError::Left(g.reason));
                 }
-                self.close(SessionError::Left(g.reason));
             }
             Message::Abort(a) => self.close(SessionError::Aborted {
                 reason: a.reason,

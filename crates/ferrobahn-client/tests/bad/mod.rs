@@ -1,14 +1,17 @@
 //! Test bodies (compiled once per runtime).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferrobahn_client::transport::connect_websocket;
+use ferrobahn_client::transport::{connect_websocket, TransportError, WampTransport};
 use ferrobahn_client::wamp::options::CallOptions;
 use ferrobahn_client::wamp::Payload;
 use ferrobahn_client::{
-    Client, ClientConfig, JoinOptions, RequestError, SessionConfig, SessionError,
+    Backoff, Client, ClientConfig, Component, ComponentError, Connector, JoinOptions, RequestError,
+    SessionConfig, SessionError,
 };
 use ferrobahn_handshake::{Accept, Request};
 use ferrobahn_rt::{Ctx, Deny, Handler, ServerConfig};
@@ -33,6 +36,10 @@ enum OnCall {
 #[derive(Clone, Copy, Debug)]
 enum OnHello {
     Welcome,
+    /// WELCOME, then close the WebSocket at once.
+    WelcomeThenClose,
+    /// ABORT with wamp.error.not_authorized.
+    Abort,
     Silent,
 }
 
@@ -70,6 +77,10 @@ impl Handler for FakeRouter {
         let _ = match (code, self.call) {
             (Some(1), _) => match self.hello {
                 OnHello::Welcome => ctx.send_text(WELCOME),
+                OnHello::WelcomeThenClose => {
+                    ctx.send_text(WELCOME).and_then(|()| ctx.close(None, ""))
+                }
+                OnHello::Abort => ctx.send_text(r#"[3,{},"wamp.error.not_authorized"]"#),
                 OnHello::Silent => Ok(()),
             },
             (Some(6), _) => {
@@ -268,5 +279,119 @@ fn dropping_every_handle_ends_the_driver() {
             }
         }
         assert_eq!(got, ["goodbye", "closed"]);
+    });
+}
+
+/// A router whose first `flaky` connections close right after WELCOME.
+async fn start_flaky(flaky: usize) -> SocketAddr {
+    let (tx, _rx) = futures_channel::mpsc::unbounded();
+    let conns = Arc::new(AtomicUsize::new(0));
+    rt::start_server(ServerConfig::default(), move || {
+        let n = conns.fetch_add(1, Ordering::SeqCst);
+        FakeRouter {
+            hello: if n < flaky {
+                OnHello::WelcomeThenClose
+            } else {
+                OnHello::Welcome
+            },
+            call: OnCall::Silent,
+            calls: 0,
+            seen: tx.clone(),
+        }
+    })
+    .await
+}
+
+/// A connector to `addr` over WebSocket JSON.
+fn connector(addr: SocketAddr) -> impl Connector {
+    move || async move {
+        let io = rt::tcp_connect(addr).await;
+        let t = connect_websocket(
+            rt::runtime(),
+            io,
+            &format!("ws://{addr}/"),
+            &[Serializer::from_subprotocol("wamp.2.json").unwrap()],
+            ferrobahn_rt::ClientConfig::default(),
+        )
+        .await?;
+        Ok(Box::new(t) as Box<dyn WampTransport>)
+    }
+}
+
+fn fast_backoff(max_retries: Option<u32>) -> Backoff {
+    Backoff::new(
+        Duration::from_millis(20),
+        Duration::from_millis(100),
+        max_retries,
+    )
+}
+
+#[test]
+fn component_reconnects_until_the_application_leaves() {
+    block_on(async {
+        let addr = start_flaky(2).await;
+        let joins = Arc::new(AtomicUsize::new(0));
+        let leaves = Arc::new(AtomicUsize::new(0));
+        let disconnects = Arc::new(AtomicUsize::new(0));
+        let (j, l, d) = (joins.clone(), leaves.clone(), disconnects.clone());
+        Component::new(rt::runtime(), JoinOptions::new("realm1"))
+            // The first transport never connects: the component moves on to the next.
+            .transport(|| async { Err::<Box<dyn WampTransport>, _>(TransportError::Closed) })
+            .transport(connector(addr))
+            .with_backoff(fast_backoff(Some(5)))
+            .on_join(move |client, details| {
+                let j = j.clone();
+                async move {
+                    assert_eq!(details.session.get(), 1234);
+                    if j.fetch_add(1, Ordering::SeqCst) + 1 == 3 {
+                        client.leave().await.unwrap();
+                    }
+                }
+            })
+            .on_leave(move |_why| {
+                l.fetch_add(1, Ordering::SeqCst);
+            })
+            .on_disconnect(move || {
+                d.fetch_add(1, Ordering::SeqCst);
+            })
+            .run()
+            .await
+            .unwrap();
+        assert_eq!(joins.load(Ordering::SeqCst), 3);
+        assert_eq!(leaves.load(Ordering::SeqCst), 3);
+        assert_eq!(disconnects.load(Ordering::SeqCst), 3);
+    });
+}
+
+#[test]
+fn component_gives_up_and_refusals_are_final() {
+    block_on(async {
+        let err = Component::new(rt::runtime(), JoinOptions::new("realm1"))
+            .transport(|| async { Err::<Box<dyn WampTransport>, _>(TransportError::Closed) })
+            .with_backoff(fast_backoff(Some(2)))
+            .run()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ComponentError::RetriesExhausted { attempts: 3, .. }),
+            "{err:?}"
+        );
+
+        let addr = start(OnHello::Abort, OnCall::Silent).await;
+        let err = Component::new(rt::runtime(), JoinOptions::new("realm1"))
+            .transport(connector(addr))
+            .with_backoff(fast_backoff(None))
+            .run()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, ComponentError::JoinRefused(SessionError::Aborted { reason, .. }) if reason == "wamp.error.not_authorized"),
+            "{err:?}"
+        );
+        let err = Component::new(rt::runtime(), JoinOptions::new("realm1"))
+            .run()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ComponentError::NoTransport));
     });
 }

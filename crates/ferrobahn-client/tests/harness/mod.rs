@@ -25,8 +25,9 @@ impl Node {
     }
 }
 
-/// How long Crossbar gets to start.
-const STARTUP: Duration = Duration::from_secs(90);
+/// How long Crossbar gets to start (it takes 8 s on an idle machine, much more on a
+/// loaded one).
+const STARTUP: Duration = Duration::from_secs(180);
 
 static NODE: OnceLock<Option<Node>> = OnceLock::new();
 
