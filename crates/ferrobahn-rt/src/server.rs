@@ -45,7 +45,7 @@ pub struct ServerConfig {
     /// instead of `426 Upgrade Required`. Default false.
     pub status_page: bool,
     /// Per-message compression the server accepts (none by default), used
-    /// unless the handler's [`Accept`] names extensions itself.
+    /// unless the handler's [`Accept`](ferrobahn_handshake::Accept) names extensions itself.
     pub extensions: ServerExtensions,
 }
 
