@@ -9,6 +9,51 @@
 //!   `ferrobahn_rt::Runtime`, so one application runs unchanged on tokio and async-std.
 //! - [`Component`]: transports, realm, credentials, `on_join`/`on_leave`/`on_disconnect`
 //!   hooks and automatic reconnection with backoff.
+//!
+//! A component on tokio (the same code runs on async-std with its runtime and socket):
+//!
+//! ```no_run
+//! use ferrobahn_client::transport::{connect_websocket, WampTransport};
+//! use ferrobahn_client::wamp::Payload;
+//! use ferrobahn_client::{Component, ComponentError, Invocation, JoinOptions};
+//! use ferrobahn_serializers::Serializer;
+//!
+//! async fn app() -> Result<(), ComponentError> {
+//!     let runtime = ferrobahn_tokio::runtime();
+//!     let rt = runtime.clone();
+//!     Component::new(runtime, JoinOptions::new("realm1"))
+//!         .transport(move || {
+//!             let rt = rt.clone();
+//!             async move {
+//!                 let tcp = tokio::net::TcpStream::connect("127.0.0.1:8080").await?;
+//!                 let serializers = [Serializer::from_subprotocol("wamp.2.msgpack").unwrap()];
+//!                 let t = connect_websocket(
+//!                     rt,
+//!                     ferrobahn_tokio::TokioIo(tcp),
+//!                     "ws://127.0.0.1:8080/ws",
+//!                     &serializers,
+//!                     Default::default(),
+//!                 )
+//!                 .await?;
+//!                 Ok(Box::new(t) as Box<dyn WampTransport>)
+//!             }
+//!         })
+//!         .on_join(|client, _details| async move {
+//!             let add2 = |inv: Invocation| async move {
+//!                 let (a, b): (i64, i64) = inv.parse_args()?;
+//!                 Ok(Payload::from_args(&(a + b,))?)
+//!             };
+//!             client
+//!                 .register("com.example.add2", Default::default(), add2)
+//!                 .await
+//!                 .expect("register");
+//!             let sum = client.call("com.example.add2", (2, 3)).await.expect("call");
+//!             assert_eq!(sum.parse_args::<(i64,)>().unwrap(), (5,));
+//!         })
+//!         .run()
+//!         .await
+//! }
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod auth;

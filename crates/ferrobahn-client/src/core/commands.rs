@@ -76,11 +76,11 @@ impl Session {
         Ok(())
     }
 
-    /// Calls a procedure; answers arrive as [`SessionEvent::CallProgress`] and
-    /// [`SessionEvent::CallDone`].
+    /// Calls a procedure; answers arrive as [`CallProgress`](super::SessionEvent::CallProgress) and
+    /// [`CallDone`](super::SessionEvent::CallDone).
     ///
     /// A `timeout` option (milliseconds) is sent to the router and also enforced here;
-    /// without it [`SessionConfig::default_call_timeout`] applies locally.
+    /// without it [`default_call_timeout`](super::SessionConfig::default_call_timeout) applies locally.
     ///
     /// # Errors
     /// [`UsageError`] for a bad URI, a wrong state or too many pending requests.
@@ -123,7 +123,7 @@ impl Session {
     }
 
     /// Cancels a pending call: queues CANCEL with `mode`. With `kill` and `killnowait`
-    /// the call ends with [`SessionEvent::CallDone`] when the router answers (usually
+    /// the call ends with [`CallDone`](super::SessionEvent::CallDone) when the router answers (usually
     /// `wamp.error.canceled`). With `skip` it ends at once with
     /// [`RequestError::Canceled`] and a late answer is dropped: `skip` leaves the callee
     /// running, and Crossbar sends the caller nothing in that mode.
@@ -249,7 +249,7 @@ impl Session {
     }
 
     /// Publishes an event. With `acknowledge` the outcome arrives as
-    /// [`SessionEvent::RequestDone`] for the returned ID; without, nothing follows.
+    /// [`RequestDone`](super::SessionEvent::RequestDone) for the returned ID; without, nothing follows.
     ///
     /// # Errors
     /// [`UsageError`] for a bad URI, a wrong state, too many pending requests.
