@@ -4,7 +4,10 @@ use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use ferrobahn::{ClientConfig, Deny, Error, HandshakeError, ServerConfig, Transport};
+use ferrobahn::{
+    ClientConfig, DeflateConfig, Deny, Error, HandshakeError, ServerConfig, ServerExtensions,
+    Transport,
+};
 use ferrobahn_test::{Behaviour, Recorder, Seen};
 
 use super::rt;
@@ -157,10 +160,37 @@ fn connections_beyond_the_limit_get_503() {
         let config = ServerConfig::default().with_max_connections(1);
         let (addr, _seen) = server(config, Behaviour::default()).await;
         let url = format!("ws://{addr}/");
-        let (first, _) = rt::connect_with(&url, ClientConfig::default())
+        let (mut first, _) = rt::connect_with(&url, ClientConfig::default())
             .await
             .unwrap();
         expect_status(rt::connect_with(&url, ClientConfig::default()).await, 503);
-        drop(first);
+        first.close(ferrobahn::CloseCode::NORMAL, "").await.unwrap();
+        // The slot is given back once the server has finished the connection.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match rt::connect_with(&url, ClientConfig::default()).await {
+                Ok(_) => break,
+                Err(_) if Instant::now() < deadline => {}
+                Err(e) => panic!("slot never freed: {e}"),
+            }
+        }
+    });
+}
+
+#[test]
+fn malformed_extension_offer_gets_400() {
+    rt::block_on(async {
+        let deflate = ServerExtensions::new().with_deflate(DeflateConfig::default());
+        let config = ServerConfig::default().with_extensions(deflate);
+        let (addr, _seen) = server(config, Behaviour::default()).await;
+        let mut io = rt::tcp_connect(addr).await;
+        let request = concat!(
+            "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n",
+            "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99\r\n\r\n"
+        );
+        write(&mut io, request.as_bytes()).await;
+        let answer = String::from_utf8(read_to_end(&mut io).await).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
     });
 }
