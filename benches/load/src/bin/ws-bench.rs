@@ -4,7 +4,7 @@
 //! cargo build --release -p ferrobahn-load --bins
 //! cargo run --release -p ferrobahn-load --bin ws-bench -- [--quick] [--cells 100x20,10x16k+deflate,idle]
 //!     [--servers ferrobahn-tokio,raw-tcp] [--rounds N] [--idle-conns N] [--nice -19]
-//!     [--out PATH] [--append] [--no-write]
+//!     [--out PATH] [--append] [--no-write] [--render-from ws-bench-last.json]
 //! ```
 //!
 //! Runs every cell against every server (see `ferrobahn_load::runner`),
@@ -12,7 +12,9 @@
 //! (full runs only, unless `--out` is given). `--nice -19` (root) runs the
 //! servers and the generator at high priority so other work on the machine
 //! disturbs the figures less; `--append` adds the tables to the file as an
-//! addendum instead of replacing it.
+//! addendum instead of replacing it. Every run saves its raw results as
+//! `ws-bench-last.json` next to the binaries; `--render-from` renders such
+//! a file again without measuring.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -21,6 +23,7 @@ use ferrobahn_load::args::Args;
 use ferrobahn_load::runner::child::{loadavg, Launcher};
 use ferrobahn_load::runner::markdown::{render, RunInfo};
 use ferrobahn_load::runner::measure::{run_cells, run_idle, Results};
+use ferrobahn_load::runner::saved::Saved;
 use ferrobahn_load::runner::{parse_cell, Plan, SERVERS};
 
 /// Median share of other CPU use above which the run is marked noisy.
@@ -142,12 +145,8 @@ fn plan_from(a: &Args) -> Result<Plan, Box<dyn std::error::Error>> {
     Ok(plan)
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let a = Args::from_env(
-        &["quick", "no-write", "append"],
-        &["cells", "servers", "rounds", "out", "idle-conns", "nice"],
-    )?;
-    let plan = plan_from(&a)?;
+fn measure(a: &Args) -> Result<(Plan, Results, RunInfo), Box<dyn std::error::Error>> {
+    let plan = plan_from(a)?;
     let mut launcher = Launcher::from_current_exe()?;
     launcher.nice = a.get_or("nice", 0)?;
     build_siblings(&launcher)?;
@@ -158,7 +157,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("warning: fewer than 2 CPUs, server and generator are not pinned");
     }
     let (load0, load_before) = loadavg();
-    if load0 > BUSY_LOAD {
+    if load0 > BUSY_LOAD && launcher.nice == 0 {
         eprintln!("warning: load average {load_before} > {BUSY_LOAD}: figures will be noisy");
     }
     let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
@@ -167,6 +166,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut res = Results::default();
     run_cells(&launcher, &plan, &mut res, &mut log);
     run_idle(&launcher, &plan, &mut res, &mut log);
+    eprintln!("total time {:.0} s", started.elapsed().as_secs_f64());
     let (_, load_after) = loadavg();
     let noise = ferrobahn_load::report::median(&res.other_cpu()).unwrap_or(0.0);
     let mut notes = vec![
@@ -197,13 +197,41 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         )
         .trim()
         .to_owned(),
-        noisy: noise > NOISY_OTHER_CPU || load0 > BUSY_LOAD,
+        // Under --nice the load average says little (the others wait); the
+        // measured share of other CPU use is the real test.
+        noisy: noise > NOISY_OTHER_CPU || (launcher.nice == 0 && load0 > BUSY_LOAD),
         nice: launcher.nice,
         notes,
     };
+    let saved = serde_json::to_string(&Saved::new(&plan, &res, &info))?;
+    let last = launcher.dir.join("ws-bench-last.json");
+    std::fs::write(&last, saved)?;
+    eprintln!("raw results in {}", last.display());
+    Ok((plan, res, info))
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let a = Args::from_env(
+        &["quick", "no-write", "append"],
+        &[
+            "cells",
+            "servers",
+            "rounds",
+            "out",
+            "idle-conns",
+            "nice",
+            "render-from",
+        ],
+    )?;
+    let (plan, res, info) = match a.raw("render-from") {
+        Some(path) => {
+            let saved: Saved = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+            saved.restore()?
+        }
+        None => measure(&a)?,
+    };
     let text = render(&plan, &res, &info);
     println!("{text}");
-    eprintln!("total time {:.0} s", started.elapsed().as_secs_f64());
     let out = match a.raw("out") {
         Some(p) => Some(PathBuf::from(p)),
         None if a.flag("quick") || a.flag("no-write") => None,

@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::child::{self, ChildError, IdleGen, Launcher, ServerProc};
 use super::{Cell, Plan, ServerSpec};
 use crate::frame::Wire;
@@ -13,7 +15,7 @@ use crate::report::{median, GenReport};
 const RUN_SLACK: Duration = Duration::from_secs(60);
 
 /// Throughput (N in flight) or latency (1 in flight).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Mode {
     /// `plan.inflight` messages in flight per connection.
     Throughput,
@@ -22,7 +24,7 @@ pub enum Mode {
 }
 
 /// One measured run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Sample {
     /// What the generator measured.
     pub report: GenReport,
@@ -31,7 +33,7 @@ pub struct Sample {
 }
 
 /// The idle-memory result of one server.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct IdleSample {
     /// RSS before connecting, KiB.
     pub before_kib: u64,

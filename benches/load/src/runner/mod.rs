@@ -7,6 +7,7 @@
 pub mod child;
 pub mod markdown;
 pub mod measure;
+pub mod saved;
 #[cfg(test)]
 mod tests;
 

@@ -97,3 +97,18 @@ fn renders_ratios_verdicts_and_skips_empty_rows() {
     // Generator capacity: 0.5 CPU / 1.2 M msg/s ...
     assert!(md.contains("| 100 x 20 B |") && md.contains("headroom"));
 }
+
+#[test]
+fn saved_results_render_the_same() {
+    let p = plan();
+    let r = results(&p);
+    let info = RunInfo {
+        date: "today".into(),
+        nice: -19,
+        ..RunInfo::default()
+    };
+    let json = serde_json::to_string(&super::saved::Saved::new(&p, &r, &info)).unwrap();
+    let saved: super::saved::Saved = serde_json::from_str(&json).unwrap();
+    let (p2, r2, info2) = saved.restore().unwrap();
+    assert_eq!(render(&p, &r, &info), render(&p2, &r2, &info2));
+}
