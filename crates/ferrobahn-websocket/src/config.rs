@@ -98,7 +98,7 @@ impl Default for Config {
             auto_ping_timeout: None,
             auto_ping_size: 4,
             max_outgoing_buffer: 16 << 20,
-            read_buffer_size: 16 << 10,
+            read_buffer_size: 64 << 10,
             min_read_buffer: 512,
             idle_buffer_release: Some(Duration::from_secs(1)),
             rng_seed: None,
