@@ -184,6 +184,15 @@ pub struct Client {
     config: Arc<ClientConfig>,
 }
 
+/// Positional results from a procedure's typed return value.
+fn result_payload<R: Serialize>(r: &R) -> ProcedureResult {
+    Ok(match ferrobahn_wamp::to_value(r)? {
+        ferrobahn_wamp::Value::Null => Payload::Empty,
+        ferrobahn_wamp::Value::List(l) => Payload::new(l, Default::default()),
+        other => Payload::Args(vec![other]),
+    })
+}
+
 /// Positional arguments from a serializable tuple or list; `()` is no arguments.
 fn args_payload<A: Serialize>(args: &A) -> Result<Payload, RequestError> {
     match ferrobahn_wamp::to_value(args) {
@@ -348,6 +357,37 @@ impl Client {
             })
             .await?;
         Ok(Registration::new(id, self.clone()))
+    }
+
+    /// Registers a typed procedure: the positional arguments deserialize into `A` (a
+    /// tuple, a `Vec`, a tuple struct; a mismatch answers `wamp.error.invalid_argument`),
+    /// and the returned value becomes the positional results: a tuple or list as is,
+    /// `()` as none, anything else as one result.
+    ///
+    /// # Errors
+    /// As [`Client::register`].
+    pub async fn register_typed<A, R, F, Fut>(
+        &self,
+        procedure: &str,
+        options: RegisterOptions,
+        f: F,
+    ) -> Result<Registration, RequestError>
+    where
+        A: serde::de::DeserializeOwned + Send + 'static,
+        R: Serialize + Send + 'static,
+        F: Fn(A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R, ApplicationError>> + Send + 'static,
+    {
+        let f = Arc::new(f);
+        self.register(procedure, options, move |inv: Invocation| {
+            let f = f.clone();
+            async move {
+                let args: A = inv.parse_args()?;
+                let out = f(args).await?;
+                result_payload(&out)
+            }
+        })
+        .await
     }
 
     /// Unregisters.

@@ -206,3 +206,40 @@ fn invalid_uris_are_rejected_before_sending() {
         c.disconnect().await;
     });
 }
+
+#[test]
+fn typed_procedures_through_serde() {
+    run(|node| async move {
+        #[derive(Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+        struct Point {
+            x: f64,
+            y: f64,
+        }
+        let callee = joined(node).await;
+        let caller = joined_with(node, "wamp.2.msgpack").await;
+        let p = uri("typed_mid");
+        callee
+            .register_typed(
+                &p,
+                Default::default(),
+                |(a, b): (Point, Point)| async move {
+                    Ok(Point {
+                        x: (a.x + b.x) / 2.0,
+                        y: (a.y + b.y) / 2.0,
+                    })
+                },
+            )
+            .await
+            .unwrap();
+        let r = caller
+            .call(&p, (Point { x: 0.0, y: 0.0 }, Point { x: 2.0, y: 4.0 }))
+            .await
+            .unwrap();
+        let (mid,): (Point,) = r.parse_args().unwrap();
+        assert_eq!(mid, Point { x: 1.0, y: 2.0 });
+        let err = caller.call(&p, (1, 2)).await.unwrap_err();
+        assert_eq!(err.error_uri(), Some("wamp.error.invalid_argument"));
+        callee.disconnect().await;
+        caller.disconnect().await;
+    });
+}
