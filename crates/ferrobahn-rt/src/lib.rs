@@ -46,7 +46,7 @@ pub use client::{connect_transport, ClientConfig};
 pub use error::{Error, Timeout};
 pub use handler::{run_client_handler, run_handler, Ctx, Deny, Handler};
 pub use runtime::{sleep_until, timeout_at, AsyncTimer, Runtime};
-pub use sender::Sender;
+pub use sender::{Sender, TrySendError};
 pub use server::{serve, serve_connection, ServerConfig};
 pub use transport::{FuturesIo, Listener, Transport};
 pub use websocket::WebSocket;

@@ -88,12 +88,17 @@ impl Sender {
     /// Queues `msg` without waiting.
     ///
     /// # Errors
-    /// [`Error::Usage`] when the channel is full or the driver is gone
-    /// (the message is dropped).
-    pub fn try_send(&mut self, msg: Message) -> Result<(), Error> {
-        self.tx
-            .try_send(Command::Message(msg))
-            .map_err(|_| Error::Usage(SendError::Closed))
+    /// [`TrySendError::Full`] when the channel is full (the connection is
+    /// behind), [`TrySendError::Closed`] when its driver is gone; the message
+    /// is dropped.
+    pub fn try_send(&mut self, msg: Message) -> Result<(), TrySendError> {
+        self.tx.try_send(Command::Message(msg)).map_err(|e| {
+            if e.is_full() {
+                TrySendError::Full
+            } else {
+                TrySendError::Closed
+            }
+        })
     }
 
     /// True when the connection's driver has gone away.
@@ -101,4 +106,15 @@ impl Sender {
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }
+}
+
+/// Why [`Sender::try_send`] did not queue a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TrySendError {
+    /// The channel is full: the connection is behind; try again later.
+    #[error("the connection's send channel is full")]
+    Full,
+    /// The connection's driver is gone.
+    #[error("the connection is gone")]
+    Closed,
 }

@@ -10,7 +10,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferrobahn_rt::{run_handler, Ctx, Handler, Runtime, Transport, WebSocket};
+use ferrobahn_rt::{run_handler, Ctx, Handler, Runtime, Transport, TrySendError, WebSocket};
 use ferrobahn_test::mem::{pipe, poll_once, ManualRuntime, MemIo};
 use ferrobahn_websocket::{CloseCode, Config, Connection, Event, Message, MessageKind, Role};
 
@@ -224,4 +224,21 @@ fn peer_eof_ends_the_stream_with_1006() {
     let closed = ws.closed().expect("closed");
     assert_eq!(closed.code, CloseCode::ABNORMAL);
     assert!(!closed.was_clean);
+}
+
+#[test]
+fn try_send_reports_a_full_channel_and_a_gone_connection() {
+    let (mut ws, _peer, _rt) = setup(1 << 20, Config::default());
+    let mut sender = ws.sender();
+    let results: Vec<_> = (0..200)
+        .map(|_| sender.try_send(Message::text("x")))
+        .collect();
+    assert!(results[0].is_ok());
+    assert_eq!(results.last(), Some(&Err(TrySendError::Full)));
+    drop(ws);
+    assert_eq!(
+        sender.try_send(Message::text("x")),
+        Err(TrySendError::Closed)
+    );
+    assert!(sender.is_closed());
 }
