@@ -196,7 +196,7 @@ pub async fn connect(url: &str) -> Result<(WebSocket<TcpTransport>, Response), E
     connect_with(url, ClientConfig::default()).await
 }
 
-/// [`connect`] with options.
+/// [`connect`] with options (through [`ClientConfig::proxy`] if set).
 ///
 /// # Errors
 /// As [`connect`].
@@ -213,7 +213,7 @@ pub async fn connect_with(
             "wss:// needs TLS",
         )));
     }
-    let stream = Async::<TcpStream>::connect(resolve((url.host.as_str(), url.port))?).await?;
+    let stream = Async::<TcpStream>::connect(resolve(config.connect_addr(&url))?).await?;
     stream.get_ref().set_nodelay(true)?;
     ferrobahn_rt::connect_transport(runtime(), TcpTransport::new(stream), &url, config).await
 }

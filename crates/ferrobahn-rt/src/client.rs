@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrobahn_extensions::{client_accept, client_offers, ClientExtensions};
-use ferrobahn_handshake::{ClientHandshake, Response, WsUrl};
+use ferrobahn_handshake::{
+    proxy_connect_request, ClientHandshake, ProxyResponseParser, Response, WsUrl,
+};
 use ferrobahn_websocket::{Connection, Role};
 
 use crate::error::{Error, Timeout};
@@ -27,6 +29,39 @@ pub struct ClientConfig {
     pub open_handshake_timeout: Duration,
     /// Per-message compression to offer (none by default).
     pub extensions: ClientExtensions,
+    /// Tunnel through this HTTP proxy with `CONNECT` (none by default). The
+    /// transport given to [`connect_transport`] must then be connected to
+    /// the proxy, not to the server.
+    pub proxy: Option<Proxy>,
+}
+
+/// An HTTP proxy reached with `CONNECT host:port`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proxy {
+    /// The proxy's host name or address.
+    pub host: String,
+    /// The proxy's port.
+    pub port: u16,
+    /// `Proxy-Authorization: Basic` credentials (user, password).
+    pub basic_auth: Option<(String, String)>,
+}
+
+impl Proxy {
+    /// A proxy at `host:port` without credentials.
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        Self {
+            host: host.into(),
+            port,
+            basic_auth: None,
+        }
+    }
+
+    /// Sends these credentials.
+    #[must_use]
+    pub fn with_basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.basic_auth = Some((user.into(), password.into()));
+        self
+    }
 }
 
 impl Default for ClientConfig {
@@ -36,6 +71,7 @@ impl Default for ClientConfig {
             websocket: ferrobahn_websocket::Config::default(),
             open_handshake_timeout: Duration::from_secs(10),
             extensions: ClientExtensions::default(),
+            proxy: None,
         }
     }
 }
@@ -72,6 +108,22 @@ impl ClientConfig {
     pub fn with_extensions(mut self, extensions: ClientExtensions) -> Self {
         self.extensions = extensions;
         self
+    }
+
+    /// Sets [`ClientConfig::proxy`].
+    #[must_use]
+    pub fn with_proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Where the transport must be connected: the proxy if one is set,
+    /// else the server of `url`.
+    pub fn connect_addr<'a>(&'a self, url: &'a WsUrl) -> (&'a str, u16) {
+        match &self.proxy {
+            Some(p) => (p.host.as_str(), p.port),
+            None => (url.host.as_str(), url.port),
+        }
     }
 
     /// Offers these subprotocols, in order of preference.
@@ -116,9 +168,16 @@ pub async fn connect_transport<T: Transport>(
     let mut handshake = ClientHandshake::new(url, offer, key)?;
 
     let deadline = runtime.now() + config.open_handshake_timeout;
+    let proxy = config.proxy;
     let exchange = async {
-        write_all(&mut io, handshake.request_bytes()).await?;
         let mut buf = vec![0u8; HANDSHAKE_READ_CHUNK];
+        if let Some(proxy) = &proxy {
+            let early = tunnel(&mut io, proxy, url, &mut buf).await?;
+            if let Some(response) = handshake.feed(&early)? {
+                return Ok(response);
+            }
+        }
+        write_all(&mut io, handshake.request_bytes()).await?;
         loop {
             let n = read(&mut io, &mut buf).await?;
             if n == 0 {
@@ -148,4 +207,33 @@ pub async fn connect_transport<T: Transport>(
     let mut ws = WebSocket::from_parts(io, conn, runtime);
     ws.set_peer(None, response.protocol.clone());
     Ok((ws, response))
+}
+
+/// Opens a `CONNECT` tunnel through `proxy` to `url`'s server; returns the
+/// bytes that came after the proxy's answer.
+async fn tunnel<T: Transport>(
+    io: &mut T,
+    proxy: &Proxy,
+    url: &WsUrl,
+    buf: &mut [u8],
+) -> Result<Vec<u8>, Error> {
+    let auth = proxy
+        .basic_auth
+        .as_ref()
+        .map(|(u, p)| (u.as_str(), p.as_str()));
+    write_all(io, &proxy_connect_request(&url.host, url.port, auth)).await?;
+    let mut parser = ProxyResponseParser::new();
+    loop {
+        let n = read(io, buf).await?;
+        if n == 0 {
+            return Err(Error::Io(std::io::ErrorKind::UnexpectedEof.into()));
+        }
+        if let Some(status) = parser.feed(&buf[..n])? {
+            if !(200..300).contains(&status) {
+                let reason = parser.reason().unwrap_or_default().to_owned();
+                return Err(Error::ProxyRefused { status, reason });
+            }
+            return Ok(parser.take_trailing());
+        }
+    }
 }

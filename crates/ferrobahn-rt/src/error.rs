@@ -48,6 +48,14 @@ pub enum Error {
     /// server's answer breaks the rules of what was offered).
     #[error("extension negotiation failed: {0}")]
     Negotiation(#[from] ferrobahn_extensions::NegotiationError),
+    /// The HTTP proxy refused the `CONNECT` tunnel.
+    #[error("proxy refused the tunnel: {status} {reason}")]
+    ProxyRefused {
+        /// The proxy's HTTP status.
+        status: u16,
+        /// Its reason phrase.
+        reason: String,
+    },
     /// Local misuse: sending after close, an over-long control frame, an invalid close code.
     #[error("cannot send: {0}")]
     Usage(#[from] SendError),
@@ -64,6 +72,7 @@ impl From<Error> for io::Error {
                 io::ErrorKind::InvalidData
             }
             Error::Timeout(_) => io::ErrorKind::TimedOut,
+            Error::ProxyRefused { .. } => io::ErrorKind::ConnectionRefused,
             Error::Closed(_) => io::ErrorKind::ConnectionAborted,
             Error::Usage(_) => io::ErrorKind::NotConnected,
         };

@@ -42,7 +42,7 @@ mod server;
 mod transport;
 mod websocket;
 
-pub use client::{connect_transport, ClientConfig};
+pub use client::{connect_transport, ClientConfig, Proxy};
 pub use error::{Error, Timeout};
 pub use handler::{run_client_handler, run_handler, Ctx, Deny, Handler};
 pub use runtime::{sleep_until, timeout_at, AsyncTimer, Runtime};

@@ -20,11 +20,13 @@
 //! ```
 //! - [`Recorder`] is a [`Handler`] that reports every callback on a channel
 //!   (and echoes, if asked), so tests can see what the other side saw.
+//! - [`proxy`]: a one-shot HTTP `CONNECT` proxy.
 //! - [`mem`]: an in-memory transport pair and a runtime with a virtual
 //!   clock, for deterministic tests of the driver.
 #![forbid(unsafe_code)]
 
 pub mod mem;
+pub mod proxy;
 
 use std::time::Duration;
 

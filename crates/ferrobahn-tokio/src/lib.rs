@@ -168,7 +168,7 @@ pub async fn connect(url: &str) -> Result<(WebSocket<TokioIo<TcpStream>>, Respon
     connect_with(url, ClientConfig::default()).await
 }
 
-/// [`connect`] with options.
+/// [`connect`] with options (through [`ClientConfig::proxy`] if set).
 ///
 /// # Errors
 /// As [`connect`].
@@ -185,7 +185,7 @@ pub async fn connect_with(
             "wss:// needs TLS",
         )));
     }
-    let stream = TcpStream::connect((url.host.as_str(), url.port)).await?;
+    let stream = TcpStream::connect(config.connect_addr(&url)).await?;
     stream.set_nodelay(true)?;
     ferrobahn_rt::connect_transport(runtime(), TokioIo(stream), &url, config).await
 }

@@ -14,8 +14,8 @@ pub use ferrobahn_extensions::{
 pub use ferrobahn_handshake::{Accept, HandshakeError, Request, Response, WsUrl};
 pub use ferrobahn_rt::{
     connect_transport, run_client_handler, run_handler, serve, serve_connection, AsyncTimer,
-    ClientConfig, Ctx, Deny, Error, FuturesIo, Handler, Listener, Runtime, Sender, ServerConfig,
-    Timeout, Transport, TrySendError, WebSocket,
+    ClientConfig, Ctx, Deny, Error, FuturesIo, Handler, Listener, Proxy, Runtime, Sender,
+    ServerConfig, Timeout, Transport, TrySendError, WebSocket,
 };
 pub use ferrobahn_websocket::{
     CloseCode, Closed, Config as WebSocketConfig, Event, Message, MessageKind, ProtocolError,

@@ -14,6 +14,8 @@ mod on_tokio {
     mod echo;
     #[path = "rt/handshake.rs"]
     mod handshake;
+    #[path = "rt/proxy.rs"]
+    mod proxy;
     #[path = "rt/streams.rs"]
     mod streams;
 }
@@ -29,6 +31,8 @@ mod on_async_std {
     mod echo;
     #[path = "rt/handshake.rs"]
     mod handshake;
+    #[path = "rt/proxy.rs"]
+    mod proxy;
     #[path = "rt/streams.rs"]
     mod streams;
 }
