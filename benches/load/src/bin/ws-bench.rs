@@ -40,6 +40,23 @@ fn command_output(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
+/// The commit the binaries were built from, and whether the crates had
+/// uncommitted changes (the work tree is what gets built).
+fn source_line() -> String {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let head = command_output("git", &["-C", dir, "rev-parse", "--short", "HEAD"]);
+    let status = command_output(
+        "git",
+        &["-C", dir, "status", "--porcelain", "--", "../../crates"],
+    );
+    let dirty = if status.is_empty() {
+        ""
+    } else {
+        " plus uncommitted changes under crates/ (the work tree is what was built)"
+    };
+    format!("Source: commit `{head}` of the ferrobahn repository{dirty}")
+}
+
 fn machine() -> Vec<String> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
@@ -67,19 +84,7 @@ fn machine() -> Vec<String> {
             kernel.trim()
         ),
         format!("Toolchain: {}", command_output("rustc", &["-V"])),
-        format!(
-            "Source: commit `{}` of the ferrobahn repository",
-            command_output(
-                "git",
-                &[
-                    "-C",
-                    env!("CARGO_MANIFEST_DIR"),
-                    "rev-parse",
-                    "--short",
-                    "HEAD"
-                ]
-            )
-        ),
+        source_line(),
     ]
 }
 
