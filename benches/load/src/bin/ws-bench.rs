@@ -47,7 +47,15 @@ fn source_line() -> String {
     let head = command_output("git", &["-C", dir, "rev-parse", "--short", "HEAD"]);
     let status = command_output(
         "git",
-        &["-C", dir, "status", "--porcelain", "--", "../../crates"],
+        &[
+            "-C",
+            dir,
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            "../../crates",
+        ],
     );
     let dirty = if status.is_empty() {
         ""
