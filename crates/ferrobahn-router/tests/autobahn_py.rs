@@ -1,7 +1,7 @@
 //! AutobahnPython components (testsuite/router/demos.py) run the WAMP v2 example demos
 //! against this router, over WebSocket (JSON, MessagePack, CBOR; permessage-deflate as
 //! AutobahnPython offers it) and RawSocket on the same port (MessagePack, JSON);
-//! testsuite/router/auth.py
+//! testsuite/router/advanced.py exercises the advanced profile; testsuite/router/auth.py
 //! authenticates with ticket, WAMP-CRA and cryptosign, right and wrong.
 //!
 //! Gated: runs when `FERROBAHN_AUTOBAHN_PY` names a Python with `autobahn` installed
@@ -72,6 +72,33 @@ fn autobahn_python_demos() {
             assert!(
                 stdout.lines().any(|l| l == line),
                 "over {url} {serializer}, missing line {line:?} in:\n{stdout}"
+            );
+        }
+    }
+    for serializer in ["msgpack", "json"] {
+        let out = Command::new(&python)
+            .arg(testsuite().join("advanced.py"))
+            .args(["--url", &url, "--serializer", serializer])
+            .output()
+            .expect("run advanced.py");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "advanced over {serializer} failed:\n{stdout}\n{stderr}"
+        );
+        for line in [
+            "roundrobin callees: [0, 1, 2, 0, 1, 2]",
+            "prefix registration called as com.pattern.deep.name, wildcard as com.any.exact",
+            "timed out call: wamp.error.canceled",
+            "retained event on subscribe: ('kept', True)",
+            "white-listed event to a: to-a, black-listed a, b got: not-a",
+            "testament: bye",
+            "5 passed, 0 failed",
+        ] {
+            assert!(
+                stdout.lines().any(|l| l == line),
+                "advanced.py over {serializer}: missing line {line:?} in:\n{stdout}"
             );
         }
     }
