@@ -111,9 +111,30 @@ impl Transport for TcpTransport {
     }
 }
 
-/// A TCP [`Listener`] on async-io; accepted sockets get `TCP_NODELAY`.
+/// A TCP [`Listener`] on async-io; accepted sockets get `TCP_NODELAY`
+/// unless turned off with [`AsyncIoListener::with_nodelay`].
 #[derive(Debug)]
-pub struct AsyncIoListener(pub Async<TcpListener>);
+pub struct AsyncIoListener {
+    listener: Async<TcpListener>,
+    nodelay: bool,
+}
+
+impl AsyncIoListener {
+    /// Wraps a bound listener (`TCP_NODELAY` on).
+    pub fn new(listener: Async<TcpListener>) -> Self {
+        Self {
+            listener,
+            nodelay: true,
+        }
+    }
+
+    /// Whether accepted sockets get `TCP_NODELAY`.
+    #[must_use]
+    pub fn with_nodelay(mut self, on: bool) -> Self {
+        self.nodelay = on;
+        self
+    }
+}
 
 impl Listener for AsyncIoListener {
     type Transport = TcpTransport;
@@ -123,13 +144,13 @@ impl Listener for AsyncIoListener {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<(TcpTransport, SocketAddr)>> {
         loop {
-            match self.0.get_ref().accept() {
+            match self.listener.get_ref().accept() {
                 Ok((stream, peer)) => {
-                    stream.set_nodelay(true)?;
+                    stream.set_nodelay(self.nodelay)?;
                     return Poll::Ready(Ok((TcpTransport::new(Async::new(stream)?), peer)));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    ready!(self.0.poll_readable(cx))?
+                    ready!(self.listener.poll_readable(cx))?
                 }
                 Err(e) => return Poll::Ready(Err(e)),
             }
@@ -137,7 +158,7 @@ impl Listener for AsyncIoListener {
     }
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.get_ref().local_addr()
+        self.listener.get_ref().local_addr()
     }
 }
 
@@ -146,7 +167,9 @@ impl Listener for AsyncIoListener {
 /// # Errors
 /// When the address cannot be bound.
 pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<AsyncIoListener> {
-    Ok(AsyncIoListener(Async::<TcpListener>::bind(resolve(addr)?)?))
+    Ok(AsyncIoListener::new(Async::<TcpListener>::bind(resolve(
+        addr,
+    )?)?))
 }
 
 fn resolve(addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
@@ -181,7 +204,7 @@ where
     F: Fn() -> H + Send + Sync + 'static,
     H: Handler,
 {
-    let listener = bind(addr).await?;
+    let listener = bind(addr).await?.with_nodelay(config.tcp_nodelay);
     tracing::info!(addr = %listener.local_addr()?, "serving WebSocket");
     ferrobahn_rt::serve(runtime(), listener, config, factory).await;
     Ok(())
@@ -214,6 +237,6 @@ pub async fn connect_with(
         )));
     }
     let stream = Async::<TcpStream>::connect(resolve(config.connect_addr(&url))?).await?;
-    stream.get_ref().set_nodelay(true)?;
+    stream.get_ref().set_nodelay(config.tcp_nodelay)?;
     ferrobahn_rt::connect_transport(runtime(), TcpTransport::new(stream), &url, config).await
 }

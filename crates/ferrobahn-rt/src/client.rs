@@ -33,6 +33,9 @@ pub struct ClientConfig {
     /// transport given to [`connect_transport`] must then be connected to
     /// the proxy, not to the server.
     pub proxy: Option<Proxy>,
+    /// Set `TCP_NODELAY` on the TCP socket (AutobahnPython's `tcpNoDelay`).
+    /// Default true. Applied by the runtime bindings' `connect_with`.
+    pub tcp_nodelay: bool,
 }
 
 /// An HTTP proxy reached with `CONNECT host:port`.
@@ -72,6 +75,7 @@ impl Default for ClientConfig {
             open_handshake_timeout: Duration::from_secs(10),
             extensions: ClientExtensions::default(),
             proxy: None,
+            tcp_nodelay: true,
         }
     }
 }
@@ -107,6 +111,13 @@ impl ClientConfig {
     #[must_use]
     pub fn with_extensions(mut self, extensions: ClientExtensions) -> Self {
         self.extensions = extensions;
+        self
+    }
+
+    /// Sets [`ClientConfig::tcp_nodelay`].
+    #[must_use]
+    pub fn with_tcp_nodelay(mut self, on: bool) -> Self {
+        self.tcp_nodelay = on;
         self
     }
 

@@ -47,6 +47,10 @@ pub struct ServerConfig {
     /// Per-message compression the server accepts (none by default), used
     /// unless the handler's [`Accept`](ferrobahn_handshake::Accept) names extensions itself.
     pub extensions: ServerExtensions,
+    /// Set `TCP_NODELAY` on accepted TCP sockets (AutobahnPython's
+    /// `tcpNoDelay`). Default true. Applied by the runtime bindings'
+    /// `serve_with`.
+    pub tcp_nodelay: bool,
 }
 
 impl Default for ServerConfig {
@@ -58,6 +62,7 @@ impl Default for ServerConfig {
             max_connections: 10_000,
             status_page: false,
             extensions: ServerExtensions::default(),
+            tcp_nodelay: true,
         }
     }
 }
@@ -66,6 +71,13 @@ impl ServerConfig {
     /// The defaults.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets [`ServerConfig::tcp_nodelay`].
+    #[must_use]
+    pub fn with_tcp_nodelay(mut self, on: bool) -> Self {
+        self.tcp_nodelay = on;
+        self
     }
 
     /// Sets [`ServerConfig::handshake`].

@@ -98,9 +98,30 @@ where
     }
 }
 
-/// A TCP [`Listener`]; accepted sockets get `TCP_NODELAY`.
+/// A TCP [`Listener`]; accepted sockets get `TCP_NODELAY` unless turned
+/// off with [`TokioListener::with_nodelay`].
 #[derive(Debug)]
-pub struct TokioListener(pub TcpListener);
+pub struct TokioListener {
+    listener: TcpListener,
+    nodelay: bool,
+}
+
+impl TokioListener {
+    /// Wraps a bound listener (`TCP_NODELAY` on).
+    pub fn new(listener: TcpListener) -> Self {
+        Self {
+            listener,
+            nodelay: true,
+        }
+    }
+
+    /// Whether accepted sockets get `TCP_NODELAY`.
+    #[must_use]
+    pub fn with_nodelay(mut self, on: bool) -> Self {
+        self.nodelay = on;
+        self
+    }
+}
 
 impl Listener for TokioListener {
     type Transport = TokioIo<TcpStream>;
@@ -109,13 +130,13 @@ impl Listener for TokioListener {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<(Self::Transport, SocketAddr)>> {
-        let (stream, peer) = ready!(self.0.poll_accept(cx))?;
-        stream.set_nodelay(true)?;
+        let (stream, peer) = ready!(self.listener.poll_accept(cx))?;
+        stream.set_nodelay(self.nodelay)?;
         Poll::Ready(Ok((TokioIo(stream), peer)))
     }
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
+        self.listener.local_addr()
     }
 }
 
@@ -124,7 +145,7 @@ impl Listener for TokioListener {
 /// # Errors
 /// When the address cannot be bound.
 pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TokioListener> {
-    Ok(TokioListener(TcpListener::bind(addr).await?))
+    Ok(TokioListener::new(TcpListener::bind(addr).await?))
 }
 
 /// Serves WebSocket connections on `addr` with default options, a handler
@@ -153,7 +174,7 @@ where
     F: Fn() -> H + Send + Sync + 'static,
     H: Handler,
 {
-    let listener = bind(addr).await?;
+    let listener = bind(addr).await?.with_nodelay(config.tcp_nodelay);
     tracing::info!(addr = %listener.local_addr()?, "serving WebSocket");
     ferrobahn_rt::serve(runtime(), listener, config, factory).await;
     Ok(())
@@ -186,6 +207,28 @@ pub async fn connect_with(
         )));
     }
     let stream = TcpStream::connect(config.connect_addr(&url)).await?;
-    stream.set_nodelay(true)?;
+    stream.set_nodelay(config.tcp_nodelay)?;
     ferrobahn_rt::connect_transport(runtime(), TokioIo(stream), &url, config).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn accepted_nodelay(listener: TokioListener) -> bool {
+        let mut listener = listener;
+        let addr = listener.local_addr().unwrap();
+        let _client = TcpStream::connect(addr).await.unwrap();
+        let (io, _) = std::future::poll_fn(|cx| listener.poll_accept(cx))
+            .await
+            .unwrap();
+        io.0.nodelay().unwrap()
+    }
+
+    #[tokio::test]
+    async fn tcp_nodelay_is_on_by_default_and_can_be_turned_off() {
+        assert!(accepted_nodelay(bind("127.0.0.1:0").await.unwrap()).await);
+        let off = bind("127.0.0.1:0").await.unwrap().with_nodelay(false);
+        assert!(!accepted_nodelay(off).await);
+    }
 }
