@@ -18,7 +18,6 @@ use super::{ConnId, Router, Targets, Transmit};
 /// One subscription: a topic pattern and the sessions subscribed to it.
 #[derive(Debug)]
 pub(crate) struct Subscription {
-    pub(crate) id: Id,
     pub(crate) topic: String,
     pub(crate) policy: MatchPolicy,
     pub(crate) subscribers: Vec<ConnId>,
@@ -171,7 +170,6 @@ impl Router {
                 broker.subs.insert(
                     id,
                     Subscription {
-                        id,
                         topic: m.topic.clone(),
                         policy,
                         subscribers: Vec::new(),
@@ -187,6 +185,9 @@ impl Router {
         let newly = !sub.subscribers.contains(&conn);
         if newly {
             sub.subscribers.push(conn);
+            if let Some(ConnState::Joined(j)) = self.conns.get_mut(&conn) {
+                j.subscriptions.push(id);
+            }
         }
         let retained: Vec<(String, Retained)> = if m.options.get_retained == Some(true) {
             broker
@@ -260,6 +261,9 @@ impl Router {
                 error_uri::NO_SUCH_SUBSCRIPTION,
                 None,
             );
+        }
+        if let Some(ConnState::Joined(j)) = self.conns.get_mut(&conn) {
+            j.subscriptions.retain(|s| *s != m.subscription);
         }
         self.send(
             conn,
@@ -471,14 +475,7 @@ impl Router {
     /// Removes a leaving session from every subscription of its realm.
     pub(super) fn broker_leave(&mut self, now: Instant, conn: ConnId, j: &Joined) {
         let realm = j.realm;
-        let ids: Vec<Id> = self.realms[realm]
-            .broker
-            .subs
-            .values()
-            .filter(|s| s.subscribers.contains(&conn))
-            .map(|s| s.id)
-            .collect();
-        for id in ids {
+        for &id in &j.subscriptions {
             let (_, deleted) = self.realms[realm].broker.remove_subscriber(id, conn);
             self.subscription_gone(now, realm, j.session, id, deleted);
         }

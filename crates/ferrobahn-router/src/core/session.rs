@@ -44,6 +44,11 @@ pub(crate) struct Joined {
     pub(crate) info: TransportInfo,
     pub(crate) features: ClientFeatures,
     pub(crate) testaments: Vec<Testament>,
+    /// Subscriptions this session is in (so leaving costs what it holds, not what the
+    /// realm holds).
+    pub(crate) subscriptions: Vec<Id>,
+    /// Registrations this session is a callee of.
+    pub(crate) registrations: Vec<Id>,
 }
 
 /// The features this router implements, as announced in WELCOME.
@@ -161,6 +166,8 @@ impl Router {
             info: a.info,
             features: client_features(&a.roles),
             testaments: Vec::new(),
+            subscriptions: Vec::new(),
+            registrations: Vec::new(),
         };
         let details = WelcomeDetails {
             roles: Some(router_roles()),

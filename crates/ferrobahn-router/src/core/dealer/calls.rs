@@ -333,14 +333,7 @@ impl Router {
     /// invocations as callee answered with `wamp.error.canceled`.
     pub(in crate::core) fn dealer_leave(&mut self, now: Instant, conn: ConnId, j: &Joined) {
         let realm = j.realm;
-        let regs: Vec<Id> = self.realms[realm]
-            .dealer
-            .regs
-            .values()
-            .filter(|r| r.callees.contains(&conn))
-            .map(|r| r.id)
-            .collect();
-        for id in regs {
+        for &id in &j.registrations {
             let (_, deleted) = self.realms[realm].dealer.remove_callee(id, conn);
             self.registration_gone(now, realm, j.session, id, deleted);
         }

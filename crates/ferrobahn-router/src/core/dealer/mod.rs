@@ -197,6 +197,9 @@ impl Router {
         if let Some(reg) = dealer.regs.get_mut(&id) {
             reg.callees.push(conn);
         }
+        if let Some(super::session::ConnState::Joined(j)) = self.conns.get_mut(&conn) {
+            j.registrations.push(id);
+        }
         self.send(
             conn,
             Message::Registered(Registered {
@@ -236,6 +239,9 @@ impl Router {
                 error_uri::NO_SUCH_REGISTRATION,
                 None,
             );
+        }
+        if let Some(super::session::ConnState::Joined(j)) = self.conns.get_mut(&conn) {
+            j.registrations.retain(|r| *r != m.registration);
         }
         self.send(
             conn,
