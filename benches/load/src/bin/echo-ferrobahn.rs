@@ -1,6 +1,7 @@
 //! ferrobahn echo server: the obvious [`Handler`] (send back what arrives),
 //! on tokio (current_thread runtime) or async-std (one executor thread,
-//! `ASYNC_STD_THREAD_COUNT=1`), with limits for 1 MiB messages.
+//! `ASYNC_STD_THREAD_COUNT=1`), with limits for 1 MiB messages and
+//! permessage-deflate (default knobs) accepted when a client offers it.
 //!
 //! `echo-ferrobahn --runtime tokio|async-std [--listen ADDR] [--lifetime S]
 //! [--read-buffer BYTES]` (the last overrides `Config::read_buffer_size`).
@@ -8,6 +9,7 @@
 use std::io;
 
 use bytes::Bytes;
+use ferrobahn_extensions::{DeflateConfig, ServerExtensions};
 use ferrobahn_load::{server, MAX_MESSAGE};
 use ferrobahn_rt::{Ctx, Handler, ServerConfig};
 
@@ -41,6 +43,7 @@ fn config(args: &server::ServerArgs) -> ServerConfig {
     }
     ServerConfig::default()
         .with_websocket(ws)
+        .with_extensions(ServerExtensions::new().with_deflate(DeflateConfig::default()))
         .with_max_connections(100_000)
 }
 
