@@ -3,6 +3,7 @@
 mod auth;
 mod broker;
 mod dealer;
+mod script;
 mod session;
 
 use std::time::{Duration, Instant};
