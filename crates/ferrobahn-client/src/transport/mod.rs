@@ -4,6 +4,7 @@
 //! [`RawSocketTransport`] implement it over any [`ferrobahn_rt::Transport`] byte stream,
 //! so they work on every runtime.
 
+mod endpoint;
 mod rawsocket;
 mod websocket;
 
@@ -14,6 +15,7 @@ use bytes::Bytes;
 use ferrobahn_serializers::{DecodeError, EncodeError, Serializer};
 use ferrobahn_wamp::{Message, Value};
 
+pub use endpoint::{connect_endpoint, Endpoint, EndpointError};
 pub use rawsocket::{connect_rawsocket, RawSocketTransport};
 pub use websocket::{connect_websocket, WebSocketTransport};
 

@@ -65,3 +65,40 @@ fn unix_socket() {
         c.disconnect().await;
     });
 }
+
+#[test]
+fn endpoints_from_urls() {
+    use ferrobahn_client::transport::{connect_endpoint, Endpoint};
+    use ferrobahn_serializers::Serializer;
+    run(|node| async move {
+        let urls = [
+            (node.ws_url(), "wamp.2.json"),
+            (format!("rs://{}", node.rs_addr), "wamp.2.msgpack"),
+            (format!("unix://{}", node.uds_path.display()), "wamp.2.cbor"),
+        ];
+        for (url, ser) in urls {
+            let ep = Endpoint::parse(&url).unwrap();
+            let ser = Serializer::from_subprotocol(ser).unwrap();
+            let t = match &ep {
+                Endpoint::RawSocketUnix { path } => {
+                    let io = unix_connect(path).await;
+                    connect_endpoint(rt::runtime(), io, &ep, ser, HANDSHAKE).await
+                }
+                _ => {
+                    let addr = match &ep {
+                        Endpoint::WebSocket { port, .. } | Endpoint::RawSocketTcp { port, .. } => {
+                            std::net::SocketAddr::from(([127, 0, 0, 1], *port))
+                        }
+                        _ => unreachable!(),
+                    };
+                    let io = rt::tcp_connect(addr).await;
+                    connect_endpoint(rt::runtime(), io, &ep, ser, HANDSHAKE).await
+                }
+            }
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+            let c = Client::new(rt::runtime(), t, ClientConfig::default());
+            c.join(JoinOptions::new("realm1")).await.unwrap();
+            c.disconnect().await;
+        }
+    });
+}

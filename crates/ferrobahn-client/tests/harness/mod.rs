@@ -25,9 +25,16 @@ impl Node {
     }
 }
 
-/// How long Crossbar gets to start (it takes 8 s on an idle machine, much more on a
-/// loaded one).
-const STARTUP: Duration = Duration::from_secs(180);
+/// How long Crossbar gets to start by default (8 s on an idle machine, minutes on a
+/// loaded one); env `FERROBAHN_CROSSBAR_STARTUP_SECS` overrides it.
+const STARTUP_DEFAULT: Duration = Duration::from_secs(300);
+
+fn startup_timeout() -> Duration {
+    std::env::var("FERROBAHN_CROSSBAR_STARTUP_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(STARTUP_DEFAULT, Duration::from_secs)
+}
 
 static NODE: OnceLock<Option<Node>> = OnceLock::new();
 
@@ -82,12 +89,13 @@ fn start(crossbar: &Path) -> Node {
         .stdin(Stdio::null())
         .spawn()
         .expect("start run-crossbar.sh");
-    let deadline = Instant::now() + STARTUP;
+    let startup = startup_timeout();
+    let deadline = Instant::now() + startup;
     for addr in [ws_addr, rs_addr] {
         while TcpStream::connect(addr).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "Crossbar did not listen on {addr} within {STARTUP:?}; see {}",
+                "Crossbar did not listen on {addr} within {startup:?}; see {}",
                 cbdir.join("node.log").display()
             );
             std::thread::sleep(Duration::from_millis(200));
