@@ -73,7 +73,7 @@ fn arb_plausible() -> impl Strategy<Value = Message> {
 
 #[derive(Debug, Clone)]
 enum Step {
-    Send(usize, Message),
+    Send(usize, Box<Message>),
     Advance(u64),
     Detach(usize),
     Invalid(usize),
@@ -81,7 +81,7 @@ enum Step {
 
 fn arb_step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        6 => (0usize..4, arb_plausible()).prop_map(|(c, m)| Step::Send(c, m)),
+        6 => (0usize..4, arb_plausible()).prop_map(|(c, m)| Step::Send(c, Box::new(m))),
         1 => (0u64..2000).prop_map(Step::Advance),
         1 => (0usize..4).prop_map(Step::Detach),
         1 => (0usize..4).prop_map(Step::Invalid),
@@ -100,7 +100,7 @@ proptest! {
         h.drain();
         for step in steps {
             match step {
-                Step::Send(i, m) => h.router.handle(h.now, conns[i], m),
+                Step::Send(i, m) => h.router.handle(h.now, conns[i], *m),
                 Step::Advance(ms) => {
                     h.advance(Duration::from_millis(ms));
                 }
