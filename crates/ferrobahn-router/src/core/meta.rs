@@ -155,29 +155,33 @@ impl Router {
                         "a session cannot kill itself".into(),
                     ));
                 }
-                let reason = kwargs
-                    .and_then(|k| k.get("reason"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("wamp.close.killed")
-                    .to_owned();
-                let message = kwargs
-                    .and_then(|k| k.get("message"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                let details = CloseDetails {
-                    message,
-                    ..CloseDetails::default()
-                };
-                self.send(
-                    target,
-                    Message::Goodbye(Goodbye {
-                        details,
-                        reason: reason.clone(),
-                    }),
-                );
-                self.close(now, target, format!("killed: {reason}"));
+                self.kill(now, target, kwargs);
                 Ok(vec![])
             }),
+            "wamp.session.kill_by_authid" | "wamp.session.kill_by_authrole" => {
+                str_arg(&args, 0).map(str::to_owned).map(|who| {
+                    let by_role = m.procedure.ends_with("authrole");
+                    let mut targets: Vec<(Id, ConnId)> = self.realms[realm]
+                        .members
+                        .iter()
+                        .filter(|c| **c != conn)
+                        .filter_map(|c| self.joined(*c).map(|j| (j, *c)))
+                        .filter(|(j, _)| {
+                            if by_role {
+                                j.authrole == who
+                            } else {
+                                j.authid == who
+                            }
+                        })
+                        .map(|(j, c)| (j.session, c))
+                        .collect();
+                    targets.sort();
+                    for (_, c) in &targets {
+                        self.kill(now, *c, kwargs);
+                    }
+                    vec![ids(targets.into_iter().map(|t| t.0).collect())]
+                })
+            }
             "wamp.session.add_testament" => self.add_testament(conn, &args, kwargs),
             "wamp.session.flush_testaments" => {
                 let n = match self.conns.get_mut(&conn) {
@@ -298,6 +302,31 @@ impl Router {
             }
             Err((uri, msg)) => self.send_error(conn, code::CALL, m.request, uri, Some(msg)),
         }
+    }
+
+    /// Sends GOODBYE (`reason` from `kwargs`, default `wamp.close.killed`) and closes.
+    fn kill(&mut self, now: Instant, target: ConnId, kwargs: Option<&Dict>) {
+        let reason = kwargs
+            .and_then(|k| k.get("reason"))
+            .and_then(Value::as_str)
+            .unwrap_or("wamp.close.killed")
+            .to_owned();
+        let message = kwargs
+            .and_then(|k| k.get("message"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let details = CloseDetails {
+            message,
+            ..CloseDetails::default()
+        };
+        self.send(
+            target,
+            Message::Goodbye(Goodbye {
+                details,
+                reason: reason.clone(),
+            }),
+        );
+        self.close(now, target, format!("killed: {reason}"));
     }
 
     /// `wamp.session.add_testament(topic, args, kwargs, options={publish_options, scope})`.

@@ -403,3 +403,30 @@ fn shutdown_says_goodbye_to_everyone() {
     assert!(out.contains(&Out::Close(a)) && out.contains(&Out::Close(idle)));
     assert_eq!(h.router.connection_count(), 0);
 }
+
+#[test]
+fn kill_by_authrole_spares_the_caller() {
+    let mut h = Harness::new();
+    let (a, _) = h.join();
+    let (b, sb) = h.join();
+    let (c, sc) = h.join();
+    let mut kw = ferrobahn_wamp::Dict::new();
+    kw.insert("reason".into(), "com.example.maintenance".into());
+    let payload = Payload::ArgsKwargs(vec!["anonymous".into()], kw);
+    let out = call(&mut h, a, "wamp.session.kill_by_authrole", payload);
+    for victim in [b, c] {
+        assert!(out.iter().any(|o| matches!(o, Out::Msg(t, Message::Goodbye(g)) if *t == victim && g.reason == "com.example.maintenance")), "{out:?}");
+        assert!(out.contains(&Out::Close(victim)));
+    }
+    let Some(Out::Msg(to, Message::Result(r))) = out.last() else {
+        panic!("{out:?}")
+    };
+    assert_eq!(*to, a);
+    let mut want = vec![sb.get(), sc.get()];
+    want.sort();
+    assert_eq!(
+        r.payload.args(),
+        &[Value::List(want.into_iter().map(Value::from_u64).collect())]
+    );
+    assert_eq!(h.router.session_count(), 1);
+}
