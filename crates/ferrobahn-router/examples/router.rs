@@ -16,6 +16,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(path) => RouterConfig::load(path)?,
         None => RouterConfig::default(),
     };
+    if config.transports.is_empty() {
+        config.transports.push(Default::default());
+    }
     if let Ok(listen) = std::env::var("FERROBAHN_ROUTER_LISTEN") {
         config.transports[0].endpoint = listen;
     }
