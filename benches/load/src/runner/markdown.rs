@@ -387,6 +387,15 @@ pub fn render(plan: &Plan, res: &Results, info: &RunInfo) -> String {
         plan.inflight,
         plan.latency_duration.as_secs_f64()
     );
+    if plan.cells.iter().any(|c| c.deflate) {
+        let _ = writeln!(
+            o,
+            "- Deflate cells: the generator offers `permessage-deflate; client_no_context_takeover` and sends \
+             every message compressed once with a fresh context; the server compresses its replies with its \
+             own settings (ferrobahn: `DeflateConfig::default()`, level 6, 15 window bits, context takeover). \
+             MB/s counts uncompressed payload."
+        );
+    }
     for n in &info.notes {
         let _ = writeln!(o, "- {n}");
     }
