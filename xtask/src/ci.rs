@@ -1,4 +1,5 @@
-//! `cargo xtask ci`: every check, in the order a reviewer would want them.
+//! `cargo xtask ci`: every check, in the order a reviewer would want them:
+//! fmt, clippy, tests, Autobahn conformance, then the WAMP interop runs.
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,10 @@ pub(crate) struct CiArgs {
 /// Upper bound for one cargo step.
 const STEP_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
+/// Interop with implementations nobody here wrote (AutobahnPython, AutobahnJS,
+/// Crossbar.io); the script installs what they need.
+const INTEROP_SCRIPT: &str = "testsuite/interop.sh";
+
 /// The cargo steps: (title, arguments).
 const CARGO_STEPS: &[(&str, &[&str])] = &[
     ("format", &["fmt", "--all", "--check"]),
@@ -45,7 +50,7 @@ const CARGO_STEPS: &[(&str, &[&str])] = &[
 /// before and the time taken after each step.
 pub(crate) fn run(args: &CiArgs) -> Result<()> {
     let ws = Workspace::locate()?;
-    let total = CARGO_STEPS.len() + 1;
+    let total = CARGO_STEPS.len() + 2;
     let mut outcomes: Vec<(String, Duration, bool)> = Vec::new();
     let started = Instant::now();
     for (n, (title, cargo_args)) in CARGO_STEPS.iter().enumerate() {
@@ -59,14 +64,28 @@ pub(crate) fn run(args: &CiArgs) -> Result<()> {
             return finish(&outcomes, started);
         }
     }
-    step(
-        total,
+    let ok = step(
+        total - 1,
         total,
         "conformance",
         "cargo xtask conformance",
         &mut outcomes,
         || conformance::run(&args.conformance),
     );
+    if ok || args.keep_going {
+        step(
+            total,
+            total,
+            "interop",
+            INTEROP_SCRIPT,
+            &mut outcomes,
+            || {
+                let mut cmd = std::process::Command::new("bash");
+                cmd.arg(ws.root.join(INTEROP_SCRIPT)).current_dir(&ws.root);
+                proc::run(INTEROP_SCRIPT, &mut cmd, STEP_TIMEOUT)
+            },
+        );
+    }
     finish(&outcomes, started)
 }
 

@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's chores.
 //!
 //! - `cargo xtask ci` runs every check the project has: rustfmt, clippy, the
-//!   unit and integration tests, then the Autobahn conformance run.
+//!   unit and integration tests, the Autobahn conformance run, then the WAMP
+//!   interop runs (`testsuite/interop.sh`: AutobahnPython, AutobahnJS, Crossbar.io).
 //! - `cargo xtask conformance` runs the Autobahn WebSocket Testsuite (`wstest`)
 //!   against the testee server and client on every runtime and fails unless
 //!   every selected case passes strictly.

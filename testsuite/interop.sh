@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Interop runs against implementations nobody here wrote; installs what they need:
+#   1. WAMP serialization vectors with AutobahnPython, both directions (testsuite/wamp)
+#   2. AutobahnPython components (seed demos, advanced options, auth) against our router
+#   3. AutobahnJS (npm) in Node against our router, JSON and MessagePack
+#   4. our WAMP client against Crossbar.io (PyPI), on tokio and async-std
+# Each part prints its own results; the script fails on the first failure.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+
+part() { printf '\n---- interop: %s\n' "$1"; }
+
+part "WAMP vectors (AutobahnPython)"
+bash testsuite/wamp/run-vectors.sh
+
+part "router x AutobahnPython"
+bash testsuite/router/run.sh
+
+part "router x AutobahnJS"
+bash testsuite/router/run-js.sh
+
+part "client x Crossbar.io"
+crossbar=$(bash scripts/install-crossbar.sh | tail -n 1)
+FERROBAHN_CROSSBAR="$crossbar" cargo test -p ferrobahn-client
