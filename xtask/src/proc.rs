@@ -198,7 +198,10 @@ mod tests {
         assert!(ensure_port_free(addr).is_err());
         drop(listener);
 
+        // Let the owner exit first: probing a freed ephemeral port could
+        // connect the socket to itself (TCP simultaneous open).
         let mut dead = Guarded::spawn("true", &mut Command::new("true")).unwrap();
+        dead.wait_success(Duration::from_secs(5)).unwrap();
         let err = wait_for_port(addr, &mut dead, Duration::from_secs(5)).unwrap_err();
         assert!(err.to_string().contains("exited"), "{err}");
     }
