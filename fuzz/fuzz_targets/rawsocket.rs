@@ -10,7 +10,10 @@ fuzz_target!(|input: (u8, Vec<u8>)| {
     let (step, data) = input;
     let step = usize::from(step.max(1));
     let cfg = Config::default().with_max_len_exp(0);
-    for mut side in [RawSocket::server(cfg.clone()), RawSocket::client(cfg.clone())] {
+    for mut side in [
+        RawSocket::server(cfg.clone()),
+        RawSocket::client(cfg.clone()),
+    ] {
         let (mut failed, mut payload) = (false, 0usize);
         for chunk in data.chunks(step) {
             side.feed(chunk);

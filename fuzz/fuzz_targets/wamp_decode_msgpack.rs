@@ -6,7 +6,10 @@ use ferrobahn_serializers::{Format, Serializer};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    for ser in [Serializer::new(Format::MsgPack), Serializer::batched(Format::MsgPack)] {
+    for ser in [
+        Serializer::new(Format::MsgPack),
+        Serializer::batched(Format::MsgPack),
+    ] {
         let Ok(msgs) = ser.decode(data) else { continue };
         let mut out = Vec::new();
         for m in &msgs {

@@ -1,32 +1,9 @@
-//! Arbitrary bytes fed to a server connection, split at arbitrary points, never panic; when the
-//! connection ends on its own account, the close code is one RFC 6455 asks for, and exactly one
-//! Closed event is reported once the input ends.
+//! Arbitrary bytes to a server connection: see `common/ws_frames.rs`.
 #![no_main]
 
-use std::time::Instant;
+#[path = "common/ws_frames.rs"]
+mod ws_frames;
 
-use ferrobahn_websocket::{Config, Connection, Event, Role};
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&split, input)) = data.split_first() else { return };
-    let now = Instant::now();
-    let config = Config::default().with_max_message_payload(1 << 16).with_max_frame_payload(1 << 15);
-    let mut conn = Connection::new(Role::Server, config, now, 1);
-    let mut closed = 0;
-    for piece in input.chunks(usize::from(split).max(1)) {
-        conn.feed(now, piece);
-        let sent = conn.transmit_buf().len();
-        conn.advance_transmit(sent);
-        while let Some(event) = conn.poll_event() {
-            if let Event::Closed(c) = event {
-                closed += 1;
-                let ok = [1000, 1002, 1005, 1007, 1009].contains(&c.code.as_u16()) || c.by_peer;
-                assert!(ok, "unexpected close code {}", c.code);
-            }
-        }
-    }
-    conn.feed_eof(now);
-    closed += std::iter::from_fn(|| conn.poll_event()).filter(|e| matches!(e, Event::Closed(_))).count();
-    assert_eq!(closed, 1);
-});
+fuzz_target!(|data: &[u8]| ws_frames::run(ferrobahn_websocket::Role::Server, data));
