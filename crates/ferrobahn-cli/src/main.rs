@@ -1,7 +1,9 @@
 //! The `ferrobahn` command.
 //!
 //! `ferrobahn echo --listen 127.0.0.1:9000 [--runtime tokio|async-std]` runs a
-//! WebSocket echo server. Logs go to stderr, filtered by `RUST_LOG`
+//! WebSocket echo server; `ferrobahn router [--config FILE] [--listen ADDR]`
+//! runs a WAMP router (default: realm `realm1`, anonymous,
+//! `ws://127.0.0.1:8080/ws`). Logs go to stderr, filtered by `RUST_LOG`
 //! (default `info`).
 #![forbid(unsafe_code)]
 
@@ -10,6 +12,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod router;
 use ferrobahn::{Bytes, Ctx, Handler, Listener, Message, MessageKind, ServerConfig};
 
 /// ferrobahn: WebSocket tools.
@@ -24,6 +28,8 @@ struct Cli {
 enum Command {
     /// Run a WebSocket echo server (text echoed as text, binary as binary).
     Echo(EchoArgs),
+    /// Run a WAMP router (broker and dealer).
+    Router(router::RouterArgs),
 }
 
 /// The runtime to run on.
@@ -111,6 +117,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Echo(args) => echo(args),
+        Command::Router(args) => {
+            router::run(args).map_err(|e| std::io::Error::other(e.to_string()))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -136,11 +145,24 @@ mod tests {
             "async-std",
         ])
         .unwrap();
-        let Command::Echo(args) = cli.command;
+        let Command::Echo(args) = cli.command else {
+            panic!("not the echo command");
+        };
         assert_eq!(args.listen, "127.0.0.1:9100".parse().unwrap());
         assert_eq!(args.runtime, RuntimeKind::AsyncStd);
         assert_eq!(args.max_connections, 10_000);
         assert!(!args.status_page);
+    }
+
+    #[test]
+    fn router_arguments_parse() {
+        let cli = Cli::try_parse_from(["ferrobahn", "router", "--listen", "127.0.0.1:0"]).unwrap();
+        let Command::Router(args) = cli.command else {
+            panic!("not the router command");
+        };
+        assert_eq!(args.listen.as_deref(), Some("127.0.0.1:0"));
+        assert_eq!(args.runtime, RuntimeKind::Tokio);
+        assert!(args.config.is_none());
     }
 
     #[test]
