@@ -21,7 +21,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
 use async_io::{Async, Timer};
-use ferrobahn_handshake::{Response, WsUrl};
+use ferrobahn_handshake::Response;
 use ferrobahn_rt::{
     AsyncTimer, ClientConfig, Error, FuturesIo, Handler, Listener, Runtime, ServerConfig,
     Transport, WebSocket,
@@ -227,15 +227,7 @@ pub async fn connect_with(
     url: &str,
     config: ClientConfig,
 ) -> Result<(WebSocket<TcpTransport>, Response), Error> {
-    let url: WsUrl = url
-        .parse()
-        .map_err(ferrobahn_handshake::HandshakeError::from)?;
-    if url.secure {
-        return Err(Error::Io(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "wss:// needs TLS",
-        )));
-    }
+    let url = ClientConfig::plain_url(url)?;
     let stream = Async::<TcpStream>::connect(resolve(config.connect_addr(&url))?).await?;
     stream.get_ref().set_nodelay(config.tcp_nodelay)?;
     ferrobahn_rt::connect_transport(runtime(), TcpTransport::new(stream), &url, config).await

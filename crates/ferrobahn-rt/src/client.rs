@@ -128,6 +128,25 @@ impl ClientConfig {
         self
     }
 
+    /// Parses a `ws://` URL for a plain TCP connection: a malformed URL is
+    /// [`Error::Handshake`], `wss://` is refused (no TLS here yet). The
+    /// runtime bindings' `connect_with` start from this.
+    ///
+    /// # Errors
+    /// As above.
+    pub fn plain_url(url: &str) -> Result<WsUrl, Error> {
+        let url: WsUrl = url
+            .parse()
+            .map_err(ferrobahn_handshake::HandshakeError::from)?;
+        if url.secure {
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "wss:// needs TLS",
+            )));
+        }
+        Ok(url)
+    }
+
     /// Where the transport must be connected: the proxy if one is set,
     /// else the server of `url`.
     pub fn connect_addr<'a>(&'a self, url: &'a WsUrl) -> (&'a str, u16) {

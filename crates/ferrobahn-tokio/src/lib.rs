@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
-use ferrobahn_handshake::{Response, WsUrl};
+use ferrobahn_handshake::Response;
 use ferrobahn_rt::{
     AsyncTimer, ClientConfig, Error, Handler, Listener, Runtime, ServerConfig, Transport, WebSocket,
 };
@@ -197,15 +197,7 @@ pub async fn connect_with(
     url: &str,
     config: ClientConfig,
 ) -> Result<(WebSocket<TokioIo<TcpStream>>, Response), Error> {
-    let url: WsUrl = url
-        .parse()
-        .map_err(ferrobahn_handshake::HandshakeError::from)?;
-    if url.secure {
-        return Err(Error::Io(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "wss:// needs TLS",
-        )));
-    }
+    let url = ClientConfig::plain_url(url)?;
     let stream = TcpStream::connect(config.connect_addr(&url)).await?;
     stream.set_nodelay(config.tcp_nodelay)?;
     ferrobahn_rt::connect_transport(runtime(), TokioIo(stream), &url, config).await
