@@ -7,14 +7,12 @@
 //! (default `info`).
 #![forbid(unsafe_code)]
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
+mod echo;
 mod router;
-use ferrobahn::{Bytes, Ctx, Handler, Listener, Message, MessageKind, ServerConfig};
 
 /// ferrobahn: WebSocket tools.
 #[derive(Debug, Parser)]
@@ -27,84 +25,18 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a WebSocket echo server (text echoed as text, binary as binary).
-    Echo(EchoArgs),
+    Echo(echo::EchoArgs),
     /// Run a WAMP router (broker and dealer).
     Router(router::RouterArgs),
 }
 
 /// The runtime to run on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum RuntimeKind {
+pub(crate) enum RuntimeKind {
     /// tokio (multi-threaded).
     Tokio,
     /// async-std (on async-io).
     AsyncStd,
-}
-
-#[derive(Debug, Args)]
-struct EchoArgs {
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1:9000")]
-    listen: SocketAddr,
-    /// The runtime to serve on.
-    #[arg(long, value_enum, default_value_t = RuntimeKind::Tokio)]
-    runtime: RuntimeKind,
-    /// Connections served at once; more get 503.
-    #[arg(long, default_value_t = 10_000)]
-    max_connections: usize,
-    /// Seconds a client has to complete its opening handshake.
-    #[arg(long, default_value_t = 10)]
-    open_handshake_timeout: u64,
-    /// Answer plain HTTP GET requests with a small status page.
-    #[arg(long)]
-    status_page: bool,
-}
-
-/// Echoes every message back.
-struct Echo;
-
-impl Handler for Echo {
-    fn on_message(&mut self, ctx: &mut Ctx<'_>, payload: Bytes, is_binary: bool) {
-        let kind = if is_binary {
-            MessageKind::Binary
-        } else {
-            MessageKind::Text
-        };
-        if let Err(e) = ctx.send_message(Message {
-            kind,
-            data: payload,
-        }) {
-            tracing::debug!(error = %e, "echo not sent");
-        }
-    }
-}
-
-fn echo(args: &EchoArgs) -> std::io::Result<()> {
-    let config = ServerConfig::default()
-        .with_max_connections(args.max_connections)
-        .with_open_handshake_timeout(Duration::from_secs(args.open_handshake_timeout))
-        .with_status_page(args.status_page);
-    match args.runtime {
-        RuntimeKind::Tokio => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(async {
-                use ferrobahn::tokio as binding;
-                let listener = binding::bind(args.listen).await?;
-                tracing::info!(addr = %listener.local_addr()?, runtime = "tokio", "echo server listening");
-                ferrobahn::serve(binding::runtime(), listener, config, || Echo).await;
-                Ok(())
-            })
-        }
-        RuntimeKind::AsyncStd => async_std::task::block_on(async {
-            use ferrobahn::async_std as binding;
-            let listener = binding::bind(args.listen).await?;
-            tracing::info!(addr = %listener.local_addr()?, runtime = "async-std", "echo server listening");
-            ferrobahn::serve(binding::runtime(), listener, config, || Echo).await;
-            Ok(())
-        }),
-    }
 }
 
 fn main() -> ExitCode {
@@ -116,7 +48,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Echo(args) => echo(args),
+        Command::Echo(args) => echo::run(args),
         Command::Router(args) => {
             router::run(args).map_err(|e| std::io::Error::other(e.to_string()))
         }

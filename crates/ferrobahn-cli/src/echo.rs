@@ -1,0 +1,75 @@
+//! `ferrobahn echo`: a WebSocket echo server.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+use ferrobahn::{Bytes, Ctx, Handler, Listener, Message, MessageKind, ServerConfig};
+
+use crate::RuntimeKind;
+
+#[derive(Debug, Args)]
+pub(crate) struct EchoArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    pub(crate) listen: SocketAddr,
+    /// The runtime to serve on.
+    #[arg(long, value_enum, default_value_t = RuntimeKind::Tokio)]
+    pub(crate) runtime: RuntimeKind,
+    /// Connections served at once; more get 503.
+    #[arg(long, default_value_t = 10_000)]
+    pub(crate) max_connections: usize,
+    /// Seconds a client has to complete its opening handshake.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) open_handshake_timeout: u64,
+    /// Answer plain HTTP GET requests with a small status page.
+    #[arg(long)]
+    pub(crate) status_page: bool,
+}
+
+/// Echoes every message back.
+struct Echo;
+
+impl Handler for Echo {
+    fn on_message(&mut self, ctx: &mut Ctx<'_>, payload: Bytes, is_binary: bool) {
+        let kind = if is_binary {
+            MessageKind::Binary
+        } else {
+            MessageKind::Text
+        };
+        if let Err(e) = ctx.send_message(Message {
+            kind,
+            data: payload,
+        }) {
+            tracing::debug!(error = %e, "echo not sent");
+        }
+    }
+}
+
+pub(crate) fn run(args: &EchoArgs) -> std::io::Result<()> {
+    let config = ServerConfig::default()
+        .with_max_connections(args.max_connections)
+        .with_open_handshake_timeout(Duration::from_secs(args.open_handshake_timeout))
+        .with_status_page(args.status_page);
+    match args.runtime {
+        RuntimeKind::Tokio => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                use ferrobahn::tokio as binding;
+                let listener = binding::bind(args.listen).await?;
+                tracing::info!(addr = %listener.local_addr()?, runtime = "tokio", "echo server listening");
+                ferrobahn::serve(binding::runtime(), listener, config, || Echo).await;
+                Ok(())
+            })
+        }
+        RuntimeKind::AsyncStd => async_std::task::block_on(async {
+            use ferrobahn::async_std as binding;
+            let listener = binding::bind(args.listen).await?;
+            tracing::info!(addr = %listener.local_addr()?, runtime = "async-std", "echo server listening");
+            ferrobahn::serve(binding::runtime(), listener, config, || Echo).await;
+            Ok(())
+        }),
+    }
+}
