@@ -186,6 +186,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// Seconds a client has to finish the WebSocket/RawSocket opening handshake. Default 10.
     pub open_handshake_timeout_secs: u64,
+    /// Seconds a peer may leave written bytes unread (its socket full) before it is
+    /// dropped. Default 30.
+    pub write_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -196,6 +199,7 @@ impl Default for Limits {
             max_message_size: 16 * 1024 * 1024,
             max_connections: 100_000,
             open_handshake_timeout_secs: 10,
+            write_timeout_secs: 30,
         }
     }
 }

@@ -72,7 +72,7 @@ async fn connection<T: Transport>(
     .await;
     match read {
         Some(Ok(1)) if first[0] == MAGIC && host.rawsocket => {
-            rawsocket::serve(host, io, &first, Some(peer)).await;
+            rawsocket::serve(runtime, host, io, &first, Some(peer), deadline).await;
         }
         Some(Ok(1)) if first[0] != MAGIC => {
             let io = Prefixed::new(first.to_vec(), io);

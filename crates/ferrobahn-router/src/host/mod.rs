@@ -101,6 +101,8 @@ pub(crate) struct HostShared {
     max_inbound: usize,
     max_message_size: usize,
     rawsocket: bool,
+    /// How long queued bytes may wait for a RawSocket peer to read them.
+    write_timeout: Duration,
 }
 
 impl HostShared {
@@ -246,6 +248,7 @@ impl RouterHandle {
             max_inbound: limits.max_inbound_messages,
             max_message_size: limits.max_message_size,
             rawsocket: transport.rawsocket,
+            write_timeout: Duration::from_secs(limits.write_timeout_secs.max(1)),
         });
         let ws = ferrobahn_websocket::Config::default()
             .with_max_message_payload(limits.max_message_size.max(1))

@@ -9,9 +9,10 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use ferrobahn_rt::Transport;
+use ferrobahn_rt::{AsyncTimer, Runtime, Transport};
 use ferrobahn_serializers::rawsocket::{exponent_for_max_len, Config, Event, RawSocket};
 use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
 use futures_channel::mpsc;
@@ -70,6 +71,14 @@ impl<T: Transport> Transport for Prefixed<T> {
 
 /// One RawSocket connection's state.
 struct Driver {
+    runtime: Arc<dyn Runtime>,
+    /// The handshake must be done by then (`None` once it is).
+    open_deadline: Option<Instant>,
+    /// How long queued bytes may wait for the peer to read them.
+    write_timeout: Duration,
+    /// Since when queued bytes could not be written (`None`: not stalled).
+    stalled_since: Option<Instant>,
+    timer: Option<Pin<Box<dyn AsyncTimer>>>,
     host: Arc<HostShared>,
     conn: ConnId,
     peer: Option<SocketAddr>,
@@ -84,12 +93,15 @@ struct Driver {
     rbuf: Box<[u8]>,
 }
 
-/// Serves one RawSocket connection whose first bytes (`prefix`) were already read.
+/// Serves one RawSocket connection whose first bytes (`prefix`) were already read; its
+/// handshake must be complete by `open_deadline`.
 pub(crate) async fn serve<T: Transport>(
+    runtime: Arc<dyn Runtime>,
     host: Arc<HostShared>,
     mut io: T,
     prefix: &[u8],
     peer: Option<SocketAddr>,
+    open_deadline: Instant,
 ) {
     let ids = host
         .serializers
@@ -101,7 +113,13 @@ pub(crate) async fn serve<T: Transport>(
         .with_max_len_exp(exponent_for_max_len(host.max_message_size));
     let mut raw = RawSocket::server(config);
     raw.feed(prefix);
+    let write_timeout = host.write_timeout;
     let mut d = Driver {
+        runtime,
+        open_deadline: Some(open_deadline),
+        write_timeout,
+        stalled_since: None,
+        timer: None,
         conn: host.next_conn(),
         host,
         peer,
@@ -132,9 +150,15 @@ impl Driver {
             while self.wpos < self.wbuf.len() {
                 match io.poll_write(cx, &self.wbuf[self.wpos..]) {
                     Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Poll::Ready(()),
-                    Poll::Ready(Ok(n)) => self.wpos += n,
+                    Poll::Ready(Ok(n)) => {
+                        self.wpos += n;
+                        self.stalled_since = None;
+                    }
                     Poll::Pending => break,
                 }
+            }
+            if self.wpos < self.wbuf.len() && self.stalled_since.is_none() {
+                self.stalled_since = Some(self.runtime.now());
             }
             if self.wpos == self.wbuf.len() {
                 self.wbuf.clear();
@@ -155,8 +179,37 @@ impl Driver {
                 }
             }
             if !progress {
-                return Poll::Pending;
+                return self.poll_deadline(cx);
             }
+        }
+    }
+
+    /// Ends the connection when its handshake or a write is overdue; otherwise waits
+    /// for the nearest of those deadlines.
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let stall = self.stalled_since.map(|t| t + self.write_timeout);
+        let Some(deadline) = [self.open_deadline, stall].into_iter().flatten().min() else {
+            return Poll::Pending;
+        };
+        if self.runtime.now() >= deadline {
+            if Some(deadline) == self.open_deadline {
+                tracing::debug!(conn = %self.conn, "RawSocket handshake not completed in time");
+            } else {
+                tracing::warn!(conn = %self.conn, "dropping a RawSocket peer that does not read");
+            }
+            return Poll::Ready(());
+        }
+        let runtime = &self.runtime;
+        let timer = self
+            .timer
+            .get_or_insert_with(|| runtime.new_timer(deadline));
+        timer.as_mut().reset(deadline);
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Poll::Pending => Poll::Pending,
         }
     }
 
@@ -185,6 +238,7 @@ impl Driver {
         };
         let limits = SerLimits::default().with_max_message_size(self.host.max_message_size);
         let ser = Serializer::new(format).with_limits(limits);
+        self.open_deadline = None;
         let (tx, rx) = mpsc::unbounded();
         let info = TransportInfo::new("rawsocket", ser.subprotocol(), self.peer);
         self.attached = self.host.send(Cmd::Attach {

@@ -172,3 +172,111 @@ fn rawsocket_json_session() {
         router.shutdown();
     });
 }
+
+/// Reads until the router closes the connection; panics after the test timeout.
+async fn read_to_eof(io: &mut rt::Transport) {
+    let deadline = std::time::Instant::now() + ferrobahn_test::TEST_TIMEOUT;
+    let drain = async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match poll_fn(|cx| io.poll_read(cx, &mut buf)).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    ferrobahn_rt::timeout_at(&*rt::runtime(), deadline, drain)
+        .await
+        .expect("the router never closed the connection");
+}
+
+#[test]
+fn a_rawsocket_handshake_that_stops_after_the_magic_byte_times_out() {
+    rt::block_on(async {
+        let mut config = RouterConfig::default();
+        config.limits.open_handshake_timeout_secs = 1;
+        let (router, addr) = start_router(config).await;
+        let mut io = rt::tcp_connect(addr).await;
+        let started = std::time::Instant::now();
+        poll_fn(|cx| io.poll_write(cx, &[0x7F])).await.unwrap();
+        read_to_eof(&mut io).await;
+        let waited = started.elapsed();
+        assert!(
+            waited >= std::time::Duration::from_millis(900),
+            "closed too early: {waited:?}"
+        );
+        router.shutdown();
+    });
+}
+
+#[test]
+fn a_rawsocket_peer_that_does_not_read_is_dropped() {
+    rt::block_on(async {
+        let mut config = RouterConfig::default();
+        config.limits.write_timeout_secs = 1;
+        let (router, addr) = start_router(config).await;
+        let mut slow = RawPeer::connect(addr, Format::Json).await;
+        let mut roles = Roles::default();
+        roles.set(Role::Subscriber, RoleFeatures::default());
+        let details = HelloDetails {
+            roles: Some(roles),
+            ..Default::default()
+        };
+        slow.send(Hello {
+            realm: "realm1".into(),
+            details,
+        })
+        .await;
+        let Message::Welcome(w) = slow.expect().await else {
+            panic!("no WELCOME")
+        };
+        slow.send(Subscribe {
+            request: id(1),
+            topic: "com.flood".into(),
+            ..Default::default()
+        })
+        .await;
+        assert!(matches!(slow.expect().await, Message::Subscribed(_)));
+        let mut publisher = Peer::connect(addr, "wamp.2.json").await.unwrap();
+        publisher.join().await;
+        let big = "x".repeat(16 * 1024);
+        let mut gone = false;
+        for round in 0..400u64 {
+            for _ in 0..50 {
+                let payload = Payload::from_args(&(&big,)).unwrap();
+                publisher
+                    .send(Publish {
+                        request: id(10 + round),
+                        topic: "com.flood".into(),
+                        payload,
+                        ..Default::default()
+                    })
+                    .await;
+            }
+            let payload = Payload::from_args(&(w.session.get(),)).unwrap();
+            publisher
+                .send(Call {
+                    request: id(1 + round),
+                    procedure: "wamp.session.get".into(),
+                    payload,
+                    ..Default::default()
+                })
+                .await;
+            match publisher.expect().await {
+                Message::Error(e) => {
+                    assert_eq!(e.error, "wamp.error.no_such_session");
+                    gone = true;
+                    break;
+                }
+                Message::Result(_) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(
+            gone,
+            "the RawSocket peer that does not read was never dropped"
+        );
+        read_to_eof(&mut slow.io).await;
+        router.shutdown();
+    });
+}
