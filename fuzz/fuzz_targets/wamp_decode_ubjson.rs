@@ -1,4 +1,5 @@
-//! Decoding arbitrary bytes as ubjson (plain and batched) never panics; whatever decodes
+//! Decoding arbitrary bytes as ubjson, both dialects (BJData and draft 12), plain and
+//! batched, never panics; whatever decodes
 //! re-encodes and decodes to the same messages.
 #![no_main]
 
@@ -9,6 +10,8 @@ fuzz_target!(|data: &[u8]| {
     for ser in [
         Serializer::new(Format::Ubjson),
         Serializer::batched(Format::Ubjson),
+        Serializer::new(Format::UbjsonDraft12),
+        Serializer::batched(Format::UbjsonDraft12),
     ] {
         let Ok(msgs) = ser.decode(data) else { continue };
         let mut out = Vec::new();

@@ -15,8 +15,8 @@ Manifest: {"entries": [{"file": "json/000.bin", "subprotocol": "wamp.2.json",
 null, true/false, {"i": "<decimal>"}, {"f": <float>}, {"s": "<str>"}, {"b": "<hex>"},
 {"l": [TAGGED...]}, {"d": {"key": TAGGED}}. Types are compared strictly (1 != 1.0 != True).
 
-"ubjson" is left out: AutobahnPython's "ubjson" serializer is backed by BJData
-(little-endian, extra markers), which is not UBJSON on the wire.
+"ubjson" is AutobahnPython's BJData-backed serializer (the `bjdata` package): ferrobahn's
+`Format::Ubjson` speaks that dialect.
 """
 
 import json
@@ -34,9 +34,15 @@ from autobahn.wamp.serializer import (
     JsonSerializer,
     MsgPackSerializer,
     Serializer,
+    UBJSONSerializer,
 )
 
-SERIALIZERS = {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBORSerializer}
+SERIALIZERS = {
+    "json": JsonSerializer,
+    "msgpack": MsgPackSerializer,
+    "cbor": CBORSerializer,
+    "ubjson": UBJSONSerializer,
+}
 
 B = b"\x00\x01\xfe\xffbinary\x00"
 ARGS = [

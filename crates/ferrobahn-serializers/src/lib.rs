@@ -65,9 +65,17 @@ pub enum Format {
     /// CBOR (`wamp.2.cbor`), RawSocket serializer 3.
     #[cfg(feature = "cbor")]
     Cbor,
-    /// UBJSON (`wamp.2.ubjson`), RawSocket serializer 4.
+    /// UBJSON as AutobahnPython and Crossbar.io speak it (`wamp.2.ubjson`), RawSocket
+    /// serializer 4. On the wire this is Binary JData (BJData): little-endian numbers,
+    /// unsigned-integer markers, byte strings as `[$B#n`.
     #[cfg(feature = "ubjson")]
     Ubjson,
+    /// UBJSON draft 12 as `py-ubjson` (older AutobahnPython) wrote it: big-endian, byte
+    /// strings as `[$U#n`. Same subprotocol and RawSocket ID as [`Format::Ubjson`], so it
+    /// is never negotiated on its own: pick it explicitly (name `ubjson-draft12`) for a
+    /// peer that still uses `py-ubjson`. Not in [`Format::ALL`].
+    #[cfg(feature = "ubjson")]
+    UbjsonDraft12,
 }
 
 impl Format {
@@ -83,7 +91,7 @@ impl Format {
         Format::Json,
     ];
 
-    /// The short name: `json`, `msgpack`, `cbor` or `ubjson`.
+    /// The short name: `json`, `msgpack`, `cbor`, `ubjson` or `ubjson-draft12`.
     pub fn name(self) -> &'static str {
         match self {
             #[cfg(feature = "json")]
@@ -94,11 +102,17 @@ impl Format {
             Format::Cbor => "cbor",
             #[cfg(feature = "ubjson")]
             Format::Ubjson => "ubjson",
+            #[cfg(feature = "ubjson")]
+            Format::UbjsonDraft12 => "ubjson-draft12",
         }
     }
 
     /// The format with this short name, if compiled in.
     pub fn from_name(name: &str) -> Option<Format> {
+        #[cfg(feature = "ubjson")]
+        if name == Format::UbjsonDraft12.name() {
+            return Some(Format::UbjsonDraft12);
+        }
         Format::ALL.iter().copied().find(|f| f.name() == name)
     }
 
@@ -118,9 +132,9 @@ impl Format {
             #[cfg(feature = "cbor")]
             (Format::Cbor, true) => "wamp.2.cbor.batched",
             #[cfg(feature = "ubjson")]
-            (Format::Ubjson, false) => "wamp.2.ubjson",
+            (Format::Ubjson | Format::UbjsonDraft12, false) => "wamp.2.ubjson",
             #[cfg(feature = "ubjson")]
-            (Format::Ubjson, true) => "wamp.2.ubjson.batched",
+            (Format::Ubjson | Format::UbjsonDraft12, true) => "wamp.2.ubjson.batched",
         }
     }
 
@@ -134,7 +148,7 @@ impl Format {
             #[cfg(feature = "cbor")]
             Format::Cbor => 3,
             #[cfg(feature = "ubjson")]
-            Format::Ubjson => 4,
+            Format::Ubjson | Format::UbjsonDraft12 => 4,
         }
     }
 
@@ -169,7 +183,12 @@ impl Format {
             }
             #[cfg(feature = "ubjson")]
             Format::Ubjson => {
-                ubjson::encode(v, out);
+                ubjson::encode(ubjson::Dialect::BjData, v, out);
+                Ok(())
+            }
+            #[cfg(feature = "ubjson")]
+            Format::UbjsonDraft12 => {
+                ubjson::encode(ubjson::Dialect::Draft12, v, out);
                 Ok(())
             }
         }
@@ -191,7 +210,9 @@ impl Format {
             #[cfg(feature = "cbor")]
             Format::Cbor => binary(cbor::decode),
             #[cfg(feature = "ubjson")]
-            Format::Ubjson => binary(ubjson::decode),
+            Format::Ubjson => binary(|inp| ubjson::decode(ubjson::Dialect::BjData, inp)),
+            #[cfg(feature = "ubjson")]
+            Format::UbjsonDraft12 => binary(|inp| ubjson::decode(ubjson::Dialect::Draft12, inp)),
         }
     }
 }

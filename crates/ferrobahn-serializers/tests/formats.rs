@@ -134,8 +134,8 @@ fn cbor_known_bytes_and_errors() {
 
 #[cfg(feature = "ubjson")]
 #[test]
-fn ubjson_known_bytes_and_errors() {
-    let ser = Serializer::new(Format::Ubjson);
+fn ubjson_draft12_known_bytes_and_errors() {
+    let ser = Serializer::new(Format::UbjsonDraft12);
     let one = |b: &[u8]| ser.decode_values(b).map(|mut v| v.remove(0));
     assert_eq!(
         one(b"[$U#U\x03abc").unwrap(),
@@ -171,4 +171,106 @@ fn ubjson_known_bytes_and_errors() {
     ));
     assert!(matches!(one(b"Si\xff"), Err(DecodeError::Syntax { .. })));
     assert!(matches!(one(b"X"), Err(DecodeError::Syntax { .. })));
+}
+
+/// Bytes produced by the `bjdata` 0.6 package (`bjdata.dumpb`), which backs
+/// AutobahnPython's and Crossbar.io's "ubjson" serializer.
+#[cfg(feature = "ubjson")]
+#[test]
+fn ubjson_is_bjdata_as_autobahn_python_writes_it() {
+    let ser = Serializer::new(Format::Ubjson);
+    let cases: &[(&[u8], Value)] = &[
+        (b"U\x01", Value::Int(1)),
+        (b"U\xc8", Value::Int(200)),
+        (b"u,\x01", Value::Int(300)),
+        (b"mp\x11\x01\x00", Value::Int(70_000)),
+        (b"M\x00\x00\x00\x00\x02\x00\x00\x00", Value::Int(1 << 33)),
+        (b"i\xff", Value::Int(-1)),
+        (b"I8\xff", Value::Int(-200)),
+        (b"l\xc0c\xff\xff", Value::Int(-40_000)),
+        (b"D\x00\x00\x00\x00\x00\x00\xf8?", Value::Float(1.5)),
+        (b"SU\x03h\xc3\xa9", Value::from("h\u{e9}")),
+        (
+            b"[$B#U\x03\x01\x02\x03",
+            Value::Bytes(bytes::Bytes::from_static(b"\x01\x02\x03")),
+        ),
+        (
+            b"[U\x01U\x02]",
+            Value::List(vec![Value::Int(1), Value::Int(2)]),
+        ),
+        (
+            b"{U\x01aU\x01}",
+            Value::Dict([("a".to_owned(), Value::Int(1))].into_iter().collect()),
+        ),
+        (b"Z", Value::Null),
+        (b"T", Value::Bool(true)),
+        (b"M\xff\xff\xff\xff\xff\xff\xff\xff", Value::UInt(u64::MAX)),
+    ];
+    for (wire, value) in cases {
+        assert_eq!(
+            &ser.decode_values(wire).unwrap()[0],
+            value,
+            "decode {wire:?}"
+        );
+        let mut out = Vec::new();
+        ser.encode_value(value, &mut out).unwrap();
+        assert_eq!(&out[..], *wire, "encode {value:?}");
+    }
+    // Markers only BJData has: byte, float16, and typed arrays of them.
+    let one = |b: &[u8]| ser.decode_values(b).map(|mut v| v.remove(0));
+    assert_eq!(one(b"B\x07").unwrap(), Value::Int(7));
+    assert_eq!(one(b"h\x00\x3c").unwrap(), Value::Float(1.0));
+    assert_eq!(one(b"h\x00\xc0").unwrap(), Value::Float(-2.0));
+    assert_eq!(
+        one(b"[$u#U\x02\x01\x00\x00\x01").unwrap(),
+        Value::List(vec![Value::Int(1), Value::Int(256)])
+    );
+    // Refused with a typed error: N-dimensional and structure-of-arrays containers,
+    // zero-width types, a count beyond the input, and draft-12-only readings.
+    for bad in [
+        &b"[$U#[U\x02U\x02]\x01\x02\x03\x04"[..],
+        b"[${U\x01aU}#U\x01\x01",
+        b"[$Z#U\x05",
+    ] {
+        assert!(
+            matches!(one(bad), Err(DecodeError::Syntax { .. })),
+            "{bad:?}"
+        );
+    }
+    assert!(matches!(
+        one(b"[#M\xff\xff\xff\xff\xff\xff\xff\x7fZ"),
+        Err(DecodeError::Truncated { .. })
+    ));
+    assert!(matches!(one(b"Si\xff"), Err(DecodeError::Syntax { .. })));
+}
+
+#[cfg(feature = "ubjson")]
+#[test]
+fn ubjson_dialects_differ_only_where_they_should() {
+    let draft12 = Serializer::new(Format::UbjsonDraft12);
+    let bjdata = Serializer::new(Format::Ubjson);
+    assert_eq!(draft12.subprotocol(), bjdata.subprotocol());
+    assert_eq!(Format::UbjsonDraft12.rawsocket_id(), 4);
+    assert_eq!(
+        Format::from_name("ubjson-draft12"),
+        Some(Format::UbjsonDraft12)
+    );
+    assert_eq!(Format::from_name("ubjson"), Some(Format::Ubjson));
+    assert_eq!(Format::from_rawsocket_id(4), Some(Format::Ubjson));
+    assert!(!Format::ALL.contains(&Format::UbjsonDraft12));
+    // Small values, strings and structure are the same bytes; numbers are not.
+    let same = Value::List(vec![Value::Int(7), Value::from("x"), Value::Null]);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    draft12.encode_value(&same, &mut a).unwrap();
+    bjdata.encode_value(&same, &mut b).unwrap();
+    assert_eq!(a, b);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    draft12.encode_value(&Value::Int(300), &mut a).unwrap();
+    bjdata.encode_value(&Value::Int(300), &mut b).unwrap();
+    assert_eq!(
+        (a.as_slice(), b.as_slice()),
+        (&b"I\x01\x2c"[..], &b"u\x2c\x01"[..])
+    );
+    // BJData-only markers are unknown to draft 12.
+    assert!(draft12.decode_values(b"u\x2c\x01").is_err());
 }

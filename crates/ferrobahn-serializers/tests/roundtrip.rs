@@ -7,10 +7,17 @@ use ferrobahn_wamp::strategy::{arb_message, arb_value};
 use ferrobahn_wamp::{Message, Value};
 use proptest::prelude::*;
 
+/// Every compiled-in format, including the ones never negotiated on their own.
+fn all_formats() -> Vec<Format> {
+    let mut all = Format::ALL.to_vec();
+    all.push(Format::UbjsonDraft12);
+    all
+}
+
 fn all_serializers() -> Vec<Serializer> {
-    Format::ALL
-        .iter()
-        .flat_map(|&f| [Serializer::new(f), Serializer::batched(f)])
+    all_formats()
+        .into_iter()
+        .flat_map(|f| [Serializer::new(f), Serializer::batched(f)])
         .collect()
 }
 
@@ -32,7 +39,7 @@ proptest! {
 
     #[test]
     fn batches_round_trip(msgs in proptest::collection::vec(arb_message(), 1..5)) {
-        for &f in Format::ALL {
+        for f in all_formats() {
             let ser = Serializer::batched(f);
             let mut out = Vec::new();
             for m in &msgs {
@@ -44,7 +51,7 @@ proptest! {
 
     #[test]
     fn values_round_trip(v in arb_value(5)) {
-        for &f in Format::ALL {
+        for f in all_formats() {
             let ser = Serializer::new(f);
             let mut out = Vec::new();
             ser.encode_value(&v, &mut out).unwrap();
