@@ -4,7 +4,8 @@
 //! WebSocket echo server; `ferrobahn router [--config FILE] [--listen ADDR]`
 //! runs a WAMP router (default: realm `realm1`, anonymous,
 //! `ws://127.0.0.1:8080/ws`). Logs go to stderr, filtered by `RUST_LOG`
-//! (default `info`).
+//! (default `info`). `ferrobahn wamp [--url URL] call|publish|subscribe|register URI
+//! ...` is a WAMP command-line client (see `ferrobahn wamp --help`).
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod echo;
 mod router;
+mod wamp;
 
 /// ferrobahn: WebSocket tools.
 #[derive(Debug, Parser)]
@@ -28,6 +30,8 @@ enum Command {
     Echo(echo::EchoArgs),
     /// Run a WAMP router (broker and dealer).
     Router(router::RouterArgs),
+    /// WAMP client: call, publish, subscribe, register.
+    Wamp(wamp::WampArgs),
 }
 
 /// The runtime to run on.
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Wamp(args) => return wamp::run(args),
         Command::Echo(args) => echo::run(args),
         Command::Router(args) => {
             router::run(args).map_err(|e| std::io::Error::other(e.to_string()))

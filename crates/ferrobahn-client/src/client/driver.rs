@@ -117,7 +117,12 @@ impl<W: WampTransport> Driver<W> {
     fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {
         loop {
             let mut progressed = false;
-            // 1. Commands from handles and results from procedure tasks.
+            // 1. Results from procedure tasks, then commands from handles (so a leave
+            // asked after a procedure returned goes out after its YIELD).
+            while let Poll::Ready(Some(msg)) = Pin::new(&mut self.internal).poll_next(cx) {
+                self.apply_internal(msg);
+                progressed = true;
+            }
             loop {
                 match Pin::new(&mut self.commands).poll_next(cx) {
                     Poll::Ready(Some(cmd)) => {
@@ -135,10 +140,6 @@ impl<W: WampTransport> Driver<W> {
                     }
                     Poll::Pending => break,
                 }
-            }
-            while let Poll::Ready(Some(msg)) = Pin::new(&mut self.internal).poll_next(cx) {
-                self.apply_internal(msg);
-                progressed = true;
             }
             // 2. Transmit, then 3. events (dispatch may queue answers: loop again).
             while let Some(m) = self.core.poll_transmit() {
