@@ -9,6 +9,19 @@
 //! thin and the `smol` feature exists.
 #![forbid(unsafe_code)]
 
+//!
+//! Feature `tls`: `wss://` in [`connect_with`] ([`ClientStream`] is then TLS
+//! over TCP) and [`TlsListener`] / [`serve_tls`] for servers, via
+//! futures-rustls with rustls' `ring` provider (no OpenSSL, no cmake).
+
+mod client;
+#[cfg(feature = "tls")]
+mod tls;
+
+pub use client::ClientStream;
+#[cfg(feature = "tls")]
+pub use tls::{TlsListener, TlsServerStream};
+
 #[cfg(not(any(feature = "async-std", feature = "smol")))]
 compile_error!("ferrobahn-async-std needs feature `async-std` or `smol` to spawn tasks");
 
@@ -81,6 +94,11 @@ impl TcpTransport {
     /// The stream.
     pub fn get_ref(&self) -> &Async<TcpStream> {
         &self.0 .0
+    }
+
+    /// Unwraps the stream.
+    pub fn into_inner(self) -> Async<TcpStream> {
+        self.0 .0
     }
 }
 
@@ -210,25 +228,75 @@ where
     Ok(())
 }
 
-/// Connects to a `ws://` URL with default options.
+/// Serves `wss://` on `addr`: [`serve_with`] over a [`TlsListener`].
 ///
 /// # Errors
-/// A bad URL or refused handshake ([`Error::Handshake`]), `wss://` (no TLS
-/// here yet), connection failures ([`Error::Io`]).
-pub async fn connect(url: &str) -> Result<(WebSocket<TcpTransport>, Response), Error> {
+/// When the address cannot be bound.
+#[cfg(feature = "tls")]
+pub async fn serve_tls<F, H>(
+    addr: impl ToSocketAddrs,
+    config: ServerConfig,
+    tls: &ferrobahn_tls::TlsServerConfig,
+    factory: F,
+) -> io::Result<()>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
+    let listener = TlsListener::new(bind(addr).await?.with_nodelay(config.tcp_nodelay), tls);
+    tracing::info!(addr = %listener.local_addr()?, "serving WebSocket over TLS");
+    ferrobahn_rt::serve(runtime(), listener, config, factory).await;
+    Ok(())
+}
+
+/// Connects to a `ws://` (or, with feature `tls`, `wss://`) URL with
+/// default options.
+///
+/// # Errors
+/// A bad URL or refused handshake ([`Error::Handshake`]), `wss://` without
+/// the `tls` feature (`ErrorKind::Unsupported`), a refused certificate
+/// (`Error::Tls`), connection failures ([`Error::Io`]).
+pub async fn connect(url: &str) -> Result<(WebSocket<ClientStream>, Response), Error> {
     connect_with(url, ClientConfig::default()).await
 }
 
-/// [`connect`] with options (through [`ClientConfig::proxy`] if set).
+/// [`connect`] with options (through [`ClientConfig::proxy`] if set; for
+/// `wss://`, TLS starts inside the tunnel).
 ///
 /// # Errors
 /// As [`connect`].
 pub async fn connect_with(
     url: &str,
     config: ClientConfig,
-) -> Result<(WebSocket<TcpTransport>, Response), Error> {
-    let url = ClientConfig::plain_url(url)?;
-    let stream = Async::<TcpStream>::connect(resolve(config.connect_addr(&url))?).await?;
+) -> Result<(WebSocket<ClientStream>, Response), Error> {
+    let url = ClientConfig::parse_url(url)?;
+    let stream = tcp_connect(config.connect_addr(&url)).await?;
     stream.get_ref().set_nodelay(config.tcp_nodelay)?;
-    ferrobahn_rt::connect_transport(runtime(), TcpTransport::new(stream), &url, config).await
+    let io = TcpTransport::new(stream);
+    #[cfg(feature = "tls")]
+    if url.secure {
+        let tls = config.tls.clone();
+        let host = url.host.clone();
+        return ferrobahn_rt::connect_upgraded(runtime(), io, &url, config, |io| async move {
+            tls::connect_tls(tls.as_ref(), &host, io.into_inner()).await
+        })
+        .await;
+    }
+    let plain = |io: TcpTransport| async move { Ok(ClientStream::plain(io.into_inner())) };
+    ferrobahn_rt::connect_upgraded(runtime(), io, &url, config, plain).await
+}
+
+/// Connects to the first address of `addr` that answers (name resolution
+/// through the blocking system resolver).
+async fn tcp_connect(addr: impl ToSocketAddrs) -> io::Result<Async<TcpStream>> {
+    let mut last = None;
+    for addr in addr.to_socket_addrs()? {
+        match Async::<TcpStream>::connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing")
+    }))
 }

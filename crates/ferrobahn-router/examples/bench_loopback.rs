@@ -8,14 +8,14 @@ use std::time::Instant;
 use ferrobahn_router::RouterConfig;
 use ferrobahn_rt::{ClientConfig, Listener, WebSocket};
 use ferrobahn_serializers::Serializer;
-use ferrobahn_tokio::TokioIo;
+use ferrobahn_tokio::ClientStream;
 use ferrobahn_wamp::message::{Call, Hello, Register, Yield};
 use ferrobahn_wamp::options::HelloDetails;
 use ferrobahn_wamp::roles::RoleFeatures;
 use ferrobahn_wamp::{Id, Message, Payload, Role, Roles};
 use ferrobahn_websocket::MessageKind;
 
-type Ws = WebSocket<TokioIo<tokio::net::TcpStream>>;
+type Ws = WebSocket<ClientStream>;
 const WINDOW: u64 = 200;
 
 async fn connect(addr: std::net::SocketAddr) -> (Ws, Serializer) {

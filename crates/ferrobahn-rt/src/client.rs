@@ -1,5 +1,6 @@
 //! The client side: opening handshake over any [`Transport`].
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +37,11 @@ pub struct ClientConfig {
     /// Set `TCP_NODELAY` on the TCP socket (AutobahnPython's `tcpNoDelay`).
     /// Default true. Applied by the runtime bindings' `connect_with`.
     pub tcp_nodelay: bool,
+    /// TLS options for `wss://` URLs (roots, ALPN, server name). `None`
+    /// (the default) trusts Mozilla's roots (`webpki-roots`) when a
+    /// `wss://` URL is used.
+    #[cfg(feature = "tls")]
+    pub tls: Option<ferrobahn_tls::TlsClientConfig>,
 }
 
 /// An HTTP proxy reached with `CONNECT host:port`.
@@ -76,6 +82,8 @@ impl Default for ClientConfig {
             extensions: ClientExtensions::default(),
             proxy: None,
             tcp_nodelay: true,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -128,9 +136,34 @@ impl ClientConfig {
         self
     }
 
-    /// Parses a `ws://` URL for a plain TCP connection: a malformed URL is
-    /// [`Error::Handshake`], `wss://` is refused (no TLS here yet). The
+    /// Sets [`ClientConfig::tls`].
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn with_tls(mut self, tls: ferrobahn_tls::TlsClientConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Parses a `ws://` or `wss://` URL; `wss://` is refused with
+    /// `ErrorKind::Unsupported` unless the crate's `tls` feature is on. The
     /// runtime bindings' `connect_with` start from this.
+    ///
+    /// # Errors
+    /// [`Error::Handshake`] for a malformed URL, [`Error::Io`] as above.
+    pub fn parse_url(url: &str) -> Result<WsUrl, Error> {
+        if cfg!(feature = "tls") {
+            let url: WsUrl = url
+                .parse()
+                .map_err(ferrobahn_handshake::HandshakeError::from)?;
+            Ok(url)
+        } else {
+            Self::plain_url(url)
+        }
+    }
+
+    /// Parses a `ws://` URL for a plain TCP connection: a malformed URL is
+    /// [`Error::Handshake`], `wss://` is refused (for transports that
+    /// cannot do TLS).
     ///
     /// # Errors
     /// As above.
@@ -175,18 +208,43 @@ impl ClientConfig {
 }
 
 /// Runs the client opening handshake for `url` over `io` (already connected
-/// to the server), within [`ClientConfig::open_handshake_timeout`].
+/// to the server, or to [`ClientConfig::proxy`]), within
+/// [`ClientConfig::open_handshake_timeout`].
 ///
 /// # Errors
 /// [`Error::Handshake`] when the server refuses (e.g. `UnexpectedStatus`
-/// with its HTTP status) or answers wrongly, [`Error::Timeout`],
-/// [`Error::Io`].
+/// with its HTTP status) or answers wrongly, [`Error::ProxyRefused`],
+/// [`Error::Timeout`], [`Error::Io`].
 pub async fn connect_transport<T: Transport>(
     runtime: Arc<dyn Runtime>,
-    mut io: T,
+    io: T,
     url: &WsUrl,
     config: ClientConfig,
 ) -> Result<(WebSocket<T>, Response), Error> {
+    connect_upgraded(runtime, io, url, config, |io| async move { Ok(io) }).await
+}
+
+/// [`connect_transport`] with one step more: after the proxy tunnel (if
+/// any) and before the opening handshake, `upgrade` turns the transport
+/// into the one the WebSocket runs over (the runtime bindings start TLS
+/// there for `wss://`). Tunnel, upgrade and opening handshake together are
+/// bounded by [`ClientConfig::open_handshake_timeout`].
+///
+/// # Errors
+/// As [`connect_transport`], and whatever `upgrade` returns.
+pub async fn connect_upgraded<T, U, F, Fut>(
+    runtime: Arc<dyn Runtime>,
+    io: T,
+    url: &WsUrl,
+    config: ClientConfig,
+    upgrade: F,
+) -> Result<(WebSocket<U>, Response), Error>
+where
+    T: Transport,
+    U: Transport,
+    F: FnOnce(T) -> Fut,
+    Fut: Future<Output = Result<U, Error>>,
+{
     let mut random = [0u8; 24];
     getrandom::fill(&mut random).map_err(|e| Error::Io(std::io::Error::other(e)))?;
     let mut key = [0u8; 16];
@@ -200,12 +258,15 @@ pub async fn connect_transport<T: Transport>(
     let deadline = runtime.now() + config.open_handshake_timeout;
     let proxy = config.proxy;
     let exchange = async {
+        let mut io = io;
         let mut buf = vec![0u8; HANDSHAKE_READ_CHUNK];
-        if let Some(proxy) = &proxy {
-            let early = tunnel(&mut io, proxy, url, &mut buf).await?;
-            if let Some(response) = handshake.feed(&early)? {
-                return Ok(response);
-            }
+        let early = match &proxy {
+            Some(proxy) => tunnel(&mut io, proxy, url, &mut buf).await?,
+            None => Vec::new(),
+        };
+        let mut io = upgrade(io).await?;
+        if let Some(response) = handshake.feed(&early)? {
+            return Ok((io, response));
         }
         write_all(&mut io, handshake.request_bytes()).await?;
         loop {
@@ -214,11 +275,11 @@ pub async fn connect_transport<T: Transport>(
                 return Err(Error::Io(std::io::ErrorKind::UnexpectedEof.into()));
             }
             if let Some(response) = handshake.feed(&buf[..n])? {
-                return Ok(response);
+                return Ok((io, response));
             }
         }
     };
-    let response = timeout_at(&*runtime, deadline, exchange)
+    let (io, response) = timeout_at(&*runtime, deadline, exchange)
         .await
         .ok_or(Error::Timeout(Timeout::OpenHandshake))??;
 

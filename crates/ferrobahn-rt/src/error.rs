@@ -59,6 +59,11 @@ pub enum Error {
     /// Local misuse: sending after close, an over-long control frame, an invalid close code.
     #[error("cannot send: {0}")]
     Usage(#[from] SendError),
+    /// TLS failed: the peer's certificate was refused (name mismatch,
+    /// untrusted), an alert, or bad TLS configuration.
+    #[cfg(feature = "tls")]
+    #[error("TLS: {0}")]
+    Tls(#[from] ferrobahn_tls::TlsError),
 }
 
 impl From<Error> for io::Error {
@@ -75,6 +80,8 @@ impl From<Error> for io::Error {
             Error::ProxyRefused { .. } => io::ErrorKind::ConnectionRefused,
             Error::Closed(_) => io::ErrorKind::ConnectionAborted,
             Error::Usage(_) => io::ErrorKind::NotConnected,
+            #[cfg(feature = "tls")]
+            Error::Tls(_) => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, e)
     }

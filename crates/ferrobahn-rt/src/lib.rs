@@ -30,7 +30,15 @@
 //!
 //! **What stops a slowloris client?** [`ServerConfig::open_handshake_timeout`]
 //! bounds the whole opening handshake.
+//!
+//! **wss://?** With the `tls` feature, [`ClientConfig::tls`] and
+//! [`Error::Tls`] exist and `ferrobahn_tls` is re-exported as [`tls`]; the
+//! bindings' `tls` features wrap their streams (tokio-rustls,
+//! futures-rustls) and accept `wss://` in `connect_with`.
 #![forbid(unsafe_code)]
+
+#[cfg(feature = "tls")]
+pub use ferrobahn_tls as tls;
 
 mod client;
 mod core;
@@ -42,7 +50,7 @@ mod server;
 mod transport;
 mod websocket;
 
-pub use client::{connect_transport, ClientConfig, Proxy};
+pub use client::{connect_transport, connect_upgraded, ClientConfig, Proxy};
 pub use error::{Error, Timeout};
 pub use handler::{run_client_handler, run_handler, Ctx, Deny, Handler};
 pub use runtime::{sleep_until, timeout_at, AsyncTimer, Runtime};

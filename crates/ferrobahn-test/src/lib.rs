@@ -61,11 +61,14 @@ macro_rules! runtime_tokio {
             use std::future::Future;
             use std::net::SocketAddr;
             use std::sync::Arc;
-            use $crate::__private::ferrobahn_tokio as binding;
+            /// The runtime binding crate.
+            pub use $crate::__private::ferrobahn_tokio as binding;
             use $crate::__private::tokio;
 
             /// The client transport type.
             pub type Transport = binding::TokioIo<tokio::net::TcpStream>;
+            /// The transport of a connection made by `connect_with`.
+            pub type Client = binding::ClientStream;
             /// The listener type.
             pub type Listener = binding::TokioListener;
 
@@ -98,7 +101,7 @@ macro_rules! runtime_tokio {
                 config: $crate::__private::ferrobahn_rt::ClientConfig,
             ) -> Result<
                 (
-                    $crate::__private::ferrobahn_rt::WebSocket<Transport>,
+                    $crate::__private::ferrobahn_rt::WebSocket<Client>,
                     $crate::__private::ferrobahn_handshake::Response,
                 ),
                 $crate::__private::ferrobahn_rt::Error,
@@ -150,10 +153,13 @@ macro_rules! runtime_async_std {
             use std::future::Future;
             use std::net::SocketAddr;
             use std::sync::Arc;
-            use $crate::__private::ferrobahn_async_std as binding;
+            /// The runtime binding crate.
+            pub use $crate::__private::ferrobahn_async_std as binding;
 
             /// The client transport type.
             pub type Transport = binding::TcpTransport;
+            /// The transport of a connection made by `connect_with`.
+            pub type Client = binding::ClientStream;
             /// The listener type.
             pub type Listener = binding::AsyncIoListener;
 
@@ -181,7 +187,7 @@ macro_rules! runtime_async_std {
                 config: $crate::__private::ferrobahn_rt::ClientConfig,
             ) -> Result<
                 (
-                    $crate::__private::ferrobahn_rt::WebSocket<Transport>,
+                    $crate::__private::ferrobahn_rt::WebSocket<Client>,
                     $crate::__private::ferrobahn_handshake::Response,
                 ),
                 $crate::__private::ferrobahn_rt::Error,

@@ -3,7 +3,19 @@
 //!
 //! Everything else (the driver, the handler API) is runtime-agnostic and
 //! lives in `ferrobahn-rt`.
+//!
+//! Feature `tls`: `wss://` in [`connect_with`] ([`ClientStream`] is then TLS
+//! over TCP) and [`TlsListener`] / [`serve_tls`] for servers, via
+//! tokio-rustls with rustls' `ring` provider (no OpenSSL, no cmake).
 #![forbid(unsafe_code)]
+
+mod client;
+#[cfg(feature = "tls")]
+mod tls;
+
+pub use client::ClientStream;
+#[cfg(feature = "tls")]
+pub use tls::{TlsListener, TlsServerStream};
 
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
@@ -180,27 +192,65 @@ where
     Ok(())
 }
 
-/// Connects to a `ws://` URL with default options.
+/// Serves `wss://` on `addr`: [`serve_with`] over a [`TlsListener`].
 ///
 /// # Errors
-/// A bad URL or refused handshake ([`Error::Handshake`]), `wss://` (no TLS
-/// here yet), connection failures ([`Error::Io`]).
-pub async fn connect(url: &str) -> Result<(WebSocket<TokioIo<TcpStream>>, Response), Error> {
+/// When the address cannot be bound.
+#[cfg(feature = "tls")]
+pub async fn serve_tls<F, H>(
+    addr: impl ToSocketAddrs,
+    config: ServerConfig,
+    tls: &ferrobahn_tls::TlsServerConfig,
+    factory: F,
+) -> io::Result<()>
+where
+    F: Fn() -> H + Send + Sync + 'static,
+    H: Handler,
+{
+    let listener = TlsListener::new(bind(addr).await?.with_nodelay(config.tcp_nodelay), tls);
+    tracing::info!(addr = %listener.local_addr()?, "serving WebSocket over TLS");
+    ferrobahn_rt::serve(runtime(), listener, config, factory).await;
+    Ok(())
+}
+
+/// Connects to a `ws://` (or, with feature `tls`, `wss://`) URL with
+/// default options.
+///
+/// # Errors
+/// A bad URL or refused handshake ([`Error::Handshake`]), `wss://` without
+/// the `tls` feature (`ErrorKind::Unsupported`), a refused certificate
+/// (`Error::Tls`), connection failures ([`Error::Io`]).
+pub async fn connect(url: &str) -> Result<(WebSocket<ClientStream>, Response), Error> {
     connect_with(url, ClientConfig::default()).await
 }
 
-/// [`connect`] with options (through [`ClientConfig::proxy`] if set).
+/// [`connect`] with options (through [`ClientConfig::proxy`] if set; for
+/// `wss://`, TLS starts inside the tunnel).
 ///
 /// # Errors
 /// As [`connect`].
 pub async fn connect_with(
     url: &str,
     config: ClientConfig,
-) -> Result<(WebSocket<TokioIo<TcpStream>>, Response), Error> {
-    let url = ClientConfig::plain_url(url)?;
+) -> Result<(WebSocket<ClientStream>, Response), Error> {
+    let url = ClientConfig::parse_url(url)?;
     let stream = TcpStream::connect(config.connect_addr(&url)).await?;
     stream.set_nodelay(config.tcp_nodelay)?;
-    ferrobahn_rt::connect_transport(runtime(), TokioIo(stream), &url, config).await
+    #[cfg(feature = "tls")]
+    if url.secure {
+        let tls = config.tls.clone();
+        let host = url.host.clone();
+        return ferrobahn_rt::connect_upgraded(
+            runtime(),
+            TokioIo(stream),
+            &url,
+            config,
+            |io| async move { tls::connect_tls(tls.as_ref(), &host, io.0).await },
+        )
+        .await;
+    }
+    let plain = |io: TokioIo<TcpStream>| async move { Ok(ClientStream::plain(io.0)) };
+    ferrobahn_rt::connect_upgraded(runtime(), TokioIo(stream), &url, config, plain).await
 }
 
 #[cfg(test)]

@@ -22,6 +22,15 @@ pub use ferrobahn_websocket::{
     SendError, State,
 };
 
+/// TLS configuration (feature `tls`): [`TlsServerConfig`](ferrobahn_tls::TlsServerConfig)
+/// (PEM certificate chain and key), [`TlsClientConfig`](ferrobahn_tls::TlsClientConfig)
+/// (webpki or custom roots, ALPN, server name), [`TlsError`](ferrobahn_tls::TlsError).
+/// The bindings then offer `TlsListener`, `serve_tls` and `wss://` in `connect_with`.
+#[cfg(feature = "tls")]
+pub mod tls {
+    pub use ferrobahn_tls::*;
+}
+
 /// The tokio binding: `serve`, `serve_with`, `connect`, `connect_with`,
 /// [`TokioRuntime`](ferrobahn_tokio::TokioRuntime), [`TokioIo`](ferrobahn_tokio::TokioIo).
 #[cfg(feature = "tokio")]

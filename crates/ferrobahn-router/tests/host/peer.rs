@@ -26,7 +26,7 @@ pub(crate) async fn start_router(config: RouterConfig) -> (RouterHandle, SocketA
 
 /// A WAMP peer over WebSocket.
 pub(crate) struct Peer {
-    pub(crate) ws: WebSocket<rt::Transport>,
+    pub(crate) ws: WebSocket<rt::Client>,
     ser: Serializer,
 }
 

@@ -1,0 +1,199 @@
+//! TLS on tokio (feature `tls`), via tokio-rustls: [`TlsListener`] for
+//! `wss://` servers, the client side of `connect_with` for `wss://`.
+//!
+//! The server's TLS handshake runs in the connection's own task: the
+//! listener only wraps the accepted socket, and the handshake happens on the
+//! first read, inside the opening-handshake timeout of
+//! [`ferrobahn_rt::serve_connection`]. A failed handshake is logged and ends
+//! that connection only.
+
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use ferrobahn_rt::{Error, Listener, Transport};
+use ferrobahn_tls::rustls::ServerConnection;
+use ferrobahn_tls::{TlsClientConfig, TlsServerConfig, TLS_EXPORTER_LEN};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::{Accept, TlsAcceptor, TlsConnector};
+
+use crate::{ClientStream, TokioIo};
+
+/// Wraps a listener of `TokioIo<S>` transports: each accepted connection
+/// becomes a [`TlsServerStream`] whose handshake runs in its own task.
+#[derive(Debug)]
+pub struct TlsListener<L> {
+    inner: L,
+    config: TlsServerConfig,
+}
+
+impl<L> TlsListener<L> {
+    /// Serves TLS with `config` on `inner`'s connections.
+    pub fn new(inner: L, config: &TlsServerConfig) -> Self {
+        Self {
+            inner,
+            config: config.clone(),
+        }
+    }
+
+    /// The wrapped listener.
+    pub fn get_ref(&self) -> &L {
+        &self.inner
+    }
+}
+
+impl<L, S> Listener for TlsListener<L>
+where
+    L: Listener<Transport = TokioIo<S>>,
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    type Transport = TlsServerStream<S>;
+
+    fn poll_accept(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(Self::Transport, SocketAddr)>> {
+        let (io, peer) = ready!(self.inner.poll_accept(cx))?;
+        let acceptor = TlsAcceptor::from(self.config.rustls().clone());
+        let state = State::Handshaking(acceptor.accept(io.0));
+        Poll::Ready(Ok((TlsServerStream { state, peer }, peer)))
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+}
+
+/// A server-side TLS connection; the handshake runs on first use.
+#[derive(Debug)]
+pub struct TlsServerStream<S> {
+    state: State<S>,
+    peer: SocketAddr,
+}
+
+enum State<S> {
+    Handshaking(Accept<S>),
+    Ready(TokioIo<TlsStream<S>>),
+    Failed,
+}
+
+impl<S> std::fmt::Debug for State<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            State::Handshaking(_) => "Handshaking",
+            State::Ready(_) => "Ready",
+            State::Failed => "Failed",
+        })
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> TlsServerStream<S> {
+    /// The rustls session once the handshake is done (SNI the client sent,
+    /// ALPN, keying-material export); `None` before.
+    pub fn tls_connection(&self) -> Option<&ServerConnection> {
+        match &self.state {
+            State::Ready(io) => Some(io.0.get_ref().1),
+            _ => None,
+        }
+    }
+
+    /// The RFC 9266 `tls-exporter` channel binding (32 bytes); `None`
+    /// before the handshake is done.
+    pub fn tls_exporter(&self) -> Option<[u8; TLS_EXPORTER_LEN]> {
+        ferrobahn_tls::export_tls_exporter(self.tls_connection()?).ok()
+    }
+
+    fn poll_handshake(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<&mut TokioIo<TlsStream<S>>>> {
+        if let State::Handshaking(accept) = &mut self.state {
+            match ready!(Pin::new(accept).poll(cx)) {
+                Ok(stream) => self.state = State::Ready(TokioIo(stream)),
+                Err(e) => {
+                    tracing::info!(peer = %self.peer, error = %e, "TLS handshake failed");
+                    self.state = State::Failed;
+                    return Poll::Ready(Err(e));
+                }
+            }
+        }
+        match &mut self.state {
+            State::Ready(io) => Poll::Ready(Ok(io)),
+            _ => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "TLS handshake failed",
+            ))),
+        }
+    }
+}
+
+impl<S> Transport for TlsServerStream<S>
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        ready!(self.poll_handshake(cx))?.poll_read(cx, buf)
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        ready!(self.poll_handshake(cx))?.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(self.poll_handshake(cx))?.poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.state {
+            State::Ready(io) => io.poll_flush(cx),
+            _ => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut self.state {
+            State::Ready(io) => io.poll_close(cx),
+            // Mid-handshake: just shut the socket.
+            State::Handshaking(accept) => match accept.get_mut() {
+                Some(io) => Pin::new(io).poll_shutdown(cx),
+                None => Poll::Ready(Ok(())),
+            },
+            State::Failed => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+/// Starts TLS on a connected socket for `host` (SNI and certificate name,
+/// unless the config overrides it); trusts Mozilla's roots when `config` is
+/// `None`.
+pub(crate) async fn connect_tls(
+    config: Option<&TlsClientConfig>,
+    host: &str,
+    stream: TcpStream,
+) -> Result<ClientStream, Error> {
+    let default;
+    let config = match config {
+        Some(c) => c,
+        None => {
+            default = TlsClientConfig::webpki_roots()?;
+            &default
+        }
+    };
+    let name = config.server_name_for(host)?;
+    let connector = TlsConnector::from(config.rustls().clone());
+    match connector.connect(name, stream).await {
+        Ok(tls) => Ok(ClientStream::tls(tls)),
+        Err(e) => Err(match ferrobahn_tls::classify(e) {
+            Ok(tls) => Error::Tls(tls),
+            Err(io) => Error::Io(io),
+        }),
+    }
+}
