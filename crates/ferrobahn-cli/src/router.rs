@@ -4,12 +4,15 @@
 
 use std::error::Error;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 use ferrobahn::Listener;
+use ferrobahn_router::config::ComponentConfig;
 use ferrobahn_router::RouterConfig;
+use ferrobahn_rt::Runtime;
 
-use crate::RuntimeKind;
+use crate::{components, RuntimeKind};
 
 /// Options of `ferrobahn router`.
 #[derive(Debug, Args)]
@@ -24,6 +27,10 @@ pub(crate) struct RouterArgs {
     /// The runtime to serve on.
     #[arg(long, value_enum, default_value_t = RuntimeKind::Tokio)]
     pub(crate) runtime: RuntimeKind,
+    /// Run a built-in application component inside the router (repeatable), joining
+    /// the first realm: `timeservice` or `slowsquare` (`--component list` shows them).
+    #[arg(long = "component", value_name = "NAME")]
+    pub(crate) components: Vec<String>,
 }
 
 /// The config to run: the file's, or the default, with `--listen` applied.
@@ -38,12 +45,51 @@ fn config(args: &RouterArgs) -> Result<RouterConfig, Box<dyn Error>> {
     if let Some(listen) = &args.listen {
         config.transports[0].endpoint.clone_from(listen);
     }
+    let realm = config
+        .realms
+        .first()
+        .map_or_else(|| "realm1".to_owned(), |r| r.name.clone());
+    for name in &args.components {
+        config.components.push(ComponentConfig::new(name, &realm));
+    }
     Ok(config)
+}
+
+/// Embeds the configured components (built-in ones, by name).
+fn embed_components(
+    router: &ferrobahn_router::RouterHandle,
+    runtime: Arc<dyn Runtime>,
+) -> Result<(), Box<dyn Error>> {
+    for c in &router.config().components {
+        let Some(component) = components::builtin(runtime.clone(), &c.name, &c.realm) else {
+            let known: Vec<&str> = components::BUILTIN.iter().map(|b| b.0).collect();
+            return Err(format!(
+                "no built-in component {:?} (known: {})",
+                c.name,
+                known.join(", ")
+            )
+            .into());
+        };
+        println!("embedded component {} joins {}", c.name, c.realm);
+        router.embed(component);
+    }
+    Ok(())
+}
+
+/// Prints the built-in components.
+fn list_components() {
+    for (name, what) in components::BUILTIN {
+        println!("{name:12} {what}");
+    }
 }
 
 /// Runs the router until Ctrl-C (tokio: graceful GOODBYE to every session)
 /// or until the process is stopped.
 pub(crate) fn run(args: &RouterArgs) -> Result<(), Box<dyn Error>> {
+    if args.components.iter().any(|c| c == "list") {
+        list_components();
+        return Ok(());
+    }
     let config = config(args)?;
     let transports = config.transports.clone();
     match args.runtime {
@@ -54,6 +100,7 @@ pub(crate) fn run(args: &RouterArgs) -> Result<(), Box<dyn Error>> {
             rt.block_on(async {
                 use ferrobahn::tokio as binding;
                 let router = ferrobahn_router::start(binding::runtime(), config)?;
+                embed_components(&router, binding::runtime())?;
                 for t in transports {
                     let listener = binding::bind(t.endpoint.as_str()).await?;
                     println!("listening on ws://{}{}", listener.local_addr()?, t.path);
@@ -69,6 +116,7 @@ pub(crate) fn run(args: &RouterArgs) -> Result<(), Box<dyn Error>> {
         RuntimeKind::AsyncStd => async_std::task::block_on(async {
             use ferrobahn::async_std as binding;
             let router = ferrobahn_router::start(binding::runtime(), config)?;
+            embed_components(&router, binding::runtime())?;
             let mut serving = Vec::new();
             for t in transports {
                 let listener = binding::bind(t.endpoint.as_str()).await?;

@@ -52,3 +52,61 @@ async fn default_router_welcomes_a_session_on_realm1() {
     assert!(text.starts_with("[2,"), "expected WELCOME, got {text}");
     drop(router);
 }
+
+#[tokio::test]
+async fn embedded_timeservice_answers_an_external_caller() {
+    let child = Command::new(env!("CARGO_BIN_EXE_ferrobahn"))
+        .args([
+            "router",
+            "--listen",
+            "127.0.0.1:0",
+            "--component",
+            "timeservice",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ferrobahn router starts");
+    let mut router = Router(child);
+    let stdout = router.0.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines.next().expect("a line").expect("readable");
+        if let Some(url) = line.trim().strip_prefix("listening on ") {
+            break url.to_owned();
+        }
+        assert!(line.contains("timeservice"), "unexpected line {line:?}");
+    };
+    let handshake = ferrobahn::handshake::ClientConfig {
+        protocols: vec!["wamp.2.json".into()],
+        ..Default::default()
+    };
+    let config = ClientConfig::default().with_handshake(handshake);
+    let (mut ws, _) = ferrobahn::tokio::connect_with(&url, config)
+        .await
+        .expect("WebSocket handshake");
+    ws.send(Message::text(r#"[1,"realm1",{"roles":{"caller":{}}}]"#))
+        .await
+        .unwrap();
+    let welcome = ws.recv().await.expect("a reply").expect("no error");
+    assert!(welcome.as_text().unwrap().starts_with("[2,"));
+    // The component joins in the background: retry until it has registered.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    for request in 1u64.. {
+        let call = format!(r#"[48,{request},{{}},"com.timeservice.now"]"#);
+        ws.send(Message::text(call)).await.unwrap();
+        let reply = ws.recv().await.expect("a reply").expect("no error");
+        let text = reply.as_text().unwrap().to_owned();
+        if text.starts_with("[50,") {
+            // [50, request, {}, ["YYYY-MM-DDTHH:MM:SSZ"]]
+            let time = text.split('"').nth(1).expect("a string result");
+            assert_eq!(time.len(), 20, "{text}");
+            assert!(time.ends_with('Z') && time.as_bytes()[10] == b'T', "{text}");
+            break;
+        }
+        assert!(text.contains("wamp.error.no_such_procedure"), "{text}");
+        assert!(std::time::Instant::now() < deadline, "never registered");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    drop(router);
+}

@@ -63,6 +63,37 @@ pub struct RouterConfig {
     pub limits: Limits,
     /// The agent string sent in WELCOME.
     pub agent: String,
+    /// Application components to run inside the router process, by name. The program
+    /// hosting the router resolves the names (`ferrobahn router` knows a set of
+    /// built-in ones) and embeds them with [`crate::RouterHandle::embed`].
+    pub components: Vec<ComponentConfig>,
+}
+
+/// An embedded application component (see [`RouterConfig::components`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ComponentConfig {
+    /// The component's name, e.g. `timeservice`.
+    pub name: String,
+    /// The realm it joins. Default `realm1`.
+    pub realm: String,
+}
+
+impl ComponentConfig {
+    /// The component `name` joining `realm`.
+    pub fn new(name: &str, realm: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            realm: realm.to_owned(),
+        }
+    }
+}
+
+impl Default for ComponentConfig {
+    fn default() -> Self {
+        Self::new("", "realm1")
+    }
 }
 
 impl Default for RouterConfig {
@@ -73,6 +104,7 @@ impl Default for RouterConfig {
             transports: vec![TransportConfig::default()],
             limits: Limits::default(),
             agent: concat!("ferrobahn-router-", env!("CARGO_PKG_VERSION")).to_owned(),
+            components: Vec::new(),
         }
     }
 }

@@ -18,4 +18,4 @@ pub use crate::config::{ConfigError, RouterConfig};
 pub use crate::core::{
     Action, AuthorizeRequest, Authorizer, ConnId, Router, Targets, Transmit, TransportInfo,
 };
-pub use crate::host::{serve, start, start_with, HostOptions, RouterHandle};
+pub use crate::host::{serve, start, start_with, EmbeddedConnector, HostOptions, RouterHandle};

@@ -5,6 +5,8 @@
 #[path = "."]
 mod on_tokio {
     ferrobahn_test::runtime_tokio!();
+    #[path = "host/embedded.rs"]
+    mod embedded;
     #[path = "host/peer.rs"]
     mod peer;
     #[path = "host/rawsocket.rs"]
@@ -16,6 +18,8 @@ mod on_tokio {
 #[path = "."]
 mod on_async_std {
     ferrobahn_test::runtime_async_std!();
+    #[path = "host/embedded.rs"]
+    mod embedded;
     #[path = "host/peer.rs"]
     mod peer;
     #[path = "host/rawsocket.rs"]

@@ -29,6 +29,7 @@
 //! `wamp.close.system_shutdown`, connections are closed, [`RouterHandle::serve`] returns.
 
 mod accept;
+mod embedded;
 mod rawsocket;
 mod shared;
 mod task;
@@ -48,6 +49,8 @@ use futures_channel::mpsc;
 use crate::config::{ConfigError, RouterConfig, TransportConfig};
 use crate::core::{Authorizer, ConnId, Router};
 use task::Cmd;
+
+pub use embedded::EmbeddedConnector;
 
 /// The shutdown signal shared by the handle and every `serve` loop.
 #[derive(Debug, Default)]
@@ -70,10 +73,12 @@ impl Stop {
             if self.flag.load(Ordering::SeqCst) {
                 return Poll::Ready(());
             }
-            self.wakers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(cx.waker().clone());
+            let mut wakers = self.wakers.lock().unwrap_or_else(|e| e.into_inner());
+            // One entry per waiting task, however often it is polled.
+            if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                wakers.push(cx.waker().clone());
+            }
+            drop(wakers);
             if self.flag.load(Ordering::SeqCst) {
                 Poll::Ready(())
             } else {

@@ -27,6 +27,11 @@ impl Encoded {
         }
     }
 
+    /// The message itself (embedded components take it without serializing).
+    pub(crate) fn message(&self) -> &Arc<Message> {
+        &self.message
+    }
+
     /// The bytes of this message for `ser`.
     pub(crate) fn bytes(&self, ser: &Serializer) -> Result<Bytes, EncodeError> {
         let slot = (usize::from(ser.format().rawsocket_id()).saturating_sub(1) * 2

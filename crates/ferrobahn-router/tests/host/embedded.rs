@@ -1,0 +1,99 @@
+//! Embedded components: a `ferrobahn_client::Component` inside the router process,
+//! called by a client over a socket.
+
+use std::sync::{Arc, Mutex};
+
+use ferrobahn_client::wamp::Payload;
+use ferrobahn_client::{Component, Invocation, JoinOptions};
+use ferrobahn_router::RouterConfig;
+use ferrobahn_wamp::message::{Call, Subscribe};
+use ferrobahn_wamp::{Id, Message, Value};
+
+use super::peer::{start_router, Peer};
+use super::rt;
+
+fn id(n: u64) -> Id {
+    Id::new(n).unwrap()
+}
+
+#[test]
+fn an_embedded_components_procedure_is_called_by_an_external_client() {
+    rt::block_on(async {
+        let (router, addr) = start_router(RouterConfig::default()).await;
+        let (ready_tx, ready_rx) = futures_channel::oneshot::channel::<()>();
+        let ready_tx = Arc::new(Mutex::new(Some(ready_tx)));
+        let component = Component::new(rt::runtime(), JoinOptions::new("realm1")).on_join(
+            move |client, _details| {
+                let ready_tx = ready_tx.clone();
+                async move {
+                    let add2 = |inv: Invocation| async move {
+                        let (a, b): (i64, i64) = inv.parse_args()?;
+                        Ok(Payload::from_args(&(a + b,))?)
+                    };
+                    client
+                        .register("com.embedded.add2", Default::default(), add2)
+                        .await
+                        .expect("register");
+                    client
+                        .publish(
+                            "com.embedded.ready",
+                            Payload::from_args(&("up",)).unwrap(),
+                            Default::default(),
+                        )
+                        .await
+                        .expect("publish");
+                    if let Some(tx) = ready_tx.lock().unwrap().take() {
+                        let _ = tx.send(());
+                    }
+                }
+            },
+        );
+        // Subscribe first so the component's announcement is seen over the socket too.
+        let mut caller = Peer::connect(addr, "wamp.2.msgpack").await.unwrap();
+        caller.join().await;
+        caller
+            .send(Subscribe {
+                request: id(1),
+                topic: "com.embedded.ready".into(),
+                ..Default::default()
+            })
+            .await;
+        assert!(matches!(caller.expect().await, Message::Subscribed(_)));
+        router.embed(component);
+        let deadline = std::time::Instant::now() + ferrobahn_test::TEST_TIMEOUT;
+        ferrobahn_rt::timeout_at(&*rt::runtime(), deadline, ready_rx)
+            .await
+            .expect("the embedded component never joined")
+            .unwrap();
+        let Message::Event(ev) = caller.expect().await else {
+            panic!("expected the component's event")
+        };
+        assert_eq!(ev.payload.args(), &[Value::from("up")]);
+        caller
+            .send(Call {
+                request: id(2),
+                procedure: "com.embedded.add2".into(),
+                payload: Payload::from_args(&(20, 22)).unwrap(),
+                ..Default::default()
+            })
+            .await;
+        let Message::Result(r) = caller.expect().await else {
+            panic!("expected RESULT")
+        };
+        assert_eq!(r.payload.args(), &[Value::from(42)]);
+        // The component is a session like any other in the meta API.
+        caller
+            .send(Call {
+                request: id(3),
+                procedure: "wamp.session.count".into(),
+                ..Default::default()
+            })
+            .await;
+        let Message::Result(r) = caller.expect().await else {
+            panic!("expected RESULT")
+        };
+        assert_eq!(r.payload.args(), &[Value::from(2)]);
+        router.shutdown();
+        assert!(matches!(caller.expect().await, Message::Goodbye(_)));
+    });
+}
