@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use ferrobahn_rt::{AsyncTimer, Runtime};
+use ferrobahn_wamp::options::CancelMode;
 use ferrobahn_wamp::{error_uri, Id};
 use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
@@ -246,10 +247,16 @@ impl<W: WampTransport> Driver<W> {
                 progress,
                 started,
                 done,
+                cancel_on_drop,
             } => match self.core.call(now, &procedure, payload, options) {
                 Ok(id) => {
-                    let _ = started.send(Ok(id));
                     self.slots.insert(id, Slot::Call { progress, done });
+                    if started.send(Ok(id)).is_err() {
+                        // `call_with` was dropped before it got the ID.
+                        if let Some(mode) = cancel_on_drop {
+                            self.cancel_dropped(id, mode);
+                        }
+                    }
                 }
                 Err(e) => {
                     let _ = started.send(Err(e));
@@ -262,6 +269,7 @@ impl<W: WampTransport> Driver<W> {
             } => {
                 let _ = done.send(self.core.cancel(now, request, mode));
             }
+            Command::DropCall { request, mode } => self.cancel_dropped(request, mode),
             Command::Register {
                 procedure,
                 options,
@@ -327,6 +335,19 @@ impl<W: WampTransport> Driver<W> {
                     }
                 }
             }
+        }
+    }
+
+    /// Cancels a call whose caller gave up, if it is still pending.
+    fn cancel_dropped(&mut self, request: Id, mode: CancelMode) {
+        if !matches!(self.slots.get(&request), Some(Slot::Call { .. })) {
+            return;
+        }
+        let now = self.runtime.now();
+        match self.core.cancel(now, request, mode) {
+            Ok(()) => tracing::debug!(%request, ?mode, "dropped call canceled"),
+            // E.g. the router has no call canceling: the answer is dropped when it comes.
+            Err(e) => tracing::debug!(%request, error = %e, "dropped call not canceled"),
         }
     }
 
@@ -435,7 +456,7 @@ impl<W: WampTransport> Driver<W> {
                 if let Some(h) = self.running.remove(&request) {
                     h.abort();
                 }
-                if mode != ferrobahn_wamp::options::CancelMode::KillNoWait {
+                if mode != CancelMode::KillNoWait {
                     let _ = self
                         .core
                         .yield_error(request, &ApplicationError::new(error_uri::CANCELED));

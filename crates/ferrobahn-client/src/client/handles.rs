@@ -20,12 +20,19 @@ fn lost() -> RequestError {
 }
 
 /// A call in flight.
+///
+/// Dropping it before the call is done cancels the call: a CANCEL with
+/// [`ClientConfig::cancel_on_drop`](super::ClientConfig::cancel_on_drop) goes to the
+/// router (unless that is `None`, or [`PendingCall::keep_on_drop`] was called); the
+/// answer, when it comes, is dropped.
 #[derive(Debug)]
 pub struct PendingCall {
     id: Id,
     progress: Option<mpsc::Receiver<CallResult>>,
     done: oneshot::Receiver<Result<CallResult, RequestError>>,
     tx: mpsc::UnboundedSender<Command>,
+    /// The CANCEL mode sent on drop; `None` once done, or when disabled.
+    cancel_on_drop: Option<CancelMode>,
 }
 
 impl PendingCall {
@@ -34,18 +41,26 @@ impl PendingCall {
         progress: Option<mpsc::Receiver<CallResult>>,
         done: oneshot::Receiver<Result<CallResult, RequestError>>,
         tx: mpsc::UnboundedSender<Command>,
+        cancel_on_drop: Option<CancelMode>,
     ) -> Self {
         Self {
             id,
             progress,
             done,
             tx,
+            cancel_on_drop,
         }
     }
 
     /// The call's request ID.
     pub fn id(&self) -> Id {
         self.id
+    }
+
+    /// Lets the call run to its end if this handle is dropped (no CANCEL; the result
+    /// is dropped when it comes).
+    pub fn keep_on_drop(&mut self) {
+        self.cancel_on_drop = None;
     }
 
     /// The next progressive result; `None` once the call is done (then call
@@ -72,13 +87,33 @@ impl PendingCall {
         rx.await.map_err(|_| lost())?.map_err(RequestError::Usage)
     }
 
-    /// The final result (progressive results not yet read are dropped).
+    /// The final result (progressive results not yet read are dropped). Dropping this
+    /// future before it is ready cancels the call as dropping the handle does.
     ///
     /// # Errors
     /// The callee's or router's error, a timeout, session loss.
-    pub async fn result(self) -> Result<CallResult, RequestError> {
-        drop(self.progress);
-        self.done.await.unwrap_or_else(|_| Err(lost()))
+    pub async fn result(mut self) -> Result<CallResult, RequestError> {
+        self.progress = None;
+        let r = (&mut self.done).await.unwrap_or_else(|_| Err(lost()));
+        self.cancel_on_drop = None;
+        r
+    }
+}
+
+impl Drop for PendingCall {
+    fn drop(&mut self) {
+        let Some(mode) = self.cancel_on_drop else {
+            return;
+        };
+        // Done already (answer waiting in the channel, or the session is gone)?
+        if !matches!(self.done.try_recv(), Ok(None)) {
+            return;
+        }
+        // The driver ignores it when the call ended meanwhile.
+        let _ = self.tx.unbounded_send(Command::DropCall {
+            request: self.id,
+            mode,
+        });
     }
 }
 

@@ -82,11 +82,18 @@ pub(crate) enum Command {
         progress: Option<mpsc::Sender<CallResult>>,
         started: oneshot::Sender<Result<Id, UsageError>>,
         done: Reply<CallResult>,
+        /// Cancel at once if `started` finds nobody waiting (the caller gave up).
+        cancel_on_drop: Option<CancelMode>,
     },
     Cancel {
         request: Id,
         mode: CancelMode,
         done: oneshot::Sender<Result<(), UsageError>>,
+    },
+    /// A [`PendingCall`] was dropped before its answer: cancel if still pending.
+    DropCall {
+        request: Id,
+        mode: CancelMode,
     },
     Register {
         procedure: String,
@@ -140,6 +147,12 @@ pub struct ClientConfig {
     /// Progressive results buffered per [`PendingCall`] before new ones are dropped.
     /// Default 4096.
     pub progress_queue: usize,
+    /// The CANCEL mode sent when a [`PendingCall`] (or the future of
+    /// [`Client::call`]) is dropped before the call is done; `None` lets such calls run
+    /// to their end. Default `killnowait`: nobody waits for the answer, so the router
+    /// interrupts the callee and the caller's side ends at once. Nothing is sent when
+    /// the router does not announce call canceling.
+    pub cancel_on_drop: Option<CancelMode>,
 }
 
 impl Default for ClientConfig {
@@ -148,6 +161,7 @@ impl Default for ClientConfig {
             session: SessionConfig::default(),
             event_queue: 4096,
             progress_queue: 4096,
+            cancel_on_drop: Some(CancelMode::KillNoWait),
         }
     }
 }
@@ -164,6 +178,13 @@ impl ClientConfig {
     #[must_use]
     pub fn with_event_queue(mut self, v: usize) -> Self {
         self.event_queue = v;
+        self
+    }
+
+    /// Sets [`ClientConfig::cancel_on_drop`].
+    #[must_use]
+    pub fn with_cancel_on_drop(mut self, v: Option<CancelMode>) -> Self {
+        self.cancel_on_drop = v;
         self
     }
 
@@ -328,12 +349,19 @@ impl Client {
             progress: progress_tx,
             started,
             done,
+            cancel_on_drop: self.config.cancel_on_drop,
         })
         .map_err(RequestError::SessionLost)?;
         let id = started_rx
             .await
             .map_err(|_| RequestError::SessionLost(lost()))??;
-        Ok(PendingCall::new(id, progress_rx, done_rx, self.tx.clone()))
+        Ok(PendingCall::new(
+            id,
+            progress_rx,
+            done_rx,
+            self.tx.clone(),
+            self.config.cancel_on_drop,
+        ))
     }
 
     /// Registers `handler` for `procedure` (or a pattern, per `options.match_policy`).

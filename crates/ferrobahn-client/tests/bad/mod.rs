@@ -87,6 +87,15 @@ impl Handler for FakeRouter {
                 let _ = self.seen.unbounded_send("goodbye");
                 ctx.send_text(r#"[6,{},"wamp.close.goodbye_and_out"]"#)
             }
+            (Some(49), _) => {
+                let _ = self.seen.unbounded_send(match msg[2]["mode"].as_str() {
+                    Some("killnowait") => "cancel killnowait",
+                    Some("kill") => "cancel kill",
+                    Some("skip") => "cancel skip",
+                    _ => "cancel",
+                });
+                Ok(())
+            }
             (Some(48), OnCall::Garbage) => ctx.send_text("[50, this is not json"),
             (Some(48), OnCall::Close) => ctx.close(None, ""),
             (Some(48), OnCall::WrongRequest) => ctx.send_text(r#"[50,987654,{},["?"]]"#),
@@ -270,7 +279,8 @@ fn dropping_every_handle_ends_the_driver() {
             .unwrap();
         drop(c);
         drop(pending);
-        // The driver leaves (GOODBYE) and closes the transport.
+        // The dropped call is canceled, the driver leaves (GOODBYE) and closes the
+        // transport.
         let mut got = Vec::new();
         while let Some(s) = futures_util::StreamExt::next(&mut seen).await {
             got.push(s);
@@ -278,7 +288,76 @@ fn dropping_every_handle_ends_the_driver() {
                 break;
             }
         }
-        assert_eq!(got, ["goodbye", "closed"]);
+        assert_eq!(got, ["cancel killnowait", "goodbye", "closed"]);
+    });
+}
+
+#[test]
+fn dropping_a_pending_call_cancels_it() {
+    block_on(async {
+        let (addr, mut seen) = start_seen(OnHello::Welcome, OnCall::Silent).await;
+        let c = client(addr, SessionConfig::default()).await;
+        c.join(JoinOptions::new("realm1")).await.unwrap();
+        // A dropped PendingCall.
+        let p = c
+            .call_with("com.x.y", Payload::Empty, CallOptions::default())
+            .await
+            .unwrap();
+        drop(p);
+        // A dropped `call` future (given up by a timeout).
+        let runtime = rt::runtime();
+        let gave_up = ferrobahn_rt::timeout_at(
+            &*runtime,
+            runtime.now() + Duration::from_millis(100),
+            c.call("com.x.y", ()),
+        )
+        .await;
+        assert!(gave_up.is_none(), "{gave_up:?}");
+        // keep_on_drop: no CANCEL.
+        let mut p = c
+            .call_with("com.x.y", Payload::Empty, CallOptions::default())
+            .await
+            .unwrap();
+        p.keep_on_drop();
+        drop(p);
+        c.leave().await.unwrap();
+        let mut got = Vec::new();
+        while let Some(s) = futures_util::StreamExt::next(&mut seen).await {
+            got.push(s);
+            if s == "goodbye" {
+                break;
+            }
+        }
+        assert_eq!(got, ["cancel killnowait", "cancel killnowait", "goodbye"]);
+
+        // Disabled in the config: nothing is sent.
+        let (addr, mut seen) = start_seen(OnHello::Welcome, OnCall::Silent).await;
+        let io = rt::tcp_connect(addr).await;
+        let t = connect_websocket(
+            rt::runtime(),
+            io,
+            &format!("ws://{addr}/"),
+            &[Serializer::from_subprotocol("wamp.2.json").unwrap()],
+            ferrobahn_rt::ClientConfig::default(),
+        )
+        .await
+        .unwrap();
+        let c = Client::new(
+            rt::runtime(),
+            t,
+            ClientConfig::default().with_cancel_on_drop(None),
+        );
+        c.join(JoinOptions::new("realm1")).await.unwrap();
+        drop(
+            c.call_with("com.x.y", Payload::Empty, CallOptions::default())
+                .await
+                .unwrap(),
+        );
+        c.leave().await.unwrap();
+        assert_eq!(
+            futures_util::StreamExt::next(&mut seen).await,
+            Some("goodbye")
+        );
     });
 }
 

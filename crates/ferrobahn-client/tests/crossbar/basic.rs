@@ -16,11 +16,11 @@ fn join_and_leave_with_every_serializer() {
             "wamp.2.json",
             "wamp.2.msgpack",
             "wamp.2.cbor",
-            // wamp.2.ubjson is left out: ferrobahn-serializers does not decode the
-            // `M` (uint64) marker py-ubjson sends for large integers.
+            "wamp.2.ubjson",
             "wamp.2.json.batched",
             "wamp.2.msgpack.batched",
             "wamp.2.cbor.batched",
+            "wamp.2.ubjson.batched",
         ] {
             let c = ws_client(node, ser).await;
             let d = c.join(JoinOptions::new("realm1")).await.expect(ser);
@@ -90,6 +90,64 @@ fn call_and_register() {
         reg.unregister().await.unwrap();
         let err = caller.call(&proc_uri, (1, 2)).await.unwrap_err();
         assert_eq!(err.error_uri(), Some("wamp.error.no_such_procedure"));
+        callee.disconnect().await;
+        caller.disconnect().await;
+    });
+}
+
+#[test]
+fn rpc_and_pubsub_over_ubjson() {
+    run(|node| async move {
+        // Crossbar's ubjson is BJData: large unsigned IDs, floats, nested values.
+        let callee = joined_with(node, "wamp.2.ubjson").await;
+        let caller = joined_with(node, "wamp.2.ubjson").await;
+        let proc_uri = uri("ubjson_echo");
+        callee
+            .register(
+                &proc_uri,
+                Default::default(),
+                |inv: Invocation| async move { Ok(inv.data().payload()) },
+            )
+            .await
+            .unwrap();
+        let mut kwargs = ferrobahn_client::wamp::Dict::new();
+        kwargs.insert("big".into(), Value::UInt(9_007_199_254_740_991));
+        kwargs.insert("neg".into(), Value::Int(-70_000));
+        kwargs.insert("f".into(), Value::Float(-1.25));
+        kwargs.insert(
+            "nested".into(),
+            Value::List(vec![Value::Null, Value::Bool(true), Value::from("Grüße")]),
+        );
+        let payload = Payload::new(vec![Value::Int(255), Value::from("x")], kwargs.clone());
+        let r = caller
+            .call_with(&proc_uri, payload, Default::default())
+            .await
+            .unwrap()
+            .result()
+            .await
+            .unwrap();
+        assert_eq!(r.args, [Value::Int(255), Value::from("x")]);
+        assert_eq!(r.kwargs, kwargs);
+
+        let topic = uri("ubjson_topic");
+        let mut sub = callee.subscribe(&topic, Default::default()).await.unwrap();
+        let ack = PublishOptions {
+            acknowledge: Some(true),
+            ..Default::default()
+        };
+        let publication = caller
+            .publish(
+                &topic,
+                Payload::new(vec![Value::Int(7)], kwargs.clone()),
+                ack,
+            )
+            .await
+            .unwrap()
+            .expect("a publication ID");
+        let e = sub.next().await.expect("the event");
+        assert_eq!(e.publication, publication);
+        assert_eq!(e.args, [Value::Int(7)]);
+        assert_eq!(e.kwargs, kwargs);
         callee.disconnect().await;
         caller.disconnect().await;
     });

@@ -9,6 +9,7 @@ use ferrobahn_client::wamp::options::{CallOptions, CancelMode, InvokePolicy, Reg
 use ferrobahn_client::wamp::{MatchPolicy, Payload, Value};
 use ferrobahn_client::{Invocation, RequestError};
 
+use super::rt;
 use super::util::{joined, joined_with, run, sleep, uri};
 
 #[test]
@@ -155,6 +156,45 @@ fn cancel_skip_kill_killnowait() {
                 "{mode:?}"
             );
         }
+        callee.disconnect().await;
+        caller.disconnect().await;
+    });
+}
+
+#[test]
+fn dropping_a_pending_call_interrupts_the_callee() {
+    run(|node| async move {
+        let callee = joined_with(node, "wamp.2.msgpack").await;
+        let caller = joined(node).await;
+        for (i, how) in ["handle", "call future"].into_iter().enumerate() {
+            let p = uri(&format!("slow_dropped{i}"));
+            let (finished, dropped) = slow_procedure(&callee, &p).await;
+            if i == 0 {
+                let call = caller
+                    .call_with(&p, Payload::Empty, Default::default())
+                    .await
+                    .unwrap();
+                sleep(Duration::from_millis(200)).await;
+                drop(call);
+            } else {
+                let runtime = rt::runtime();
+                let deadline = runtime.now() + Duration::from_millis(200);
+                let gave_up = ferrobahn_rt::timeout_at(&*runtime, deadline, caller.call(&p, ()));
+                assert!(gave_up.await.is_none(), "{how}");
+            }
+            // The default killnowait CANCEL reaches the callee as INTERRUPT.
+            let deadline = rt::runtime().now() + Duration::from_secs(5);
+            while !dropped.load(Ordering::SeqCst) && rt::runtime().now() < deadline {
+                sleep(Duration::from_millis(20)).await;
+            }
+            assert!(
+                dropped.load(Ordering::SeqCst),
+                "{how}: callee not interrupted"
+            );
+            assert!(!finished.load(Ordering::SeqCst), "{how}");
+        }
+        // The session is fine afterwards.
+        assert!(caller.call("wamp.session.count", ()).await.is_ok());
         callee.disconnect().await;
         caller.disconnect().await;
     });
