@@ -27,6 +27,10 @@ pub(crate) struct RouterArgs {
     /// The runtime to serve on.
     #[arg(long, value_enum, default_value_t = RuntimeKind::Tokio)]
     pub(crate) runtime: RuntimeKind,
+    /// Serve the files of this directory over HTTP on the first transport's port
+    /// (next to the WebSocket path), e.g. the demos' HTML pages.
+    #[arg(long = "static", value_name = "DIR")]
+    pub(crate) static_dir: Option<PathBuf>,
     /// Run a built-in application component inside the router (repeatable), joining
     /// the first realm: `timeservice` or `slowsquare` (`--component list` shows them).
     #[arg(long = "component", value_name = "NAME")]
@@ -44,6 +48,9 @@ fn config(args: &RouterArgs) -> Result<RouterConfig, Box<dyn Error>> {
     }
     if let Some(listen) = &args.listen {
         config.transports[0].endpoint.clone_from(listen);
+    }
+    if let Some(dir) = &args.static_dir {
+        config.transports[0].static_dir = Some(dir.clone());
     }
     let realm = config
         .realms
@@ -104,6 +111,13 @@ pub(crate) fn run(args: &RouterArgs) -> Result<(), Box<dyn Error>> {
                 for t in transports {
                     let listener = binding::bind(t.endpoint.as_str()).await?;
                     println!("listening on ws://{}{}", listener.local_addr()?, t.path);
+                    if let Some(dir) = &t.static_dir {
+                        println!(
+                            "serving {} on http://{}/",
+                            dir.display(),
+                            listener.local_addr()?
+                        );
+                    }
                     let r = router.clone();
                     tokio::spawn(async move { r.serve_transport(listener, &t).await });
                 }
@@ -121,6 +135,13 @@ pub(crate) fn run(args: &RouterArgs) -> Result<(), Box<dyn Error>> {
             for t in transports {
                 let listener = binding::bind(t.endpoint.as_str()).await?;
                 println!("listening on ws://{}{}", listener.local_addr()?, t.path);
+                if let Some(dir) = &t.static_dir {
+                    println!(
+                        "serving {} on http://{}/",
+                        dir.display(),
+                        listener.local_addr()?
+                    );
+                }
                 let r = router.clone();
                 serving.push(async_std::task::spawn(async move {
                     r.serve_transport(listener, &t).await

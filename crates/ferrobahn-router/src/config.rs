@@ -18,7 +18,7 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ferrobahn_wamp::MatchPolicy;
 use serde::{Deserialize, Serialize};
@@ -253,6 +253,12 @@ pub struct TransportConfig {
     pub rawsocket: bool,
     /// Accept `permessage-deflate` offers (WebSocket compression). Default true.
     pub compression: bool,
+    /// Serve the files of this directory over plain HTTP on the same port (a `GET` that
+    /// is not a WebSocket upgrade and not for [`TransportConfig::path`]): `/` maps to
+    /// the directory, directories to their `index.html`. Default none.
+    pub static_dir: Option<PathBuf>,
+    /// Largest static file served, in bytes (larger ones get 403). Default 64 MiB.
+    pub static_max_file_size: u64,
 }
 
 impl Default for TransportConfig {
@@ -263,6 +269,8 @@ impl Default for TransportConfig {
             serializers: Vec::new(),
             rawsocket: true,
             compression: true,
+            static_dir: None,
+            static_max_file_size: 64 * 1024 * 1024,
         }
     }
 }

@@ -13,6 +13,8 @@ mod on_tokio {
     mod rawsocket;
     #[path = "host/wamp.rs"]
     mod wamp;
+    #[path = "host/web.rs"]
+    mod web;
 }
 
 #[path = "."]
@@ -26,4 +28,6 @@ mod on_async_std {
     mod rawsocket;
     #[path = "host/wamp.rs"]
     mod wamp;
+    #[path = "host/web.rs"]
+    mod web;
 }

@@ -11,6 +11,7 @@ use ferrobahn_rt::{sleep_until, timeout_at, Listener, Runtime, ServerConfig, Tra
 use ferrobahn_serializers::rawsocket::MAGIC;
 
 use super::rawsocket::{self, Prefixed};
+use super::web;
 use super::websocket::WsSession;
 use super::HostShared;
 
@@ -75,7 +76,24 @@ async fn connection<T: Transport>(
             rawsocket::serve(runtime, host, io, &first, Some(peer), deadline).await;
         }
         Some(Ok(1)) if first[0] != MAGIC => {
-            let io = Prefixed::new(first.to_vec(), io);
+            let mut head = first.to_vec();
+            if let Some((dir, max_size)) = &host.static_dir {
+                let read = timeout_at(&*runtime, deadline, read_head(&mut io, &mut head)).await;
+                let route = match read {
+                    Some(Ok(true)) => web::route(&head, &host.path),
+                    Some(Ok(false)) => web::Route::Refuse(431, "Request Header Fields Too Large"),
+                    Some(Err(e)) => {
+                        return tracing::debug!(%peer, error = %e, "read failed");
+                    }
+                    None => return tracing::debug!(%peer, "no request head in time"),
+                };
+                if route != web::Route::WebSocket {
+                    tracing::debug!(%peer, ?route, "static web request");
+                    let response = web::respond(&route, dir, *max_size);
+                    return web::send_and_close(&mut io, &response).await;
+                }
+            }
+            let io = Prefixed::new(head, io);
             let handler = WsSession::new(host);
             if let Err(e) = Box::pin(ferrobahn_rt::serve_connection(
                 runtime,
@@ -92,5 +110,24 @@ async fn connection<T: Transport>(
         Some(Ok(_)) => tracing::debug!(%peer, "RawSocket is not enabled on this endpoint"),
         Some(Err(e)) => tracing::debug!(%peer, error = %e, "read failed"),
         None => tracing::debug!(%peer, "no opening handshake in time"),
+    }
+}
+
+/// Reads until `head` holds a complete HTTP request head: true, or false when it grew
+/// past [`web::MAX_HEAD`] first. End of stream is an error.
+async fn read_head<T: Transport>(io: &mut T, head: &mut Vec<u8>) -> std::io::Result<bool> {
+    let mut buf = [0u8; 2048];
+    loop {
+        if web::head_end(head).is_some() {
+            return Ok(true);
+        }
+        if head.len() > web::MAX_HEAD {
+            return Ok(false);
+        }
+        let n = poll_fn(|cx| io.poll_read(cx, &mut buf)).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        head.extend_from_slice(&buf[..n]);
     }
 }

@@ -33,6 +33,7 @@ mod embedded;
 mod rawsocket;
 mod shared;
 mod task;
+mod web;
 mod websocket;
 
 use std::future::{poll_fn, Future};
@@ -108,6 +109,8 @@ pub(crate) struct HostShared {
     rawsocket: bool,
     /// How long queued bytes may wait for a RawSocket peer to read them.
     write_timeout: Duration,
+    /// Static files served next to the WebSocket endpoint, and the largest file size.
+    static_dir: Option<(std::path::PathBuf, u64)>,
 }
 
 impl HostShared {
@@ -254,6 +257,10 @@ impl RouterHandle {
             max_message_size: limits.max_message_size,
             rawsocket: transport.rawsocket,
             write_timeout: Duration::from_secs(limits.write_timeout_secs.max(1)),
+            static_dir: transport
+                .static_dir
+                .clone()
+                .map(|d| (d, transport.static_max_file_size)),
         });
         let ws = ferrobahn_websocket::Config::default()
             .with_max_message_payload(limits.max_message_size.max(1))
