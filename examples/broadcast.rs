@@ -31,7 +31,7 @@ impl Handler for Ticker {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = ferrobahn::tokio::bind("127.0.0.1:0").await?;
-    let addr = ferrobahn::Listener::local_addr(&listener)?;
+    let addr = listener.local_addr()?;
     let config = ferrobahn::ServerConfig::default();
     tokio::spawn(ferrobahn::serve(
         ferrobahn::tokio::runtime(),

@@ -10,6 +10,11 @@
 #![forbid(unsafe_code)]
 
 //!
+//! Unix domain sockets: [`AsyncIoUnixListener`], [`bind_unix`],
+//! [`serve_unix`], [`connect_unix`]. WebSocket over any other byte stream:
+//! wrap a `futures-io` type in [`FuturesIo`] and hand it to
+//! [`ferrobahn_rt::serve_connection`] or [`ferrobahn_rt::connect_transport`].
+//!
 //! Feature `tls`: `wss://` in [`connect_with`] ([`ClientStream`] is then TLS
 //! over TCP) and [`TlsListener`] / [`serve_tls`] for servers, via
 //! futures-rustls with rustls' `ring` provider (no OpenSSL, no cmake).
@@ -17,10 +22,16 @@
 mod client;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg(unix)]
+mod unix;
 
 pub use client::ClientStream;
 #[cfg(feature = "tls")]
 pub use tls::{TlsListener, TlsServerStream};
+#[cfg(unix)]
+pub use unix::{
+    bind_unix, connect_unix, serve_unix, serve_unix_with, AsyncIoUnixListener, UnixTransport,
+};
 
 #[cfg(not(any(feature = "async-std", feature = "smol")))]
 compile_error!("ferrobahn-async-std needs feature `async-std` or `smol` to spawn tasks");
@@ -36,7 +47,7 @@ use std::time::Instant;
 use async_io::{Async, Timer};
 use ferrobahn_handshake::Response;
 use ferrobahn_rt::{
-    AsyncTimer, ClientConfig, Error, FuturesIo, Handler, Listener, Runtime, ServerConfig,
+    AsyncTimer, ClientConfig, Error, FuturesIo, Handler, Listener, PeerAddr, Runtime, ServerConfig,
     Transport, WebSocket,
 };
 
@@ -152,20 +163,26 @@ impl AsyncIoListener {
         self.nodelay = on;
         self
     }
+
+    /// The bound address.
+    ///
+    /// # Errors
+    /// As `TcpListener::local_addr`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.get_ref().local_addr()
+    }
 }
 
 impl Listener for AsyncIoListener {
     type Transport = TcpTransport;
 
-    fn poll_accept(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(TcpTransport, SocketAddr)>> {
+    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpTransport, PeerAddr)>> {
         loop {
             match self.listener.get_ref().accept() {
                 Ok((stream, peer)) => {
                     stream.set_nodelay(self.nodelay)?;
-                    return Poll::Ready(Ok((TcpTransport::new(Async::new(stream)?), peer)));
+                    let io = TcpTransport::new(Async::new(stream)?);
+                    return Poll::Ready(Ok((io, PeerAddr::Tcp(peer))));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     ready!(self.listener.poll_readable(cx))?
@@ -175,8 +192,8 @@ impl Listener for AsyncIoListener {
         }
     }
 
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.get_ref().local_addr()
+    fn local_addr(&self) -> io::Result<PeerAddr> {
+        self.listener.get_ref().local_addr().map(PeerAddr::Tcp)
     }
 }
 

@@ -9,12 +9,12 @@
 
 use std::future::Future;
 use std::io::{self, IoSlice};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use async_io::Async;
-use ferrobahn_rt::{Error, FuturesIo, Listener, Transport};
+use ferrobahn_rt::{Error, FuturesIo, Listener, PeerAddr, Transport};
 use ferrobahn_tls::rustls::ServerConnection;
 use ferrobahn_tls::{TlsClientConfig, TlsServerConfig, TLS_EXPORTER_LEN};
 use futures_io::{AsyncRead, AsyncWrite};
@@ -99,14 +99,18 @@ where
     fn poll_accept(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(Self::Transport, SocketAddr)>> {
+    ) -> Poll<io::Result<(Self::Transport, PeerAddr)>> {
         let (io, peer) = ready!(self.inner.poll_accept(cx))?;
         let acceptor = TlsAcceptor::from(self.config.rustls().clone());
         let state = State::Handshaking(acceptor.accept(TcpShutdown(io.into_inner())));
-        Poll::Ready(Ok((TlsServerStream { state, peer }, peer)))
+        let stream = TlsServerStream {
+            state,
+            peer: peer.clone(),
+        };
+        Poll::Ready(Ok((stream, peer)))
     }
 
-    fn local_addr(&self) -> io::Result<SocketAddr> {
+    fn local_addr(&self) -> io::Result<PeerAddr> {
         self.inner.local_addr()
     }
 }
@@ -115,7 +119,7 @@ where
 #[derive(Debug)]
 pub struct TlsServerStream {
     state: State,
-    peer: SocketAddr,
+    peer: PeerAddr,
 }
 
 type ServerTls = FuturesIo<futures_rustls::server::TlsStream<TcpShutdown>>;

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Args;
-use ferrobahn::{Bytes, Ctx, Handler, Listener, Message, MessageKind, ServerConfig};
+use ferrobahn::{Bytes, Ctx, Handler, Message, MessageKind, ServerConfig};
 
 use crate::RuntimeKind;
 

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use ferrobahn::Listener;
 use ferrobahn_router::config::ComponentConfig;
 use ferrobahn_router::RouterConfig;
 use ferrobahn_rt::Runtime;

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use ferrobahn_router::RouterConfig;
-use ferrobahn_rt::{ClientConfig, Listener, WebSocket};
+use ferrobahn_rt::{ClientConfig, WebSocket};
 use ferrobahn_serializers::Serializer;
 use ferrobahn_tokio::ClientStream;
 use ferrobahn_wamp::message::{Call, Hello, Register, Yield};

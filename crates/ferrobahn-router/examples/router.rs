@@ -24,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let transport = config.transports[0].clone();
     let listener = ferrobahn_tokio::bind(transport.endpoint.as_str()).await?;
-    let addr = ferrobahn_rt::Listener::local_addr(&listener)?;
+    let addr = listener.local_addr()?;
     let router = ferrobahn_router::start(ferrobahn_tokio::runtime(), config)?;
     println!("listening on ws://{addr}{}", transport.path);
     let r = router.clone();

@@ -20,7 +20,7 @@ fn autobahn_js_demos() {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let (router, addr) = runtime.block_on(async {
         let listener = ferrobahn_tokio::bind("127.0.0.1:0").await.expect("bind");
-        let addr = ferrobahn_rt::Listener::local_addr(&listener).expect("local_addr");
+        let addr = listener.local_addr().expect("local_addr");
         let router = ferrobahn_router::start(ferrobahn_tokio::runtime(), config).expect("start");
         let r = router.clone();
         tokio::spawn(async move { r.serve(listener).await });

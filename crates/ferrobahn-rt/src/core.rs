@@ -6,7 +6,7 @@
 //! the transport), when they pass the flush threshold, or on an explicit flush.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -17,6 +17,7 @@ use futures_channel::mpsc;
 use futures_core::Stream;
 
 use crate::error::Error;
+use crate::peer::PeerAddr;
 use crate::runtime::{AsyncTimer, Runtime};
 use crate::sender::{Command, Sender};
 use crate::transport::Transport;
@@ -65,7 +66,9 @@ pub(crate) struct Core {
     linger: Option<Linger>,
     pub(crate) flush_threshold: usize,
     commands: Option<(mpsc::Sender<Command>, mpsc::Receiver<Command>)>,
-    pub(crate) peer_addr: Option<SocketAddr>,
+    pub(crate) peer: Option<PeerAddr>,
+    /// The client address trusted proxies reported (`X-Forwarded-For`).
+    pub(crate) forwarded_for: Option<IpAddr>,
     pub(crate) protocol: Option<String>,
 }
 
@@ -88,9 +91,16 @@ impl Core {
             linger: None,
             flush_threshold: DEFAULT_FLUSH_THRESHOLD,
             commands: None,
-            peer_addr: None,
+            peer: None,
+            forwarded_for: None,
             protocol: None,
         }
+    }
+
+    /// The client's IP: the trusted `X-Forwarded-For` entry, else the TCP peer's.
+    pub(crate) fn client_ip(&self) -> Option<IpAddr> {
+        self.forwarded_for
+            .or_else(|| self.peer.as_ref().and_then(PeerAddr::ip))
     }
 
     pub(crate) fn now(&self) -> Instant {

@@ -2,7 +2,7 @@
 //! shape), runtime-agnostic.
 
 use std::future::{poll_fn, Future};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,6 +11,7 @@ use ferrobahn_websocket::{CloseCode, Event, Message, MessageKind, State};
 
 use crate::core::Core;
 use crate::error::Error;
+use crate::peer::PeerAddr;
 use crate::runtime::Runtime;
 use crate::sender::Sender;
 use crate::transport::Transport;
@@ -142,9 +143,23 @@ impl<'a> Ctx<'a> {
         self.core.queue_close(code.into(), reason)
     }
 
-    /// The peer's address, when known.
+    /// The peer's TCP address, when known (`None` on a Unix socket; see
+    /// [`Ctx::peer`]).
     pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.core.peer_addr
+        self.core.peer.as_ref().and_then(PeerAddr::socket_addr)
+    }
+
+    /// The peer's address as its listener saw it (TCP or Unix), when known.
+    pub fn peer(&self) -> Option<&PeerAddr> {
+        self.core.peer.as_ref()
+    }
+
+    /// The client's IP address: what the trusted proxies reported in
+    /// `X-Forwarded-For` (see
+    /// [`ServerConfig::trust_x_forwarded_for`](crate::ServerConfig::trust_x_forwarded_for)),
+    /// else the TCP peer's.
+    pub fn client_ip(&self) -> Option<IpAddr> {
+        self.core.client_ip()
     }
 
     /// The negotiated subprotocol, if any.

@@ -3,7 +3,7 @@
 
 use std::future::poll_fn;
 use std::io;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +14,7 @@ use ferrobahn_websocket::{Connection, Role};
 
 use crate::error::{Error, Timeout};
 use crate::handler::{run_handler, Handler};
+use crate::peer::{forwarded_for, PeerAddr};
 use crate::runtime::{sleep_until, timeout_at, Runtime};
 use crate::transport::{close, read, write_all, Listener, Transport};
 use crate::websocket::WebSocket;
@@ -51,6 +52,11 @@ pub struct ServerConfig {
     /// `tcpNoDelay`). Default true. Applied by the runtime bindings'
     /// `serve_with`.
     pub tcp_nodelay: bool,
+    /// How many proxies in front of this server are trusted to report the
+    /// client's address in `X-Forwarded-For` (AutobahnPython's
+    /// `trustXForwardedFor`); handlers see it as `Ctx::client_ip`. Default 0
+    /// (the header is ignored).
+    pub trust_x_forwarded_for: usize,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +69,7 @@ impl Default for ServerConfig {
             status_page: false,
             extensions: ServerExtensions::default(),
             tcp_nodelay: true,
+            trust_x_forwarded_for: 0,
         }
     }
 }
@@ -77,6 +84,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_tcp_nodelay(mut self, on: bool) -> Self {
         self.tcp_nodelay = on;
+        self
+    }
+
+    /// Sets [`ServerConfig::trust_x_forwarded_for`].
+    #[must_use]
+    pub fn with_trust_x_forwarded_for(mut self, proxies: usize) -> Self {
+        self.trust_x_forwarded_for = proxies;
         self
     }
 
@@ -170,7 +184,7 @@ pub async fn serve<L, F, H>(
         let (rt, config) = (runtime.clone(), config.clone());
         runtime.spawn(Box::pin(async move {
             let _slot = slot;
-            if let Err(e) = serve_connection(rt, io, Some(peer), &config, handler).await {
+            if let Err(e) = serve_connection(rt, io, Some(peer.clone()), &config, handler).await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
         }));
@@ -225,6 +239,7 @@ struct Upgraded {
     trailing: Vec<u8>,
     protocol: Option<String>,
     codec: Option<Box<dyn PerMessageCodec>>,
+    forwarded_for: Option<IpAddr>,
 }
 
 /// Reads the request, asks the handler, answers. `Ok(None)`: answered
@@ -260,6 +275,7 @@ async fn handshake<T: Transport, H: Handler>(
         }
     };
     drop(buf);
+    let forwarded_for = forwarded_for(&request, config.trust_x_forwarded_for);
     let mut accept = match handler.on_connect(&request) {
         Ok(accept) => accept,
         Err(deny) => {
@@ -302,11 +318,19 @@ async fn handshake<T: Transport, H: Handler>(
         trailing: parser.take_trailing(),
         protocol: accept.protocol,
         codec,
+        forwarded_for,
     }))
 }
 
 /// Serves one connection: opening handshake (within
 /// [`ServerConfig::open_handshake_timeout`]), then `handler` until closed.
+///
+/// `io` can be any byte stream that implements [`Transport`]: an accepted
+/// TCP or Unix socket, a TLS stream, a pipe to a process, an in-memory
+/// duplex, a tunnel. [`serve`] calls this for every connection a
+/// [`Listener`] accepts; call it directly for transports you accept
+/// yourself. `peer` is what [`Ctx::peer`](crate::Ctx::peer) reports. The
+/// client side over any transport is [`connect_transport`](crate::connect_transport).
 ///
 /// A bad request is answered with [`ferrobahn_handshake::HandshakeError::status`] and its
 /// reason, then closed.
@@ -318,7 +342,7 @@ async fn handshake<T: Transport, H: Handler>(
 pub async fn serve_connection<T: Transport, H: Handler>(
     runtime: Arc<dyn Runtime>,
     mut io: T,
-    peer: Option<SocketAddr>,
+    peer: Option<PeerAddr>,
     config: &ServerConfig,
     mut handler: H,
 ) -> Result<(), Error> {
@@ -359,7 +383,7 @@ fn upgrade<T: Transport>(
     io: T,
     runtime: Arc<dyn Runtime>,
     config: &ServerConfig,
-    peer: Option<SocketAddr>,
+    peer: Option<PeerAddr>,
     upgraded: Upgraded,
 ) -> Result<WebSocket<T>, Error> {
     let now = runtime.now();
@@ -377,5 +401,6 @@ fn upgrade<T: Transport>(
     }
     let mut ws = WebSocket::from_parts(io, conn, runtime);
     ws.set_peer(peer, upgraded.protocol);
+    ws.set_forwarded_for(upgraded.forwarded_for);
     Ok(ws)
 }

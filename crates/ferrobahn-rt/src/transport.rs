@@ -1,9 +1,10 @@
 //! The [`Transport`] (byte stream) and [`Listener`] traits, and [`FuturesIo`].
 
 use std::io::{self, IoSlice};
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use crate::peer::PeerAddr;
 
 /// A bidirectional byte stream (TCP, TLS, Unix socket, in-memory pipe, ...).
 ///
@@ -37,7 +38,7 @@ pub trait Transport: Send + Unpin + 'static {
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 }
 
-/// A source of incoming transports (a bound TCP listener, ...).
+/// A source of incoming transports (a bound TCP or Unix listener, ...).
 pub trait Listener: Send + 'static {
     /// The transport type of an accepted connection.
     type Transport: Transport;
@@ -46,10 +47,10 @@ pub trait Listener: Send + 'static {
     fn poll_accept(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(Self::Transport, SocketAddr)>>;
+    ) -> Poll<io::Result<(Self::Transport, PeerAddr)>>;
 
     /// The address this listener is bound to.
-    fn local_addr(&self) -> io::Result<SocketAddr>;
+    fn local_addr(&self) -> io::Result<PeerAddr>;
 }
 
 /// Adapts a `futures-io` `AsyncRead + AsyncWrite` type (async-io, async-std,

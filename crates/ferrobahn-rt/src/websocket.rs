@@ -2,7 +2,7 @@
 //! a [`Stream`] and a [`Sink`].
 
 use std::future::poll_fn;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -14,6 +14,7 @@ use futures_sink::Sink;
 
 use crate::core::Core;
 use crate::error::Error;
+use crate::peer::PeerAddr;
 use crate::runtime::Runtime;
 use crate::sender::Sender;
 use crate::transport::Transport;
@@ -69,9 +70,13 @@ impl<T: Transport> WebSocket<T> {
         }
     }
 
-    pub(crate) fn set_peer(&mut self, peer: Option<SocketAddr>, protocol: Option<String>) {
-        self.core.peer_addr = peer;
+    pub(crate) fn set_peer(&mut self, peer: Option<PeerAddr>, protocol: Option<String>) {
+        self.core.peer = peer;
         self.core.protocol = protocol;
+    }
+
+    pub(crate) fn set_forwarded_for(&mut self, ip: Option<IpAddr>) {
+        self.core.forwarded_for = ip;
     }
 
     pub(crate) fn core_mut(&mut self) -> &mut Core {
@@ -215,9 +220,22 @@ impl<T: Transport> WebSocket<T> {
         self.core.conn.state()
     }
 
-    /// The peer's address, when known.
+    /// The peer's TCP address, when known (`None` on a Unix socket; see
+    /// [`WebSocket::peer`]).
     pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.core.peer_addr
+        self.core.peer.as_ref().and_then(PeerAddr::socket_addr)
+    }
+
+    /// The peer's address as its listener saw it (TCP or Unix), when known.
+    pub fn peer(&self) -> Option<&PeerAddr> {
+        self.core.peer.as_ref()
+    }
+
+    /// The client's IP address: what the trusted proxies reported in
+    /// `X-Forwarded-For` (see `ServerConfig::trust_x_forwarded_for`), else
+    /// the TCP peer's.
+    pub fn client_ip(&self) -> Option<IpAddr> {
+        self.core.client_ip()
     }
 
     /// The negotiated subprotocol, if any.

@@ -114,6 +114,29 @@ macro_rules! runtime_tokio {
                 binding::TokioIo(tokio::net::TcpStream::connect(addr).await.expect("connect"))
             }
 
+            /// The client transport type over a Unix socket.
+            pub type UnixTransport = binding::TokioIo<tokio::net::UnixStream>;
+
+            /// A Unix socket listener at `path`.
+            pub async fn bind_unix(path: &std::path::Path) -> binding::TokioUnixListener {
+                binding::bind_unix(path).await.expect("bind unix")
+            }
+
+            /// `connect_unix` of the binding.
+            pub async fn connect_unix(
+                path: &std::path::Path,
+                url: &str,
+                config: $crate::__private::ferrobahn_rt::ClientConfig,
+            ) -> Result<
+                (
+                    $crate::__private::ferrobahn_rt::WebSocket<UnixTransport>,
+                    $crate::__private::ferrobahn_handshake::Response,
+                ),
+                $crate::__private::ferrobahn_rt::Error,
+            > {
+                binding::connect_unix(path, url, config).await
+            }
+
             /// Spawns `fut`.
             pub fn spawn(fut: impl Future<Output = ()> + Send + 'static) {
                 $crate::__private::ferrobahn_rt::Runtime::spawn(&*runtime(), Box::pin(fut));
@@ -130,8 +153,7 @@ macro_rules! runtime_tokio {
                 H: $crate::__private::ferrobahn_rt::Handler,
             {
                 let listener = bind().await;
-                let addr = $crate::__private::ferrobahn_rt::Listener::local_addr(&listener)
-                    .expect("local_addr");
+                let addr = listener.local_addr().expect("local_addr");
                 spawn($crate::__private::ferrobahn_rt::serve(
                     runtime(),
                     listener,
@@ -203,6 +225,29 @@ macro_rules! runtime_async_std {
                 binding::TcpTransport::new(s)
             }
 
+            /// The client transport type over a Unix socket.
+            pub type UnixTransport = binding::UnixTransport;
+
+            /// A Unix socket listener at `path`.
+            pub async fn bind_unix(path: &std::path::Path) -> binding::AsyncIoUnixListener {
+                binding::bind_unix(path).await.expect("bind unix")
+            }
+
+            /// `connect_unix` of the binding.
+            pub async fn connect_unix(
+                path: &std::path::Path,
+                url: &str,
+                config: $crate::__private::ferrobahn_rt::ClientConfig,
+            ) -> Result<
+                (
+                    $crate::__private::ferrobahn_rt::WebSocket<UnixTransport>,
+                    $crate::__private::ferrobahn_handshake::Response,
+                ),
+                $crate::__private::ferrobahn_rt::Error,
+            > {
+                binding::connect_unix(path, url, config).await
+            }
+
             /// Spawns `fut`.
             pub fn spawn(fut: impl Future<Output = ()> + Send + 'static) {
                 $crate::__private::ferrobahn_rt::Runtime::spawn(&*runtime(), Box::pin(fut));
@@ -219,8 +264,7 @@ macro_rules! runtime_async_std {
                 H: $crate::__private::ferrobahn_rt::Handler,
             {
                 let listener = bind().await;
-                let addr = $crate::__private::ferrobahn_rt::Listener::local_addr(&listener)
-                    .expect("local_addr");
+                let addr = listener.local_addr().expect("local_addr");
                 spawn($crate::__private::ferrobahn_rt::serve(
                     runtime(),
                     listener,

@@ -4,6 +4,11 @@
 //! Everything else (the driver, the handler API) is runtime-agnostic and
 //! lives in `ferrobahn-rt`.
 //!
+//! Unix domain sockets: [`TokioUnixListener`], [`bind_unix`],
+//! [`serve_unix`], [`connect_unix`]. WebSocket over any other byte stream (a
+//! pipe, an in-memory duplex, a tunnel): wrap it in [`TokioIo`] and hand it
+//! to [`ferrobahn_rt::serve_connection`] or [`ferrobahn_rt::connect_transport`].
+//!
 //! Feature `tls`: `wss://` in [`connect_with`] ([`ClientStream`] is then TLS
 //! over TCP) and [`TlsListener`] / [`serve_tls`] for servers, via
 //! tokio-rustls with rustls' `ring` provider (no OpenSSL, no cmake).
@@ -12,10 +17,14 @@
 mod client;
 #[cfg(feature = "tls")]
 mod tls;
+#[cfg(unix)]
+mod unix;
 
 pub use client::ClientStream;
 #[cfg(feature = "tls")]
 pub use tls::{TlsListener, TlsServerStream};
+#[cfg(unix)]
+pub use unix::{bind_unix, connect_unix, serve_unix, serve_unix_with, TokioUnixListener};
 
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
@@ -26,7 +35,8 @@ use std::time::Instant;
 
 use ferrobahn_handshake::Response;
 use ferrobahn_rt::{
-    AsyncTimer, ClientConfig, Error, Handler, Listener, Runtime, ServerConfig, Transport, WebSocket,
+    AsyncTimer, ClientConfig, Error, Handler, Listener, PeerAddr, Runtime, ServerConfig, Transport,
+    WebSocket,
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
@@ -133,6 +143,14 @@ impl TokioListener {
         self.nodelay = on;
         self
     }
+
+    /// The bound address.
+    ///
+    /// # Errors
+    /// As `TcpListener::local_addr`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
 }
 
 impl Listener for TokioListener {
@@ -141,14 +159,14 @@ impl Listener for TokioListener {
     fn poll_accept(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(Self::Transport, SocketAddr)>> {
+    ) -> Poll<io::Result<(Self::Transport, PeerAddr)>> {
         let (stream, peer) = ready!(self.listener.poll_accept(cx))?;
         stream.set_nodelay(self.nodelay)?;
-        Poll::Ready(Ok((TokioIo(stream), peer)))
+        Poll::Ready(Ok((TokioIo(stream), PeerAddr::Tcp(peer))))
     }
 
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
+    fn local_addr(&self) -> io::Result<PeerAddr> {
+        self.listener.local_addr().map(PeerAddr::Tcp)
     }
 }
 

@@ -9,11 +9,10 @@
 
 use std::future::Future;
 use std::io::{self, IoSlice};
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use ferrobahn_rt::{Error, Listener, Transport};
+use ferrobahn_rt::{Error, Listener, PeerAddr, Transport};
 use ferrobahn_tls::rustls::ServerConnection;
 use ferrobahn_tls::{TlsClientConfig, TlsServerConfig, TLS_EXPORTER_LEN};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -56,14 +55,18 @@ where
     fn poll_accept(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(Self::Transport, SocketAddr)>> {
+    ) -> Poll<io::Result<(Self::Transport, PeerAddr)>> {
         let (io, peer) = ready!(self.inner.poll_accept(cx))?;
         let acceptor = TlsAcceptor::from(self.config.rustls().clone());
         let state = State::Handshaking(acceptor.accept(io.0));
-        Poll::Ready(Ok((TlsServerStream { state, peer }, peer)))
+        let stream = TlsServerStream {
+            state,
+            peer: peer.clone(),
+        };
+        Poll::Ready(Ok((stream, peer)))
     }
 
-    fn local_addr(&self) -> io::Result<SocketAddr> {
+    fn local_addr(&self) -> io::Result<PeerAddr> {
         self.inner.local_addr()
     }
 }
@@ -72,7 +75,7 @@ where
 #[derive(Debug)]
 pub struct TlsServerStream<S> {
     state: State<S>,
-    peer: SocketAddr,
+    peer: PeerAddr,
 }
 
 enum State<S> {

@@ -13,9 +13,9 @@ pub use ferrobahn_extensions::{
 };
 pub use ferrobahn_handshake::{Accept, HandshakeError, Request, Response, WsUrl};
 pub use ferrobahn_rt::{
-    connect_transport, run_client_handler, run_handler, serve, serve_connection, AsyncTimer,
-    ClientConfig, Ctx, Deny, Error, FuturesIo, Handler, Listener, Proxy, Runtime, Sender,
-    ServerConfig, Timeout, Transport, TrySendError, WebSocket,
+    connect_transport, forwarded_for, run_client_handler, run_handler, serve, serve_connection,
+    AsyncTimer, ClientConfig, Ctx, Deny, Error, FuturesIo, Handler, Listener, PeerAddr, Proxy,
+    Runtime, Sender, ServerConfig, Timeout, Transport, TrySendError, WebSocket,
 };
 pub use ferrobahn_websocket::{
     CloseCode, Closed, Config as WebSocketConfig, Event, Message, MessageKind, ProtocolError,

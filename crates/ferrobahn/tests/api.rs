@@ -12,6 +12,8 @@ mod on_tokio {
     mod compression;
     #[path = "rt/echo.rs"]
     mod echo;
+    #[path = "rt/endpoints.rs"]
+    mod endpoints;
     #[path = "rt/handshake.rs"]
     mod handshake;
     #[path = "rt/proxy.rs"]
@@ -29,6 +31,8 @@ mod on_async_std {
     mod compression;
     #[path = "rt/echo.rs"]
     mod echo;
+    #[path = "rt/endpoints.rs"]
+    mod endpoints;
     #[path = "rt/handshake.rs"]
     mod handshake;
     #[path = "rt/proxy.rs"]

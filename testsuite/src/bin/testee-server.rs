@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use clap::Parser;
-use ferrobahn::{Listener, ServerConfig};
+use ferrobahn::ServerConfig;
 use ferrobahn_testsuite::{init_logging, server_extensions, websocket_config, Echo, RuntimeKind};
 
 /// Autobahn testee server: echoes every message; prints "listening on ADDR"

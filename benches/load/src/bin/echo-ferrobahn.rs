@@ -53,7 +53,7 @@ fn run_tokio(args: &server::ServerArgs) -> io::Result<()> {
         .build()?;
     rt.block_on(async move {
         let listener = ferrobahn_tokio::bind(args.listen).await?;
-        server::announce(ferrobahn_rt::Listener::local_addr(&listener)?);
+        server::announce(listener.local_addr()?);
         ferrobahn_rt::serve(ferrobahn_tokio::runtime(), listener, config(args), || Echo).await;
         Ok(())
     })
@@ -62,7 +62,7 @@ fn run_tokio(args: &server::ServerArgs) -> io::Result<()> {
 fn run_async_std(args: &server::ServerArgs) -> io::Result<()> {
     async_io::block_on(async move {
         let listener = ferrobahn_async_std::bind(args.listen).await?;
-        server::announce(ferrobahn_rt::Listener::local_addr(&listener)?);
+        server::announce(listener.local_addr()?);
         ferrobahn_rt::serve(
             ferrobahn_async_std::runtime(),
             listener,

@@ -2,12 +2,11 @@
 //! from WebSocket (an HTTP request), so both share one port.
 
 use std::future::poll_fn;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrobahn_rt::{sleep_until, timeout_at, Listener, Runtime, ServerConfig, Transport};
+use ferrobahn_rt::{sleep_until, timeout_at, Listener, PeerAddr, Runtime, ServerConfig, Transport};
 use ferrobahn_serializers::rawsocket::MAGIC;
 
 use super::rawsocket::{self, Prefixed};
@@ -59,7 +58,7 @@ pub(crate) async fn accept_loop<L: Listener>(
 async fn connection<T: Transport>(
     runtime: Arc<dyn Runtime>,
     mut io: T,
-    peer: SocketAddr,
+    peer: PeerAddr,
     host: Arc<HostShared>,
     server: &ServerConfig,
 ) {
@@ -73,7 +72,7 @@ async fn connection<T: Transport>(
     .await;
     match read {
         Some(Ok(1)) if first[0] == MAGIC && host.rawsocket => {
-            rawsocket::serve(runtime, host, io, &first, Some(peer), deadline).await;
+            rawsocket::serve(runtime, host, io, &first, peer.socket_addr(), deadline).await;
         }
         Some(Ok(1)) if first[0] != MAGIC => {
             let mut head = first.to_vec();
@@ -98,7 +97,7 @@ async fn connection<T: Transport>(
             if let Err(e) = Box::pin(ferrobahn_rt::serve_connection(
                 runtime,
                 io,
-                Some(peer),
+                Some(peer.clone()),
                 server,
                 handler,
             ))

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use ferrobahn_router::{RouterConfig, RouterHandle};
-use ferrobahn_rt::{ClientConfig, Error, Listener, WebSocket};
+use ferrobahn_rt::{ClientConfig, Error, WebSocket};
 use ferrobahn_serializers::Serializer;
 use ferrobahn_wamp::message::Hello;
 use ferrobahn_wamp::options::HelloDetails;

@@ -20,7 +20,7 @@ pub(crate) async fn tls_server(tls: &TlsServerConfig, config: ServerConfig) -> S
         ..Behaviour::default()
     });
     let listener = rt::binding::TlsListener::new(rt::bind().await, tls);
-    let addr = listener.local_addr().unwrap();
+    let addr = listener.local_addr().unwrap().socket_addr().unwrap();
     rt::spawn(ferrobahn_rt::serve(
         rt::runtime(),
         listener,

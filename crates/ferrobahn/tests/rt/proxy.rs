@@ -1,6 +1,6 @@
 //! Clients tunnel through an HTTP `CONNECT` proxy.
 
-use ferrobahn::{ClientConfig, Error, Listener, Message, Proxy, ServerConfig};
+use ferrobahn::{ClientConfig, Error, Message, Proxy, ServerConfig};
 use ferrobahn_test::proxy::connect_proxy_once;
 use ferrobahn_test::{Behaviour, Recorder};
 use futures_channel::oneshot;
