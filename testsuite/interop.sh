@@ -4,6 +4,7 @@
 #   2. AutobahnPython components (seed demos, advanced options, auth) against our router
 #   3. AutobahnJS (npm) in Node against our router, JSON and MessagePack
 #   4. our WAMP client against Crossbar.io (PyPI), on tokio and async-std
+#   5. wss: the Python `websockets` client (PyPI) against `ferrobahn echo --tls-cert` (testsuite/tls)
 # Each part prints its own results; the script fails on the first failure.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,3 +25,6 @@ bash testsuite/router/run-js.sh
 part "client x Crossbar.io"
 crossbar=$(bash scripts/install-crossbar.sh | tail -n 1)
 FERROBAHN_CROSSBAR="$crossbar" cargo test -p ferrobahn-client
+
+part "wss x Python websockets"
+bash testsuite/tls/run.sh

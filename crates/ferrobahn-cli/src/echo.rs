@@ -1,6 +1,7 @@
 //! `ferrobahn echo`: a WebSocket echo server.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -25,6 +26,12 @@ pub(crate) struct EchoArgs {
     /// Answer plain HTTP GET requests with a small status page.
     #[arg(long)]
     pub(crate) status_page: bool,
+    /// Serve wss:// with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    pub(crate) tls_key: Option<PathBuf>,
 }
 
 /// Echoes every message back.
@@ -51,6 +58,12 @@ pub(crate) fn run(args: &EchoArgs) -> std::io::Result<()> {
         .with_max_connections(args.max_connections)
         .with_open_handshake_timeout(Duration::from_secs(args.open_handshake_timeout))
         .with_status_page(args.status_page);
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(ferrobahn::tls::TlsServerConfig::from_pem_files(cert, key)?)
+        }
+        _ => None,
+    };
     match args.runtime {
         RuntimeKind::Tokio => {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -59,16 +72,30 @@ pub(crate) fn run(args: &EchoArgs) -> std::io::Result<()> {
             rt.block_on(async {
                 use ferrobahn::tokio as binding;
                 let listener = binding::bind(args.listen).await?;
-                tracing::info!(addr = %listener.local_addr()?, runtime = "tokio", "echo server listening");
-                ferrobahn::serve(binding::runtime(), listener, config, || Echo).await;
+                let addr = listener.local_addr()?;
+                tracing::info!(%addr, runtime = "tokio", tls = tls.is_some(), "echo server listening");
+                match &tls {
+                    Some(tls) => {
+                        let listener = binding::TlsListener::new(listener, tls);
+                        ferrobahn::serve(binding::runtime(), listener, config, || Echo).await;
+                    }
+                    None => ferrobahn::serve(binding::runtime(), listener, config, || Echo).await,
+                }
                 Ok(())
             })
         }
         RuntimeKind::AsyncStd => async_std::task::block_on(async {
             use ferrobahn::async_std as binding;
             let listener = binding::bind(args.listen).await?;
-            tracing::info!(addr = %listener.local_addr()?, runtime = "async-std", "echo server listening");
-            ferrobahn::serve(binding::runtime(), listener, config, || Echo).await;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, runtime = "async-std", tls = tls.is_some(), "echo server listening");
+            match &tls {
+                Some(tls) => {
+                    let listener = binding::TlsListener::new(listener, tls);
+                    ferrobahn::serve(binding::runtime(), listener, config, || Echo).await;
+                }
+                None => ferrobahn::serve(binding::runtime(), listener, config, || Echo).await,
+            }
             Ok(())
         }),
     }
