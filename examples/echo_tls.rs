@@ -52,7 +52,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         made.signing_key.serialize_pem().as_bytes(),
     )?;
     let listener = ferrobahn::tokio::bind("127.0.0.1:0").await?;
-    let port = ferrobahn::Listener::local_addr(&listener)?.port();
+    let addr = ferrobahn::Listener::local_addr(&listener)?.socket_addr();
+    let port = addr.ok_or("not a TCP listener")?.port();
     let listener = ferrobahn::tokio::TlsListener::new(listener, &tls);
     tokio::spawn(ferrobahn::serve(
         ferrobahn::tokio::runtime(),
