@@ -75,6 +75,48 @@ pub struct Config {
     /// Seed for the mask key generator; `None` uses the entropy given to
     /// [`Connection::new`](crate::Connection::new).
     pub rng_seed: Option<u64>,
+    /// Deliver data frames piece by piece as they arrive
+    /// ([`Event::MessageBegin`](crate::Event::MessageBegin),
+    /// [`Event::FrameBegin`](crate::Event::FrameBegin),
+    /// [`Event::FrameData`](crate::Event::FrameData),
+    /// [`Event::FrameEnd`](crate::Event::FrameEnd),
+    /// [`Event::MessageEnd`](crate::Event::MessageEnd)) instead of as whole
+    /// [`Event::Message`](crate::Event::Message)s: AutobahnPython's frame-
+    /// and streaming-based receive API. Default false (message mode); see
+    /// also [`Connection::set_streaming`](crate::Connection::set_streaming).
+    pub streaming: bool,
+    /// What a data send does while more than
+    /// [`Config::max_outgoing_buffer`] bytes wait to be written. Default
+    /// [`SlowReader::Wait`].
+    pub slow_reader: SlowReader,
+    /// Drop the connection when the outgoing buffer, once found full by a
+    /// send, does not drain to half of [`Config::max_outgoing_buffer`]
+    /// within this time. Default 60 s; `None` waits forever.
+    pub slow_reader_timeout: Option<Duration>,
+    /// Any received byte postpones the next automatic ping
+    /// (`autoPingRestartOnAnyTraffic`). Default true; false pings every
+    /// [`Config::auto_ping_interval`] regardless of traffic.
+    pub auto_ping_restart_on_traffic: bool,
+}
+
+/// What a connection does with a data send while its outgoing buffer is
+/// above [`Config::max_outgoing_buffer`] (the peer reads slower than we
+/// write).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SlowReader {
+    /// Refuse the send with [`SendError::Full`](crate::SendError::Full);
+    /// async shells wait for the buffer to drain instead. An
+    /// [`Event::Drained`](crate::Event::Drained) follows once it is at most
+    /// half full.
+    #[default]
+    Wait,
+    /// Drop the message (counted by
+    /// [`Connection::dropped_messages`](crate::Connection::dropped_messages));
+    /// streamed messages are refused as with `Wait`.
+    Drop,
+    /// Drop the connection at once, without a close frame
+    /// ([`ProtocolError::SlowReader`](crate::ProtocolError::SlowReader)).
+    Close,
 }
 
 impl Default for Config {
@@ -102,6 +144,10 @@ impl Default for Config {
             min_read_buffer: 512,
             idle_buffer_release: Some(Duration::from_secs(1)),
             rng_seed: None,
+            streaming: false,
+            slow_reader: SlowReader::Wait,
+            slow_reader_timeout: Some(Duration::from_secs(60)),
+            auto_ping_restart_on_traffic: true,
         }
     }
 }
@@ -170,5 +216,13 @@ impl Config {
         with_idle_buffer_release: idle_buffer_release: Option<Duration>;
         /// Sets [`Config::rng_seed`].
         with_rng_seed: rng_seed: Option<u64>;
+        /// Sets [`Config::streaming`].
+        with_streaming: streaming: bool;
+        /// Sets [`Config::slow_reader`].
+        with_slow_reader: slow_reader: SlowReader;
+        /// Sets [`Config::slow_reader_timeout`].
+        with_slow_reader_timeout: slow_reader_timeout: Option<Duration>;
+        /// Sets [`Config::auto_ping_restart_on_traffic`].
+        with_auto_ping_restart_on_traffic: auto_ping_restart_on_traffic: bool;
     }
 }

@@ -77,6 +77,16 @@ pub enum ProtocolError {
     /// The peer did not complete the closing handshake in time.
     #[error("closing handshake timed out")]
     CloseTimeout,
+    /// The peer did not read what we sent: the outgoing buffer stayed above
+    /// [`Config::max_outgoing_buffer`](crate::Config::max_outgoing_buffer)
+    /// (policy [`SlowReader::Close`](crate::SlowReader::Close), or the
+    /// [`Config::slow_reader_timeout`](crate::Config::slow_reader_timeout)
+    /// expired). The connection is dropped without a close frame.
+    #[error("the peer does not read: outgoing buffer above {max} bytes")]
+    SlowReader {
+        /// The configured limit.
+        max: usize,
+    },
 }
 
 impl ProtocolError {
@@ -87,7 +97,7 @@ impl ProtocolError {
             | Self::MessageTooLarge { .. }
             | Self::TooManyFragments { .. } => CloseCode::MESSAGE_TOO_BIG,
             Self::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
-            Self::PingTimeout | Self::CloseTimeout => CloseCode::ABNORMAL,
+            Self::PingTimeout | Self::CloseTimeout | Self::SlowReader { .. } => CloseCode::ABNORMAL,
             _ => CloseCode::PROTOCOL_ERROR,
         }
     }
@@ -134,4 +144,15 @@ pub enum SendError {
     /// The outgoing message exceeds what an extension can encode.
     #[error("extension error: {0}")]
     Extension(String),
+    /// The outgoing buffer is above
+    /// [`Config::max_outgoing_buffer`](crate::Config::max_outgoing_buffer)
+    /// (policy [`SlowReader::Wait`](crate::SlowReader::Wait)): nothing was
+    /// queued; send again after [`Event::Drained`](crate::Event::Drained).
+    #[error("the outgoing buffer is full")]
+    Full,
+    /// The frame-level send calls were used out of order (for example
+    /// `send` while a streamed message is in progress, or more data than a
+    /// frame's declared length).
+    #[error("frame API used out of order: {0}")]
+    OutOfOrder(&'static str),
 }

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use ferrobahn_frame::CloseCode;
 
-use crate::{Message, ProtocolError};
+use crate::{Message, MessageKind, ProtocolError};
 
 /// How and why a connection ended; carried by [`Event::Closed`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +42,33 @@ pub enum Event {
     },
     /// The connection is closed. Emitted exactly once, and last.
     Closed(Closed),
+    /// Streaming mode ([`Config::streaming`](crate::Config::streaming)): a
+    /// message starts (`onMessageBegin`). Its frames follow, then
+    /// [`Event::MessageEnd`].
+    MessageBegin(MessageKind),
+    /// Streaming mode: a frame of the current message starts
+    /// (`onMessageFrameBegin`). `len` is its payload length on the wire
+    /// (compressed, when the message is); `fin` marks the message's last
+    /// frame.
+    FrameBegin {
+        /// Payload length on the wire.
+        len: u64,
+        /// This is the message's last frame.
+        fin: bool,
+    },
+    /// Streaming mode: payload of the current frame, handed out as soon as
+    /// it arrives, before the frame is complete (`onMessageFrameData`);
+    /// decompressed when the message is compressed. Text is checked as
+    /// UTF-8 as it arrives, but a chunk may end inside a character.
+    FrameData(Bytes),
+    /// Streaming mode: the current frame is complete (`onMessageFrameEnd`).
+    FrameEnd,
+    /// Streaming mode: the message is complete (`onMessageEnd`).
+    MessageEnd,
+    /// The outgoing buffer, found full by a send, has drained to at most
+    /// half of [`Config::max_outgoing_buffer`](crate::Config::max_outgoing_buffer):
+    /// producers may send again.
+    Drained,
 }
 
 /// The state of the closing handshake.

@@ -49,7 +49,7 @@ mod event;
 mod message;
 mod rng;
 
-pub use config::Config;
+pub use config::{Config, SlowReader};
 pub use connection::{Connection, Role};
 pub use error::{ProtocolError, SendError};
 pub use event::{Closed, Event, State};

@@ -3,13 +3,16 @@
 mod close;
 mod recv;
 mod send;
+mod stream;
 mod timer;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_stream;
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use ferrobahn_frame::Utf8Validator;
@@ -19,6 +22,7 @@ use crate::PerMessageCodec;
 use crate::{Closed, Config, Event, State};
 
 use self::recv::{Assembly, InFrame};
+use self::stream::OutMessage;
 use self::timer::{Timer, TimerTable};
 
 /// Which end of the connection this is.
@@ -97,6 +101,21 @@ pub struct Connection {
     pending_closed: Option<Closed>,
     /// Payload of an automatic ping awaiting its pong.
     ping_outstanding: Option<Vec<u8>>,
+    // --- frame-level and streaming API, flow control, latency ---
+    /// Received messages are delivered in streaming mode.
+    streaming: bool,
+    /// A message being sent frame by frame.
+    out_msg: Option<OutMessage>,
+    /// A frame begun with a declared length is incomplete: control frames
+    /// go to `deferred` meanwhile.
+    mid_frame: bool,
+    deferred: Vec<u8>,
+    /// A send found the outgoing buffer full: report `Drained` later.
+    want_drain: bool,
+    dropped: u64,
+    /// The last ping sent (payload, when) and the last measured round trip.
+    rtt_probe: Option<(Vec<u8>, Instant)>,
+    last_rtt: Option<Duration>,
 }
 
 impl Connection {
@@ -131,7 +150,16 @@ impl Connection {
             eof: false,
             pending_closed: None,
             ping_outstanding: None,
+            streaming: false,
+            out_msg: None,
+            mid_frame: false,
+            deferred: Vec::new(),
+            want_drain: false,
+            dropped: 0,
+            rtt_probe: None,
+            last_rtt: None,
         };
+        conn.streaming = conn.config.streaming;
         conn.restart_auto_ping(now);
         conn
     }
@@ -163,7 +191,8 @@ impl Connection {
     /// [`Config::max_outgoing_buffer`] bytes wait to be written
     /// (backpressure against a peer that sends but does not read).
     pub fn wants_read(&self) -> bool {
-        !self.close_transport && self.transmit_buf().len() <= self.config.max_outgoing_buffer
+        !self.close_transport
+            && self.transmit_buf().len() + self.deferred.len() <= self.config.max_outgoing_buffer
     }
 
     /// True when the transport should be shut down once
@@ -195,6 +224,7 @@ impl Connection {
                 self.out = Vec::new();
             }
         }
+        self.check_drained();
     }
 
     /// The earliest deadline at which [`handle_timeout`](Self::handle_timeout)
@@ -232,6 +262,11 @@ impl Connection {
                 Timer::ServerDrop => self.server_drop_timed_out(),
                 Timer::AutoPing => self.send_auto_ping(now),
                 Timer::ReleaseBuffers => self.release_buffers(),
+                Timer::SlowReader => {
+                    if self.want_drain {
+                        self.drop_slow_reader();
+                    }
+                }
                 Timer::AutoPingTimeout => {
                     tracing::debug!("auto-ping timed out");
                     self.fail(crate::ProtocolError::PingTimeout);
@@ -287,6 +322,7 @@ impl Connection {
         if let Some(timeout) = self.config.auto_ping_timeout {
             self.timers.set(Timer::AutoPingTimeout, now + timeout);
         }
+        self.rtt_probe = Some((payload.clone(), now));
         self.ping_outstanding = Some(payload);
         if let Some(interval) = self.config.auto_ping_interval {
             self.timers.set(Timer::AutoPing, now + interval);

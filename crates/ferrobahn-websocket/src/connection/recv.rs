@@ -21,16 +21,24 @@ pub(super) struct InFrame {
     processed: usize,
     /// Validate the payload as UTF-8 while it arrives.
     check_utf8: bool,
+    /// A data frame of a message delivered in streaming mode.
+    pub(super) streaming: bool,
+    /// Streaming mode: payload bytes of this frame already handed out.
+    consumed: usize,
 }
 
 /// A fragmented message being put together.
 #[derive(Debug)]
 pub(super) struct Assembly {
-    kind: MessageKind,
+    pub(super) kind: MessageKind,
     /// The message passes through the extension codec.
-    encoded: bool,
+    pub(super) encoded: bool,
     frames: usize,
     buf: Vec<u8>,
+    /// Streaming mode: the message is handed out piece by piece, not kept.
+    streaming: bool,
+    /// Streaming mode: payload bytes handed out so far (after decoding).
+    pub(super) size: u64,
 }
 
 impl Connection {
@@ -73,7 +81,9 @@ impl Connection {
             if n >= self.last_offer && self.read_size < self.config.read_buffer_size {
                 self.read_size = (self.read_size * 2).min(self.config.read_buffer_size);
             }
-            self.restart_auto_ping(now);
+            if self.config.auto_ping_restart_on_traffic {
+                self.restart_auto_ping(now);
+            }
             if let Some(idle) = self.config.idle_buffer_release {
                 self.timers.set(super::Timer::ReleaseBuffers, now + idle);
             }
@@ -106,19 +116,37 @@ impl Connection {
             if frame.processed < avail {
                 let chunk = &mut self.in_buf[frame.processed..avail];
                 if let (Some(key), true) = (frame.header.mask, self.config.apply_mask) {
-                    apply_mask(chunk, key, frame.processed);
+                    apply_mask(chunk, key, frame.consumed + frame.processed);
                 }
                 if frame.check_utf8 && self.utf8.feed(chunk).is_err() {
                     return self.fail(ProtocolError::InvalidUtf8);
                 }
                 frame.processed = avail;
             }
+            if frame.streaming && avail > 0 {
+                frame.len -= avail;
+                frame.consumed += avail;
+                frame.processed = 0;
+                let chunk = self.in_buf.split_to(avail).freeze();
+                self.filled -= avail;
+                if let Err(err) = self.stream_data(chunk) {
+                    return self.fail(err);
+                }
+                continue;
+            }
             if avail < frame.len {
                 break;
             }
             let len = frame.len;
             let header = frame.header;
+            let streaming = frame.streaming;
             self.frame = None;
+            if streaming {
+                if let Err(err) = self.stream_frame_end(header.fin) {
+                    return self.fail(err);
+                }
+                continue;
+            }
             let payload = self.in_buf.split_to(len).freeze();
             self.filled -= len;
             if let Err(err) = self.handle_frame(now, header, payload) {
@@ -173,7 +201,12 @@ impl Connection {
                         max: self.config.max_fragments,
                     });
                 }
-                self.check_message_size(asm.buf.len() as u64 + header.payload_len)?;
+                let held = if asm.streaming {
+                    asm.size
+                } else {
+                    asm.buf.len() as u64
+                };
+                self.check_message_size(held + header.payload_len)?;
                 asm.kind == MessageKind::Text && !asm.encoded && self.config.utf8_validate_incoming
             }
             OpCode::Text | OpCode::Binary => {
@@ -188,28 +221,43 @@ impl Connection {
                 };
                 let encoded = header.rsv & codec_rsv != 0 && codec_rsv != 0;
                 self.utf8.reset();
-                if !header.fin || encoded {
+                if !header.fin || encoded || self.streaming {
                     self.assembly = Some(Assembly {
                         kind,
                         encoded,
                         frames: 0,
                         buf: Vec::new(),
+                        streaming: self.streaming,
+                        size: 0,
                     });
+                    if self.streaming {
+                        self.events.push_back(Event::MessageBegin(kind));
+                    }
                 }
                 kind == MessageKind::Text && !encoded && self.config.utf8_validate_incoming
             }
             OpCode::Close | OpCode::Ping | OpCode::Pong => false,
         };
+        let mut streaming = false;
         if let Some(asm) = self.assembly.as_mut() {
             if !header.opcode.is_control() {
                 asm.frames += 1;
+                streaming = asm.streaming;
             }
+        }
+        if streaming {
+            self.events.push_back(Event::FrameBegin {
+                len: header.payload_len,
+                fin: header.fin,
+            });
         }
         Ok(InFrame {
             header,
             len,
             processed: 0,
             check_utf8,
+            streaming,
+            consumed: 0,
         })
     }
 
@@ -237,6 +285,7 @@ impl Connection {
                 self.events.push_back(Event::Ping(payload));
             }
             OpCode::Pong => {
+                self.measure_rtt(now, &payload);
                 if self.ping_outstanding.as_deref() == Some(&payload[..]) {
                     self.ping_outstanding = None;
                     self.timers.stop(super::Timer::AutoPingTimeout);

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use ferrobahn_frame::{apply_mask, FrameHeader, OpCode, MAX_HEADER_LEN};
 
-use super::{Connection, Role};
+use super::Connection;
 use crate::{Message, MessageKind, SendError, State};
 
 /// Largest payload of a control frame (RFC 6455 5.5).
@@ -14,6 +14,12 @@ impl Connection {
     /// Queues a message, split into frames of at most
     /// [`Config::auto_fragment_size`](crate::Config::auto_fragment_size)
     /// bytes when that is set.
+    ///
+    /// While more than
+    /// [`Config::max_outgoing_buffer`](crate::Config::max_outgoing_buffer)
+    /// bytes wait to be written, [`Config::slow_reader`](crate::Config::slow_reader)
+    /// decides: refuse with [`SendError::Full`], drop the message, or drop
+    /// the connection.
     pub fn send(&mut self, now: Instant, msg: &Message) -> Result<(), SendError> {
         let opcode = match msg.kind {
             MessageKind::Text => OpCode::Text,
@@ -32,9 +38,12 @@ impl Connection {
         self.send_data(now, OpCode::Binary, data)
     }
 
-    /// Queues a ping (payload of at most 125 bytes).
-    pub fn ping(&mut self, _now: Instant, payload: &[u8]) -> Result<(), SendError> {
-        self.send_control(OpCode::Ping, payload)
+    /// Queues a ping (payload of at most 125 bytes). When its pong comes
+    /// back, [`ping_rtt`](Self::ping_rtt) tells the round-trip time.
+    pub fn ping(&mut self, now: Instant, payload: &[u8]) -> Result<(), SendError> {
+        self.send_control(OpCode::Ping, payload)?;
+        self.rtt_probe = Some((payload.to_vec(), now));
+        Ok(())
     }
 
     /// Queues an unsolicited pong (payload of at most 125 bytes).
@@ -53,14 +62,15 @@ impl Connection {
         Ok(())
     }
 
-    fn send_data(
-        &mut self,
-        _now: Instant,
-        opcode: OpCode,
-        payload: &[u8],
-    ) -> Result<(), SendError> {
+    fn send_data(&mut self, now: Instant, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
         if self.state != State::Open {
             return Err(SendError::Closed);
+        }
+        if self.out_msg.is_some() {
+            return Err(SendError::OutOfOrder("a streamed message is in progress"));
+        }
+        if !self.check_room(now, false)? {
+            return Ok(());
         }
         let mut encoded = Vec::new();
         let (payload, rsv) = match self.codec.as_mut() {
@@ -89,12 +99,11 @@ impl Connection {
 
     /// Appends one frame to the write buffer, masked as the role and
     /// options require.
+    ///
+    /// Inside a frame begun with a declared length (a control frame queued
+    /// meanwhile) the frame waits in `deferred` until that frame is complete.
     pub(super) fn write_frame(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
-        let masks = match self.role {
-            Role::Client => self.config.mask_client_frames,
-            Role::Server => self.config.mask_server_frames,
-        };
-        let mask = masks.then(|| self.rng.mask_key());
+        let mask = self.next_mask();
         let header = FrameHeader {
             fin,
             rsv,
@@ -104,19 +113,24 @@ impl Connection {
         };
         let mut head = [0u8; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
-        self.compact_out();
-        self.out.reserve(head_len + payload.len());
-        self.out.extend_from_slice(&head[..head_len]);
-        let start = self.out.len();
-        self.out.extend_from_slice(payload);
+        let out = if self.mid_frame {
+            &mut self.deferred
+        } else {
+            self.compact_out();
+            &mut self.out
+        };
+        out.reserve(head_len + payload.len());
+        out.extend_from_slice(&head[..head_len]);
+        let start = out.len();
+        out.extend_from_slice(payload);
         if let (Some(key), true) = (mask, self.config.apply_mask) {
-            apply_mask(&mut self.out[start..], key, 0);
+            apply_mask(&mut out[start..], key, 0);
         }
     }
 
     /// Drops already-written bytes from the front of the write buffer once
     /// they are the larger part of it.
-    fn compact_out(&mut self) {
+    pub(super) fn compact_out(&mut self) {
         if self.out_pos > 0 && self.out_pos * 2 >= self.out.len() {
             self.out.drain(..self.out_pos);
             self.out_pos = 0;

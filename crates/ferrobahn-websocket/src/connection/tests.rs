@@ -7,10 +7,16 @@ use bytes::Bytes;
 use crate::{CloseCode, Closed, Config, Connection, Event, Message, ProtocolError, Role, State};
 use crate::{CodecError, PerMessageCodec};
 
-const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+pub(super) const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
 /// Encodes a frame by hand (independently of ferrobahn-frame's encoder).
-fn frame(fin: bool, rsv: u8, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+pub(super) fn frame(
+    fin: bool,
+    rsv: u8,
+    opcode: u8,
+    mask: Option<[u8; 4]>,
+    payload: &[u8],
+) -> Vec<u8> {
     let mut out = vec![(u8::from(fin) << 7) | (rsv << 4) | opcode];
     let mask_bit = if mask.is_some() { 0x80 } else { 0 };
     match payload.len() {
@@ -35,11 +41,11 @@ fn frame(fin: bool, rsv: u8, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) 
 }
 
 /// A masked client frame, as a server receives it.
-fn cframe(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+pub(super) fn cframe(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
     frame(fin, 0, opcode, Some(KEY), payload)
 }
 
-fn server() -> (Connection, Instant) {
+pub(super) fn server() -> (Connection, Instant) {
     let now = Instant::now();
     (
         Connection::new(Role::Server, Config::default(), now, 1),
@@ -47,17 +53,17 @@ fn server() -> (Connection, Instant) {
     )
 }
 
-fn events(conn: &mut Connection) -> Vec<Event> {
+pub(super) fn events(conn: &mut Connection) -> Vec<Event> {
     std::iter::from_fn(|| conn.poll_event()).collect()
 }
 
-fn take_out(conn: &mut Connection) -> Vec<u8> {
+pub(super) fn take_out(conn: &mut Connection) -> Vec<u8> {
     let out = conn.transmit_buf().to_vec();
     conn.advance_transmit(out.len());
     out
 }
 
-fn closed_of(events: &[Event]) -> Option<&Closed> {
+pub(super) fn closed_of(events: &[Event]) -> Option<&Closed> {
     events.iter().find_map(|e| match e {
         Event::Closed(c) => Some(c),
         _ => None,
@@ -83,14 +89,14 @@ fn close_frame_code(out: &[u8]) -> u16 {
 }
 
 /// Client and server connected back to back under a virtual clock.
-struct Pair {
-    client: Connection,
-    server: Connection,
-    now: Instant,
+pub(super) struct Pair {
+    pub(super) client: Connection,
+    pub(super) server: Connection,
+    pub(super) now: Instant,
 }
 
 impl Pair {
-    fn new(client: Config, server: Config) -> Self {
+    pub(super) fn new(client: Config, server: Config) -> Self {
         let now = Instant::now();
         Self {
             client: Connection::new(Role::Client, client, now, 7),
@@ -100,7 +106,7 @@ impl Pair {
     }
 
     /// Moves bytes both ways until neither side has anything to send.
-    fn drive(&mut self) {
+    pub(super) fn drive(&mut self) {
         loop {
             let c = take_out(&mut self.client);
             let s = take_out(&mut self.server);
@@ -112,7 +118,7 @@ impl Pair {
         }
     }
 
-    fn advance(&mut self, by: Duration) {
+    pub(super) fn advance(&mut self, by: Duration) {
         self.now += by;
         self.client.handle_timeout(self.now);
         self.server.handle_timeout(self.now);

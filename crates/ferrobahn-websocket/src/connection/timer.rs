@@ -15,16 +15,19 @@ pub(crate) enum Timer {
     AutoPingTimeout,
     /// When an idle connection releases its buffers.
     ReleaseBuffers,
+    /// When a peer that does not read our data is dropped.
+    SlowReader,
 }
 
 impl Timer {
-    const COUNT: usize = 5;
+    const COUNT: usize = 6;
     const ALL: [Timer; Self::COUNT] = [
         Timer::CloseHandshake,
         Timer::ServerDrop,
         Timer::AutoPing,
         Timer::AutoPingTimeout,
         Timer::ReleaseBuffers,
+        Timer::SlowReader,
     ];
 }
 
