@@ -118,6 +118,7 @@ impl Core {
     /// Maps a core send refusal to the shell's error.
     pub(crate) fn send_error(&self, e: SendError) -> Error {
         match (&e, &self.closed) {
+            (SendError::Full, _) => Error::Full,
             (SendError::Closed, Some(c)) => Error::Closed(c.clone()),
             _ => Error::Usage(e),
         }
@@ -239,6 +240,43 @@ impl Core {
         self.poll_flush(io, cx)
     }
 
+    /// Waits for a full outgoing buffer to drain (writing it out) to half of
+    /// its limit, honouring the core's deadlines meanwhile (the slow-reader
+    /// timeout drops a peer that never reads). Ready also when the
+    /// connection ends; the caller's retried send then says why.
+    pub(crate) fn poll_drained<T: Transport>(
+        &mut self,
+        io: &mut T,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>> {
+        loop {
+            if self.conn.is_closed() || self.io_dead {
+                return Poll::Ready(Ok(()));
+            }
+            match self.poll_write_out(io, cx) {
+                Poll::Ready(Ok(())) => return Poll::Ready(Ok(())),
+                Poll::Ready(Err(e)) => {
+                    self.fail_io(&e);
+                    return Poll::Ready(Err(Error::Io(e)));
+                }
+                Poll::Pending => {}
+            }
+            let limit = self.conn.config().max_outgoing_buffer;
+            if self.conn.transmit_buf().len() <= limit / 2 {
+                return Poll::Ready(Ok(()));
+            }
+            let Some(deadline) = self.conn.poll_timeout() else {
+                return Poll::Pending;
+            };
+            let now = self.runtime.now();
+            if deadline <= now || self.poll_timer(deadline, cx).is_ready() {
+                self.conn.handle_timeout(now.max(deadline));
+                continue;
+            }
+            return Poll::Pending;
+        }
+    }
+
     /// Arms (or resets) the timer for `deadline` and polls it.
     fn poll_timer(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
         match self.timer.as_mut() {
@@ -329,6 +367,11 @@ impl Core {
                 }
                 Poll::Pending => false,
             };
+
+            // A write may have drained a full buffer (`Event::Drained`).
+            if self.conn.has_events() {
+                continue;
+            }
 
             // 4. shut the transport down when the core says so.
             let done_reading = self.read_eof && self.closed_event.is_some();

@@ -56,6 +56,12 @@ pub enum Error {
         /// Its reason phrase.
         reason: String,
     },
+    /// The outgoing buffer is full (`Config::max_outgoing_buffer`): nothing
+    /// was queued. Waiting senders never see this; handlers get it from
+    /// [`Ctx`](crate::Ctx) sends and may send again in
+    /// [`Handler::on_drain`](crate::Handler::on_drain).
+    #[error("the outgoing buffer is full")]
+    Full,
     /// Local misuse: sending after close, an over-long control frame, an invalid close code.
     #[error("cannot send: {0}")]
     Usage(#[from] SendError),
@@ -82,6 +88,7 @@ impl From<Error> for io::Error {
             Error::Usage(_) => io::ErrorKind::NotConnected,
             #[cfg(feature = "tls")]
             Error::Tls(_) => io::ErrorKind::InvalidData,
+            Error::Full => io::ErrorKind::WouldBlock,
         };
         io::Error::new(kind, e)
     }

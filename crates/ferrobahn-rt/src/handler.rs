@@ -4,6 +4,7 @@
 use std::future::{poll_fn, Future};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use ferrobahn_handshake::{Accept, Request};
@@ -68,9 +69,44 @@ pub trait Handler: Send + 'static {
         let _ = (ctx, payload);
     }
 
-    /// A pong arrived.
+    /// A pong arrived ([`Ctx::ping_rtt`] has the round trip it measured,
+    /// when it answered our last ping).
     fn on_pong(&mut self, ctx: &mut Ctx<'_>, payload: Bytes) {
         let _ = (ctx, payload);
+    }
+
+    /// Streaming mode ([`Ctx::set_streaming`]): a message starts
+    /// (`onMessageBegin`). `on_message` is not called for it.
+    fn on_message_begin(&mut self, ctx: &mut Ctx<'_>, is_binary: bool) {
+        let _ = (ctx, is_binary);
+    }
+
+    /// Streaming mode: a frame of `len` bytes on the wire starts
+    /// (`onMessageFrameBegin`).
+    fn on_message_frame_begin(&mut self, ctx: &mut Ctx<'_>, len: u64) {
+        let _ = (ctx, len);
+    }
+
+    /// Streaming mode: payload of the current frame, as it arrives
+    /// (`onMessageFrameData`; decompressed if the message was compressed).
+    fn on_message_frame_data(&mut self, ctx: &mut Ctx<'_>, data: Bytes) {
+        let _ = (ctx, data);
+    }
+
+    /// Streaming mode: the current frame is complete (`onMessageFrameEnd`).
+    fn on_message_frame_end(&mut self, ctx: &mut Ctx<'_>) {
+        let _ = ctx;
+    }
+
+    /// Streaming mode: the message is complete (`onMessageEnd`).
+    fn on_message_end(&mut self, ctx: &mut Ctx<'_>) {
+        let _ = ctx;
+    }
+
+    /// The outgoing buffer, which refused a send with [`Error::Full`], has
+    /// drained: a producer may resume (Twisted's `resumeProducing`).
+    fn on_drain(&mut self, ctx: &mut Ctx<'_>) {
+        let _ = ctx;
     }
 
     /// The connection is closed (the transport is shut down). `code` is
@@ -94,7 +130,9 @@ impl<'a> Ctx<'a> {
     /// Sends a text message.
     ///
     /// # Errors
-    /// [`Error::Closed`]/[`Error::Usage`] once the closing handshake started.
+    /// [`Error::Closed`]/[`Error::Usage`] once the closing handshake started;
+    /// [`Error::Full`] while the outgoing buffer is full (under the default
+    /// `SlowReader::Wait` policy; resume in [`Handler::on_drain`]).
     pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
         let now = self.core.now();
         self.core
@@ -121,6 +159,84 @@ impl<'a> Ctx<'a> {
     /// As [`Ctx::send_text`].
     pub fn send_message(&mut self, msg: Message) -> Result<(), Error> {
         self.core.queue(&msg)
+    }
+
+    /// Starts a message sent frame by frame or as chunks of unknown total
+    /// size (`beginMessage`); see `Connection::begin_message`.
+    ///
+    /// # Errors
+    /// As [`Ctx::send_text`]; [`Error::Usage`] while another message is in
+    /// progress.
+    pub fn begin_message(&mut self, is_binary: bool) -> Result<(), Error> {
+        let kind = if is_binary {
+            MessageKind::Binary
+        } else {
+            MessageKind::Text
+        };
+        self.op(|c, now| c.begin_message(now, kind))
+    }
+
+    /// Sends one frame (a chunk, when `fin` is false) of the message in
+    /// progress (`sendMessageFrame`); `fin` ends the message.
+    ///
+    /// # Errors
+    /// As [`Ctx::begin_message`].
+    pub fn send_message_frame(&mut self, data: &[u8], fin: bool) -> Result<(), Error> {
+        self.op(|c, now| c.send_message_frame(now, data, fin))
+    }
+
+    /// Starts a frame of `len` bytes (`beginMessageFrame`).
+    ///
+    /// # Errors
+    /// As [`Ctx::begin_message`].
+    pub fn begin_message_frame(&mut self, len: u64) -> Result<(), Error> {
+        self.op(|c, now| c.begin_message_frame(now, len))
+    }
+
+    /// Writes payload of the frame begun with [`Ctx::begin_message_frame`]
+    /// (`sendMessageFrameData`).
+    ///
+    /// # Errors
+    /// As [`Ctx::begin_message`].
+    pub fn send_message_frame_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.op(|c, now| c.send_message_frame_data(now, data))
+    }
+
+    /// Ends the message in progress (`endMessage`).
+    ///
+    /// # Errors
+    /// As [`Ctx::begin_message`].
+    pub fn end_message(&mut self) -> Result<(), Error> {
+        self.op(|c, now| c.end_message(now))
+    }
+
+    /// Delivers received messages piece by piece through the `on_message_*`
+    /// callbacks (true) or whole through `on_message` (false), from the next
+    /// message on.
+    pub fn set_streaming(&mut self, on: bool) {
+        self.core.conn.set_streaming(on);
+    }
+
+    /// True while sends would get [`Error::Full`] (wait for `on_drain`).
+    pub fn is_outgoing_full(&self) -> bool {
+        self.core.conn.is_outgoing_full()
+    }
+
+    /// The round-trip time measured by the last ping (ours or automatic)
+    /// whose pong came back.
+    pub fn ping_rtt(&self) -> Option<Duration> {
+        self.core.conn.ping_rtt()
+    }
+
+    fn op(
+        &mut self,
+        f: impl FnOnce(
+            &mut ferrobahn_websocket::Connection,
+            std::time::Instant,
+        ) -> Result<(), ferrobahn_websocket::SendError>,
+    ) -> Result<(), Error> {
+        let now = self.core.now();
+        f(&mut self.core.conn, now).map_err(|e| self.core.send_error(e))
     }
 
     /// Sends a ping.
@@ -203,6 +319,16 @@ pub async fn run_handler<T: Transport, H: Handler>(mut ws: WebSocket<T>, mut han
             }
             Some(Ok(Event::Ping(p))) => handler.on_ping(&mut ctx, p),
             Some(Ok(Event::Pong(p))) => handler.on_pong(&mut ctx, p),
+            Some(Ok(Event::MessageBegin(kind))) => {
+                handler.on_message_begin(&mut ctx, kind == MessageKind::Binary);
+            }
+            Some(Ok(Event::FrameBegin { len, .. })) => {
+                handler.on_message_frame_begin(&mut ctx, len)
+            }
+            Some(Ok(Event::FrameData(d))) => handler.on_message_frame_data(&mut ctx, d),
+            Some(Ok(Event::FrameEnd)) => handler.on_message_frame_end(&mut ctx),
+            Some(Ok(Event::MessageEnd)) => handler.on_message_end(&mut ctx),
+            Some(Ok(Event::Drained)) => handler.on_drain(&mut ctx),
             Some(Ok(Event::Closed(c))) => {
                 let code = (c.code != CloseCode::NO_STATUS).then_some(c.code);
                 handler.on_close(c.was_clean, code, &c.reason);

@@ -48,6 +48,7 @@ mod peer;
 mod runtime;
 mod sender;
 mod server;
+mod split;
 mod transport;
 mod websocket;
 
@@ -58,6 +59,7 @@ pub use peer::{forwarded_for, PeerAddr};
 pub use runtime::{sleep_until, timeout_at, AsyncTimer, Runtime};
 pub use sender::{Sender, TrySendError};
 pub use server::{serve, serve_connection, ServerConfig};
+pub use split::{ReadHalf, WriteHalf};
 pub use transport::{FuturesIo, Listener, Transport};
 pub use websocket::WebSocket;
 

@@ -7,8 +7,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
+use std::time::{Duration, Instant};
+
 use bytes::Bytes;
-use ferrobahn_websocket::{CloseCode, Closed, Connection, Event, Message, State};
+use ferrobahn_websocket::{
+    CloseCode, Closed, Connection, Event, Message, MessageKind, SendError, State,
+};
 use futures_core::Stream;
 use futures_sink::Sink;
 
@@ -16,7 +20,8 @@ use crate::core::Core;
 use crate::error::Error;
 use crate::peer::PeerAddr;
 use crate::runtime::Runtime;
-use crate::sender::Sender;
+use crate::sender::{Sender, TrySendError};
+use crate::split::{ReadHalf, WriteHalf};
 use crate::transport::Transport;
 
 /// An open WebSocket connection over the transport `T`.
@@ -44,7 +49,24 @@ use crate::transport::Transport;
 /// # Backpressure
 ///
 /// When more than `Config::max_outgoing_buffer` bytes are queued the driver
-/// stops reading from the peer and only writes.
+/// stops reading from the peer and only writes, and `Config::slow_reader`
+/// decides what a send does: with `SlowReader::Wait` (the default) the async
+/// sends here wait until the buffer has drained to half (at most
+/// `Config::slow_reader_timeout`, then the peer is dropped),
+/// [`WebSocket::try_send`] answers [`TrySendError::Full`], and an
+/// [`Event::Drained`] tells when sending may resume; `SlowReader::Drop` drops
+/// the message, `SlowReader::Close` drops the connection.
+///
+/// # Frames and streams
+///
+/// [`WebSocket::begin_message`], [`WebSocket::send_message_frame`],
+/// [`WebSocket::begin_message_frame`], [`WebSocket::send_message_frame_data`]
+/// and [`WebSocket::end_message`] send a message frame by frame or as chunks
+/// of unknown total size. [`WebSocket::set_streaming`] (or
+/// `Config::streaming`) delivers received messages piece by piece through
+/// [`WebSocket::next_event`] (`Event::MessageBegin`, `FrameBegin`,
+/// `FrameData`, `FrameEnd`, `MessageEnd`); [`WebSocket::recv`] then skips
+/// them.
 ///
 /// # Cancel safety
 ///
@@ -83,6 +105,40 @@ impl<T: Transport> WebSocket<T> {
         &mut self.core
     }
 
+    /// The protocol core and the runtime's time, for one send call.
+    pub(crate) fn conn_now(&mut self) -> (&mut Connection, Instant) {
+        let now = self.core.now();
+        (&mut self.core.conn, now)
+    }
+
+    pub(crate) fn send_error(&self, e: SendError) -> Error {
+        self.core.send_error(e)
+    }
+
+    pub(crate) fn poll_drained(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.core.poll_drained(&mut self.io, cx)
+    }
+
+    pub(crate) fn poll_flush_batched(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.core.poll_flush_batched(&mut self.io, cx)
+    }
+
+    pub(crate) fn poll_flush_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.core.poll_flush(&mut self.io, cx)
+    }
+
+    /// Ready when a message may be queued: the buffer is not full, and
+    /// below the flush threshold (writing it out otherwise).
+    pub(crate) fn poll_room(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.core.conn.is_outgoing_full() {
+            ready!(self.core.poll_drained(&mut self.io, cx))?;
+        }
+        if self.core.conn.transmit_buf().len() >= self.core.flush_threshold {
+            return self.core.poll_flush(&mut self.io, cx);
+        }
+        Poll::Ready(Ok(()))
+    }
+
     /// The next event (message, ping, pong, close frame, and last `Closed`),
     /// doing all I/O on the way; `None` after `Closed`.
     pub fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Event, Error>>> {
@@ -115,15 +171,41 @@ impl<T: Transport> WebSocket<T> {
         poll_fn(|cx| self.poll_recv(cx)).await
     }
 
+    /// The next event of any kind (messages, pieces of streamed messages,
+    /// pings, pongs, `Drained`, close frames, and last `Closed`), or `None`
+    /// after `Closed`.
+    pub async fn next_event(&mut self) -> Option<Result<Event, Error>> {
+        poll_fn(|cx| self.poll_event(cx)).await
+    }
+
+    /// Runs a send on the core: waits while the outgoing buffer is full,
+    /// then writes unless batching defers it.
+    async fn send_op(
+        &mut self,
+        mut op: impl FnMut(&mut Connection, Instant) -> Result<(), SendError>,
+    ) -> Result<(), Error> {
+        loop {
+            let now = self.core.now();
+            match op(&mut self.core.conn, now) {
+                Ok(()) => break,
+                Err(SendError::Full) => {
+                    poll_fn(|cx| self.core.poll_drained(&mut self.io, cx)).await?;
+                }
+                Err(e) => return Err(self.core.send_error(e)),
+            }
+        }
+        poll_fn(|cx| self.core.poll_flush_batched(&mut self.io, cx)).await
+    }
+
     /// Queues `msg` and writes it unless batching defers the write (see
-    /// "Batching" above).
+    /// "Batching" above); waits while the outgoing buffer is full (see
+    /// "Backpressure").
     ///
     /// # Errors
     /// [`Error::Closed`]/[`Error::Usage`] after the closing handshake started,
     /// [`Error::Io`] when the transport fails.
     pub async fn send(&mut self, msg: Message) -> Result<(), Error> {
-        self.core.queue(&msg)?;
-        poll_fn(|cx| self.core.poll_flush_batched(&mut self.io, cx)).await
+        self.send_op(|c, now| c.send(now, &msg)).await
     }
 
     /// Sends a text message.
@@ -131,12 +213,7 @@ impl<T: Transport> WebSocket<T> {
     /// # Errors
     /// As [`WebSocket::send`].
     pub async fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        let now = self.core.now();
-        self.core
-            .conn
-            .send_text(now, text)
-            .map_err(|e| self.core.send_error(e))?;
-        poll_fn(|cx| self.core.poll_flush_batched(&mut self.io, cx)).await
+        self.send_op(|c, now| c.send_text(now, text)).await
     }
 
     /// Sends a binary message.
@@ -144,12 +221,89 @@ impl<T: Transport> WebSocket<T> {
     /// # Errors
     /// As [`WebSocket::send`].
     pub async fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send_op(|c, now| c.send_binary(now, data)).await
+    }
+
+    /// Queues `msg` without waiting; it is written by the next call that
+    /// does I/O (any send, [`WebSocket::flush`], or reading).
+    ///
+    /// # Errors
+    /// [`TrySendError::Full`] while the outgoing buffer is full (wait for
+    /// [`Event::Drained`]), [`TrySendError::Closed`] once the connection is
+    /// closing.
+    pub fn try_send(&mut self, msg: &Message) -> Result<(), TrySendError> {
         let now = self.core.now();
-        self.core
-            .conn
-            .send_binary(now, data)
-            .map_err(|e| self.core.send_error(e))?;
-        poll_fn(|cx| self.core.poll_flush_batched(&mut self.io, cx)).await
+        self.core.conn.send(now, msg).map_err(|e| match e {
+            SendError::Full => TrySendError::Full,
+            _ => TrySendError::Closed,
+        })
+    }
+
+    /// Starts a message sent frame by frame or in chunks (`beginMessage`);
+    /// see `Connection::begin_message`.
+    ///
+    /// # Errors
+    /// As [`WebSocket::send`]; [`Error::Usage`] while another message is in
+    /// progress.
+    pub async fn begin_message(&mut self, kind: MessageKind) -> Result<(), Error> {
+        self.send_op(|c, now| c.begin_message(now, kind)).await
+    }
+
+    /// Sends one frame (or a chunk, `fin` false) of the message in progress
+    /// (`sendMessageFrame`); `fin` ends the message.
+    ///
+    /// # Errors
+    /// As [`WebSocket::begin_message`].
+    pub async fn send_message_frame(&mut self, data: &[u8], fin: bool) -> Result<(), Error> {
+        self.send_op(|c, now| c.send_message_frame(now, data, fin))
+            .await
+    }
+
+    /// Starts a frame of `len` bytes of the message in progress
+    /// (`beginMessageFrame`); write it with
+    /// [`WebSocket::send_message_frame_data`].
+    ///
+    /// # Errors
+    /// As [`WebSocket::begin_message`].
+    pub async fn begin_message_frame(&mut self, len: u64) -> Result<(), Error> {
+        self.send_op(|c, now| c.begin_message_frame(now, len)).await
+    }
+
+    /// Writes payload of the frame begun with
+    /// [`WebSocket::begin_message_frame`] (`sendMessageFrameData`).
+    ///
+    /// # Errors
+    /// As [`WebSocket::begin_message`].
+    pub async fn send_message_frame_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send_op(|c, now| c.send_message_frame_data(now, data))
+            .await
+    }
+
+    /// Ends the message in progress with an empty final frame (`endMessage`).
+    ///
+    /// # Errors
+    /// As [`WebSocket::begin_message`].
+    pub async fn end_message(&mut self) -> Result<(), Error> {
+        self.send_op(|c, now| c.end_message(now)).await
+    }
+
+    /// Delivers received messages piece by piece (true) or whole (false),
+    /// from the next message on.
+    pub fn set_streaming(&mut self, on: bool) {
+        self.core.conn.set_streaming(on);
+    }
+
+    /// The round-trip time measured by the last ping whose pong came back
+    /// (automatic pings included).
+    pub fn ping_rtt(&self) -> Option<Duration> {
+        self.core.conn.ping_rtt()
+    }
+
+    /// Splits the connection into a reading and a writing half that can be
+    /// used from different tasks (each also does the other's I/O when
+    /// needed, so pings are answered while the reader reads).
+    pub fn split(self) -> (ReadHalf<T>, WriteHalf<T>) {
+        crate::split::split(self)
     }
 
     /// Sends a ping (the pong arrives as an event; [`WebSocket::recv`] skips it).
@@ -285,11 +439,7 @@ impl<T: Transport> Sink<Message> for WebSocket<T> {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let this = self.get_mut();
-        if this.core.conn.transmit_buf().len() >= this.core.flush_threshold {
-            return this.core.poll_flush(&mut this.io, cx);
-        }
-        Poll::Ready(Ok(()))
+        self.get_mut().poll_room(cx)
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {

@@ -15,11 +15,12 @@ pub use ferrobahn_handshake::{Accept, HandshakeError, Request, Response, WsUrl};
 pub use ferrobahn_rt::{
     connect_transport, forwarded_for, run_client_handler, run_handler, serve, serve_connection,
     AsyncTimer, ClientConfig, Ctx, Deny, Error, FuturesIo, Handler, Listener, PeerAddr, Proxy,
-    Runtime, Sender, ServerConfig, Timeout, Transport, TrySendError, WebSocket,
+    ReadHalf, Runtime, Sender, ServerConfig, Timeout, Transport, TrySendError, WebSocket,
+    WriteHalf,
 };
 pub use ferrobahn_websocket::{
     CloseCode, Closed, Config as WebSocketConfig, Event, Message, MessageKind, ProtocolError,
-    SendError, State,
+    SendError, SlowReader, State,
 };
 
 /// TLS configuration (feature `tls`): [`TlsServerConfig`](ferrobahn_tls::TlsServerConfig)

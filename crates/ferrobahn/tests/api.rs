@@ -14,10 +14,16 @@ mod on_tokio {
     mod echo;
     #[path = "rt/endpoints.rs"]
     mod endpoints;
+    #[path = "rt/flow.rs"]
+    mod flow;
     #[path = "rt/handshake.rs"]
     mod handshake;
     #[path = "rt/proxy.rs"]
     mod proxy;
+    #[path = "rt/split.rs"]
+    mod split;
+    #[path = "rt/streaming.rs"]
+    mod streaming;
     #[path = "rt/streams.rs"]
     mod streams;
 }
@@ -33,10 +39,16 @@ mod on_async_std {
     mod echo;
     #[path = "rt/endpoints.rs"]
     mod endpoints;
+    #[path = "rt/flow.rs"]
+    mod flow;
     #[path = "rt/handshake.rs"]
     mod handshake;
     #[path = "rt/proxy.rs"]
     mod proxy;
+    #[path = "rt/split.rs"]
+    mod split;
+    #[path = "rt/streaming.rs"]
+    mod streaming;
     #[path = "rt/streams.rs"]
     mod streams;
 }

@@ -63,6 +63,12 @@ impl Connection {
         self.dropped
     }
 
+    /// True when events wait to be taken with [`poll_event`](Self::poll_event)
+    /// (without parsing more input).
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// True while a data send would meet a full outgoing buffer.
     pub fn is_outgoing_full(&self) -> bool {
         self.transmit_buf().len() > self.config.max_outgoing_buffer
