@@ -44,6 +44,37 @@ const CARGO_STEPS: &[(&str, &[&str])] = &[
         ],
     ),
     ("test", &["test", "--workspace", "--all-features"]),
+    // Examples that run unattended (server and client in one process; built
+    // by the test step, a few seconds each).
+    (
+        "ex-streaming",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "ferrobahn-examples",
+            "--example",
+            "streaming",
+        ],
+    ),
+    (
+        "ex-producer",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "ferrobahn-examples",
+            "--example",
+            "streaming_producer",
+            "--",
+            "--mib",
+            "16",
+        ],
+    ),
+    (
+        "ex-ping",
+        &["run", "-q", "-p", "ferrobahn-examples", "--example", "ping"],
+    ),
 ];
 
 /// Runs fmt, clippy, the tests and the conformance suite; prints a header
