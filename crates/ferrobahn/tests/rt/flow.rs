@@ -78,7 +78,7 @@ async fn producer_server(
 }
 
 /// Reads every message; returns their numbers.
-async fn read_all(ws: &mut ferrobahn::WebSocket<rt::Transport>) -> Vec<usize> {
+async fn read_all(ws: &mut ferrobahn::WebSocket<rt::Client>) -> Vec<usize> {
     let mut seen = Vec::new();
     while let Some(Ok(m)) = ws.recv().await {
         let n = std::str::from_utf8(&m.data[..6]).unwrap().parse().unwrap();

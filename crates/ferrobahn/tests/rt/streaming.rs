@@ -61,7 +61,7 @@ fn deflate_client() -> ClientConfig {
     )
 }
 
-async fn text(ws: &mut ferrobahn::WebSocket<rt::Transport>) -> String {
+async fn text(ws: &mut ferrobahn::WebSocket<rt::Client>) -> String {
     let m = ws.recv().await.expect("message").expect("ok");
     m.as_text().expect("text").to_owned()
 }
