@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use ferrobahn_router::config::ComponentConfig;
+use ferrobahn_router::config::{ComponentConfig, TransportConfig};
 use ferrobahn_router::RouterConfig;
 use ferrobahn_rt::Runtime;
 
@@ -82,6 +82,36 @@ fn embed_components(
     Ok(())
 }
 
+/// Prints where a transport listens: `addr` for TCP, `None` for a Unix socket.
+fn announce(t: &TransportConfig, addr: Option<std::net::SocketAddr>) {
+    match addr {
+        Some(addr) => {
+            println!("listening on ws://{addr}{}", t.path);
+            if let Some(dir) = &t.static_dir {
+                println!("serving {} on http://{addr}/", dir.display());
+            }
+        }
+        None => println!(
+            "listening on {} (WebSocket at {}, RawSocket)",
+            t.endpoint, t.path
+        ),
+    }
+}
+
+/// Removes a socket file left at `path` by an earlier run (never another kind of file).
+#[cfg(unix)]
+fn remove_stale_socket(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_socket() => std::fs::remove_file(path),
+        Ok(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} exists and is not a socket", path.display()),
+        )),
+        Err(_) => Ok(()),
+    }
+}
+
 /// Prints the built-in components.
 fn list_components() {
     for (name, what) in components::BUILTIN {
@@ -108,16 +138,17 @@ pub(crate) fn run(args: &RouterArgs) -> Result<(), Box<dyn Error>> {
                 let router = ferrobahn_router::start(binding::runtime(), config)?;
                 embed_components(&router, binding::runtime())?;
                 for t in transports {
-                    let listener = binding::bind(t.endpoint.as_str()).await?;
-                    println!("listening on ws://{}{}", listener.local_addr()?, t.path);
-                    if let Some(dir) = &t.static_dir {
-                        println!(
-                            "serving {} on http://{}/",
-                            dir.display(),
-                            listener.local_addr()?
-                        );
-                    }
                     let r = router.clone();
+                    #[cfg(unix)]
+                    if let Some(path) = t.unix_path() {
+                        remove_stale_socket(path)?;
+                        let listener = binding::bind_unix(path).await?;
+                        announce(&t, None);
+                        tokio::spawn(async move { r.serve_transport(listener, &t).await });
+                        continue;
+                    }
+                    let listener = binding::bind(t.endpoint.as_str()).await?;
+                    announce(&t, Some(listener.local_addr()?));
                     tokio::spawn(async move { r.serve_transport(listener, &t).await });
                 }
                 tokio::signal::ctrl_c().await?;
@@ -132,16 +163,19 @@ pub(crate) fn run(args: &RouterArgs) -> Result<(), Box<dyn Error>> {
             embed_components(&router, binding::runtime())?;
             let mut serving = Vec::new();
             for t in transports {
-                let listener = binding::bind(t.endpoint.as_str()).await?;
-                println!("listening on ws://{}{}", listener.local_addr()?, t.path);
-                if let Some(dir) = &t.static_dir {
-                    println!(
-                        "serving {} on http://{}/",
-                        dir.display(),
-                        listener.local_addr()?
-                    );
-                }
                 let r = router.clone();
+                #[cfg(unix)]
+                if let Some(path) = t.unix_path() {
+                    remove_stale_socket(path)?;
+                    let listener = binding::bind_unix(path).await?;
+                    announce(&t, None);
+                    serving.push(async_std::task::spawn(async move {
+                        r.serve_transport(listener, &t).await
+                    }));
+                    continue;
+                }
+                let listener = binding::bind(t.endpoint.as_str()).await?;
+                announce(&t, Some(listener.local_addr()?));
                 serving.push(async_std::task::spawn(async move {
                     r.serve_transport(listener, &t).await
                 }));

@@ -110,3 +110,44 @@ async fn embedded_timeservice_answers_an_external_caller() {
     }
     drop(router);
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn router_listens_on_a_unix_socket() {
+    let path = std::env::temp_dir().join(format!("ferrobahn-cli-{}.sock", std::process::id()));
+    let endpoint = format!("unix:{}", path.display());
+    // A socket file left by an earlier run is replaced.
+    let _ = std::fs::remove_file(&path);
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    let child = Command::new(env!("CARGO_BIN_EXE_ferrobahn"))
+        .args(["router", "--listen", endpoint.as_str()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ferrobahn router starts");
+    let mut router = Router(child);
+    let stdout = router.0.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    assert!(
+        line.starts_with(&format!("listening on {endpoint}")),
+        "{line}"
+    );
+
+    let handshake = ferrobahn::handshake::ClientConfig {
+        protocols: vec!["wamp.2.json".into()],
+        ..Default::default()
+    };
+    let config = ClientConfig::default().with_handshake(handshake);
+    let (mut ws, response) = ferrobahn::tokio::connect_unix(&path, "ws://localhost/ws", config)
+        .await
+        .expect("WebSocket handshake over the Unix socket");
+    assert_eq!(response.protocol.as_deref(), Some("wamp.2.json"));
+    ws.send(Message::text(r#"[1,"realm1",{"roles":{"caller":{}}}]"#))
+        .await
+        .unwrap();
+    let welcome = ws.recv().await.expect("a reply").expect("no error");
+    assert!(welcome.as_text().unwrap().starts_with("[2,"));
+    drop(router);
+    let _ = std::fs::remove_file(&path);
+}

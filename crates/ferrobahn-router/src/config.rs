@@ -241,7 +241,8 @@ impl Default for Limits {
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TransportConfig {
-    /// `host:port` to listen on. Default `127.0.0.1:8080`.
+    /// `host:port` to listen on, or `unix:PATH` for a Unix domain socket (WebSocket and
+    /// RawSocket both work over it). Default `127.0.0.1:8080`.
     pub endpoint: String,
     /// The WebSocket request path. Default `/ws`.
     pub path: String,
@@ -272,6 +273,15 @@ impl Default for TransportConfig {
             static_dir: None,
             static_max_file_size: 64 * 1024 * 1024,
         }
+    }
+}
+
+impl TransportConfig {
+    /// The socket path when [`TransportConfig::endpoint`] is `unix:PATH`.
+    pub fn unix_path(&self) -> Option<&Path> {
+        self.endpoint
+            .strip_prefix("unix:")
+            .map(|p| Path::new(p.strip_prefix("//").unwrap_or(p)))
     }
 }
 
@@ -528,6 +538,16 @@ mod tests {
             RouterConfig::from_json_str("{\"limits\":{\"max_queued_messages\":0}}"),
             Err(ConfigError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn unix_endpoints() {
+        let mut t = TransportConfig::default();
+        assert_eq!(t.unix_path(), None);
+        t.endpoint = "unix:/run/router.sock".into();
+        assert_eq!(t.unix_path(), Some(Path::new("/run/router.sock")));
+        t.endpoint = "unix:///tmp/r.sock".into();
+        assert_eq!(t.unix_path(), Some(Path::new("/tmp/r.sock")));
     }
 
     #[test]

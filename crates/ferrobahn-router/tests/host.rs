@@ -11,6 +11,9 @@ mod on_tokio {
     mod peer;
     #[path = "host/rawsocket.rs"]
     mod rawsocket;
+    #[cfg(unix)]
+    #[path = "host/unix.rs"]
+    mod unix;
     #[path = "host/wamp.rs"]
     mod wamp;
     #[path = "host/web.rs"]
@@ -26,6 +29,9 @@ mod on_async_std {
     mod peer;
     #[path = "host/rawsocket.rs"]
     mod rawsocket;
+    #[cfg(unix)]
+    #[path = "host/unix.rs"]
+    mod unix;
     #[path = "host/wamp.rs"]
     mod wamp;
     #[path = "host/web.rs"]

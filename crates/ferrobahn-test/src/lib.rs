@@ -117,7 +117,16 @@ macro_rules! runtime_tokio {
             /// The client transport type over a Unix socket.
             pub type UnixTransport = binding::TokioIo<tokio::net::UnixStream>;
 
-            /// A Unix socket listener at `path`.
+            /// A raw connection to the Unix socket `path`.
+            pub async fn unix_stream(path: &std::path::Path) -> UnixTransport {
+                binding::TokioIo(
+                    tokio::net::UnixStream::connect(path)
+                        .await
+                        .expect("connect"),
+                )
+            }
+
+            /// A listener on the Unix socket `path`.
             pub async fn bind_unix(path: &std::path::Path) -> binding::TokioUnixListener {
                 binding::bind_unix(path).await.expect("bind unix")
             }
@@ -228,7 +237,18 @@ macro_rules! runtime_async_std {
             /// The client transport type over a Unix socket.
             pub type UnixTransport = binding::UnixTransport;
 
-            /// A Unix socket listener at `path`.
+            /// A raw connection to the Unix socket `path`.
+            pub async fn unix_stream(path: &std::path::Path) -> UnixTransport {
+                let s =
+                    $crate::__private::async_io::Async::<std::os::unix::net::UnixStream>::connect(
+                        path,
+                    )
+                    .await
+                    .expect("connect");
+                binding::UnixTransport::new(s)
+            }
+
+            /// A listener on the Unix socket `path`.
             pub async fn bind_unix(path: &std::path::Path) -> binding::AsyncIoUnixListener {
                 binding::bind_unix(path).await.expect("bind unix")
             }
