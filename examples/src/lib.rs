@@ -10,8 +10,18 @@
 //!   a SHA-256 fingerprint, [`Fingerprint`]);
 //! - `streaming_producer`: a large file streamed with flow control and flat
 //!   memory (peak RSS printed);
-//! - `ping`: a server that pings every client and prints the round trip.
+//! - `ping`: a server that pings every client and prints the round trip;
+//! - `wamp_demo`: the AutobahnPython WAMP demos (RPC, PubSub, session series) as Rust
+//!   components, each a backend and a frontend, run by name as with AutobahnPython's
+//!   `client.py --component`: `cargo run -p ferrobahn-examples --bin wamp_demo --
+//!   rpc.timeservice.backend` (against `ferrobahn router`), the frontend likewise.
+//!
+//! [`wamp`] is what the demos share (URL and realm arguments, connecting, the
+//! component life cycle); [`py`] prints values as the Python originals do.
 #![forbid(unsafe_code)]
+
+pub mod py;
+pub mod wamp;
 
 use ferrobahn::{Bytes, Ctx, Handler};
 use sha2::{Digest, Sha256};
