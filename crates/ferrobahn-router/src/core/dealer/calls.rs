@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 use ferrobahn_wamp::message::{
     code, Call, Cancel, ErrorMessage, Interrupt, Invocation, ResultMessage, Yield,
 };
-use ferrobahn_wamp::options::{
-    CancelMode, InterruptOptions, InvocationDetails, InvokePolicy, ResultDetails,
-};
+use ferrobahn_wamp::options::{CancelMode, InterruptOptions, InvocationDetails, ResultDetails};
 use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message};
 
 use super::InFlight;
@@ -39,11 +37,9 @@ impl Router {
         };
         let disclose = rule.caller || m.options.disclose_me == Some(true);
         let (session, authid, authrole) = (j.session, j.authid.clone(), j.authrole.clone());
+        let ids = &mut self.ids;
         let dealer = &mut self.realms[realm].dealer;
-        let Some(reg) = dealer
-            .best_match(&m.procedure)
-            .and_then(|id| dealer.regs.get_mut(&id))
-        else {
+        let Some(reg_id) = dealer.best_match(&m.procedure) else {
             let msg = format!("no callee registered for {:?}", m.procedure);
             return self.send_error(
                 conn,
@@ -53,24 +49,30 @@ impl Router {
                 Some(msg),
             );
         };
-        let n = reg.callees.len();
-        let pick = match reg.invoke {
-            InvokePolicy::Single | InvokePolicy::First => 0,
-            InvokePolicy::Last => n - 1,
-            InvokePolicy::RoundRobin => {
-                let i = reg.next % n;
-                reg.next = i + 1;
-                i
-            }
-            InvokePolicy::Random => (self.ids.next_id().get() % n as u64) as usize,
+        let Some(callee) = dealer.pick(reg_id, || ids.next_id().get()) else {
+            let msg = format!(
+                "every callee of {:?} is at its concurrency limit",
+                m.procedure
+            );
+            return self.send_error(
+                conn,
+                code::CALL,
+                m.request,
+                super::MAX_CONCURRENCY_REACHED,
+                Some(msg),
+            );
         };
-        let (callee, registration) = (reg.callees[pick], reg.id);
+        let Some(reg) = dealer.regs.get(&reg_id) else {
+            return;
+        };
+        let registration = reg.id;
         let procedure = (reg.policy != MatchPolicy::Exact).then(|| m.procedure.clone());
         let streaming = m.options.progress == Some(true);
         let callee_streams = self
             .joined(callee)
             .is_some_and(|c| c.features.callee_progressive_invocations);
         if streaming && !callee_streams {
+            self.realms[realm].dealer.done(registration, callee);
             let msg = "the callee does not accept progressive invocations".to_owned();
             return self.send_error(
                 conn,
@@ -154,6 +156,7 @@ impl Router {
     fn finish(&mut self, realm: usize, inv: Id) -> Option<InFlight> {
         let dealer = &mut self.realms[realm].dealer;
         let f = dealer.inflight.remove(&inv)?;
+        dealer.done(f.registration, f.callee);
         if dealer.by_call.get(&(f.caller, f.call_request)) == Some(&inv) {
             dealer.by_call.remove(&(f.caller, f.call_request));
         }

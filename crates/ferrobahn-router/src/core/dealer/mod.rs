@@ -22,8 +22,13 @@ pub(crate) struct Registration {
     pub(crate) policy: MatchPolicy,
     pub(crate) invoke: InvokePolicy,
     pub(crate) callees: Vec<ConnId>,
+    /// Callees that registered with a `concurrency` limit, and their limits.
+    limits: HashMap<ConnId, u64>,
     next: usize,
 }
+
+/// Error URI when every eligible callee is at its `concurrency` limit (Crossbar's).
+pub(crate) const MAX_CONCURRENCY_REACHED: &str = "crossbar.error.max_concurrency_reached";
 
 /// A call in flight (one INVOCATION).
 #[derive(Debug)]
@@ -49,6 +54,8 @@ pub(crate) struct Dealer {
     wildcard: HashMap<String, Id>,
     pub(super) inflight: HashMap<Id, InFlight>,
     pub(super) by_call: HashMap<(ConnId, Id), Id>,
+    /// Invocations in flight per (registration, callee), for callees with a limit.
+    busy: HashMap<(Id, ConnId), u64>,
     next_invocation: u64,
 }
 
@@ -110,6 +117,7 @@ impl Dealer {
             return (false, false);
         };
         reg.callees.remove(pos);
+        reg.limits.remove(&conn);
         if reg.callees.is_empty() {
             let (p, policy) = (reg.procedure.clone(), reg.policy);
             self.regs.remove(&id);
@@ -117,6 +125,52 @@ impl Dealer {
             (true, true)
         } else {
             (true, false)
+        }
+    }
+
+    /// Picks the callee of a call to `reg` by its invocation policy, skipping callees at
+    /// their `concurrency` limit; `None` when all are. `random` gives a random number
+    /// (asked only for the `random` policy).
+    pub(super) fn pick(&mut self, reg: Id, random: impl FnOnce() -> u64) -> Option<ConnId> {
+        let reg = self.regs.get_mut(&reg)?;
+        let n = reg.callees.len();
+        if n == 0 {
+            return None;
+        }
+        let start = match reg.invoke {
+            InvokePolicy::Single | InvokePolicy::First | InvokePolicy::Last => 0,
+            InvokePolicy::RoundRobin => reg.next % n,
+            InvokePolicy::Random => (random() % n as u64) as usize,
+        };
+        let busy = &self.busy;
+        let free = |c: &ConnId| {
+            reg.limits
+                .get(c)
+                .is_none_or(|limit| busy.get(&(reg.id, *c)).copied().unwrap_or(0) < *limit)
+        };
+        let idx = (0..n)
+            .map(|k| match reg.invoke {
+                InvokePolicy::Last => n - 1 - k,
+                _ => (start + k) % n,
+            })
+            .find(|&i| free(&reg.callees[i]))?;
+        if reg.invoke == InvokePolicy::RoundRobin {
+            reg.next = idx + 1;
+        }
+        let callee = reg.callees[idx];
+        if reg.limits.contains_key(&callee) {
+            *self.busy.entry((reg.id, callee)).or_insert(0) += 1;
+        }
+        Some(callee)
+    }
+
+    /// An invocation of `callee` for `reg` ended.
+    pub(super) fn done(&mut self, reg: Id, callee: ConnId) {
+        if let Some(b) = self.busy.get_mut(&(reg, callee)) {
+            *b = b.saturating_sub(1);
+            if *b == 0 {
+                self.busy.remove(&(reg, callee));
+            }
         }
     }
 
@@ -188,6 +242,7 @@ impl Router {
                     policy,
                     invoke,
                     callees: Vec::new(),
+                    limits: HashMap::new(),
                     next: 0,
                 };
                 dealer.regs.insert(id, reg);
@@ -196,6 +251,9 @@ impl Router {
         };
         if let Some(reg) = dealer.regs.get_mut(&id) {
             reg.callees.push(conn);
+            if let Some(limit) = m.options.concurrency.filter(|c| *c > 0) {
+                reg.limits.insert(conn, limit);
+            }
         }
         if let Some(super::session::ConnState::Joined(j)) = self.conns.get_mut(&conn) {
             j.registrations.push(id);

@@ -2,6 +2,7 @@
 
 mod auth;
 mod broker;
+mod concurrency;
 mod dealer;
 mod script;
 mod session;
