@@ -4,7 +4,9 @@
 //! WebSocket echo server; `ferrobahn router [--config FILE] [--listen ADDR]`
 //! runs a WAMP router (default: realm `realm1`, anonymous,
 //! `ws://127.0.0.1:8080/ws`). Logs go to stderr, filtered by `RUST_LOG`
-//! (default `info`). `ferrobahn wamp [--url URL] call|publish|subscribe|register URI
+//! (default `info`). `ferrobahn forward --listen ws://127.0.0.1:9000 --to
+//! tcp:127.0.0.1:23` (or `--listen tcp:... --to ws://...`) carries byte
+//! streams over WebSocket, websockify-compatible. `ferrobahn wamp [--url URL] call|publish|subscribe|register URI
 //! ...` is a WAMP command-line client (see `ferrobahn wamp --help`).
 #![forbid(unsafe_code)]
 
@@ -14,6 +16,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod components;
 mod echo;
+mod forward;
 mod router;
 mod wamp;
 
@@ -29,6 +32,8 @@ struct Cli {
 enum Command {
     /// Run a WebSocket echo server (text echoed as text, binary as binary).
     Echo(echo::EchoArgs),
+    /// Forward byte streams over WebSocket (websockify-compatible), either way.
+    Forward(forward::ForwardArgs),
     /// Run a WAMP router (broker and dealer).
     Router(router::RouterArgs),
     /// WAMP client: call, publish, subscribe, register.
@@ -55,6 +60,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Wamp(args) => return wamp::run(args),
         Command::Echo(args) => echo::run(args),
+        Command::Forward(args) => forward::run(args),
         Command::Router(args) => {
             router::run(args).map_err(|e| std::io::Error::other(e.to_string()))
         }

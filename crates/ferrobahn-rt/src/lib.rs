@@ -58,7 +58,7 @@ pub use handler::{run_client_handler, run_handler, Ctx, Deny, Handler};
 pub use peer::{forwarded_for, PeerAddr};
 pub use runtime::{sleep_until, timeout_at, AsyncTimer, Runtime};
 pub use sender::{Sender, TrySendError};
-pub use server::{serve, serve_connection, ServerConfig};
+pub use server::{accept_transport, serve, serve_connection, ServerConfig};
 pub use split::{ReadHalf, WriteHalf};
 pub use transport::{FuturesIo, Listener, Transport};
 pub use websocket::WebSocket;

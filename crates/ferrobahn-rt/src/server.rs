@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrobahn_extensions::{server_negotiate, PerMessageCodec, ServerExtensions};
-use ferrobahn_handshake::{accept_response, reject_response, Request, RequestParser};
+use ferrobahn_handshake::{accept_response, reject_response, Accept, Request, RequestParser};
 use ferrobahn_websocket::{Connection, Role};
 
 use crate::error::{Error, Timeout};
-use crate::handler::{run_handler, Handler};
+use crate::handler::{run_handler, Deny, Handler};
 use crate::peer::{forwarded_for, PeerAddr};
 use crate::runtime::{sleep_until, timeout_at, Runtime};
 use crate::transport::{close, read, write_all, Listener, Transport};
@@ -244,11 +244,14 @@ struct Upgraded {
 
 /// Reads the request, asks the handler, answers. `Ok(None)`: answered
 /// without upgrading (denied, status page).
-async fn handshake<T: Transport, H: Handler>(
+async fn handshake<T: Transport, F>(
     io: &mut T,
     config: &ServerConfig,
-    handler: &mut H,
-) -> Result<Option<Upgraded>, Error> {
+    on_connect: F,
+) -> Result<Option<Upgraded>, Error>
+where
+    F: FnOnce(&Request) -> Result<Accept, Deny>,
+{
     let mut parser = RequestParser::new(config.handshake.clone());
     let mut buf = vec![0u8; HANDSHAKE_READ_CHUNK];
     let request: Request = loop {
@@ -276,7 +279,7 @@ async fn handshake<T: Transport, H: Handler>(
     };
     drop(buf);
     let forwarded_for = forwarded_for(&request, config.trust_x_forwarded_for);
-    let mut accept = match handler.on_connect(&request) {
+    let mut accept = match on_connect(&request) {
         Ok(accept) => accept,
         Err(deny) => {
             tracing::debug!(status = deny.status, reason = %deny.reason, "handshake denied");
@@ -323,7 +326,8 @@ async fn handshake<T: Transport, H: Handler>(
 }
 
 /// Serves one connection: opening handshake (within
-/// [`ServerConfig::open_handshake_timeout`]), then `handler` until closed.
+/// [`ServerConfig::open_handshake_timeout`]), then `handler` until closed:
+/// [`accept_transport`] with [`Handler::on_connect`], then [`run_handler`].
 ///
 /// `io` can be any byte stream that implements [`Transport`]: an accepted
 /// TCP or Unix socket, a TLS stream, a pipe to a process, an in-memory
@@ -336,20 +340,50 @@ async fn handshake<T: Transport, H: Handler>(
 /// reason, then closed.
 ///
 /// # Errors
-/// [`Error::Timeout`] when the handshake took too long, [`Error::Handshake`]
-/// for a bad request, [`Error::Io`] when the transport failed during the
-/// handshake. Denied connections and status pages are `Ok`.
+/// As [`accept_transport`]. Denied connections and status pages are `Ok`.
 pub async fn serve_connection<T: Transport, H: Handler>(
     runtime: Arc<dyn Runtime>,
-    mut io: T,
+    io: T,
     peer: Option<PeerAddr>,
     config: &ServerConfig,
     mut handler: H,
 ) -> Result<(), Error> {
+    let on_connect = |request: &Request| handler.on_connect(request);
+    if let Some(ws) = accept_transport(runtime, io, peer, config, on_connect).await? {
+        run_handler(ws, handler).await;
+    }
+    Ok(())
+}
+
+/// Runs the server opening handshake over `io` (any [`Transport`]) within
+/// [`ServerConfig::open_handshake_timeout`] and returns the open
+/// connection, for code that drives a [`WebSocket`] itself instead of a
+/// [`Handler`] (a forwarder, a proxy). `on_connect` sees the request and
+/// accepts it (with a subprotocol, headers, extensions) or denies it.
+///
+/// Returns `Ok(None)` when the request was denied or answered with the
+/// status page (the answer was sent and the transport closed).
+///
+/// # Errors
+/// [`Error::Timeout`] when the handshake took too long, [`Error::Handshake`]
+/// for a bad request (answered with its HTTP status first),
+/// [`Error::Negotiation`] for a malformed extension offer, [`Error::Io`]
+/// when the transport failed during the handshake.
+pub async fn accept_transport<T, F>(
+    runtime: Arc<dyn Runtime>,
+    mut io: T,
+    peer: Option<PeerAddr>,
+    config: &ServerConfig,
+    on_connect: F,
+) -> Result<Option<WebSocket<T>>, Error>
+where
+    T: Transport,
+    F: FnOnce(&Request) -> Result<Accept, Deny>,
+{
     let deadline = runtime.now() + config.open_handshake_timeout;
     // Boxed: the handshake's state is freed once it is done, so it does not
     // weigh on the connection's future for its whole life.
-    let exchange = Box::pin(handshake(&mut io, config, &mut handler));
+    let exchange = Box::pin(handshake(&mut io, config, on_connect));
     let upgraded = match timeout_at(&*runtime, deadline, exchange).await {
         None => {
             tracing::debug!(
@@ -364,7 +398,7 @@ pub async fn serve_connection<T: Transport, H: Handler>(
         Ok(Some(upgraded)) => upgraded,
         Ok(None) => {
             Box::pin(linger(&*runtime, &mut io)).await;
-            return Ok(());
+            return Ok(None);
         }
         Err(e @ (Error::Handshake(_) | Error::Negotiation(_))) => {
             Box::pin(linger(&*runtime, &mut io)).await;
@@ -372,9 +406,7 @@ pub async fn serve_connection<T: Transport, H: Handler>(
         }
         Err(e) => return Err(e),
     };
-    let ws = upgrade(io, runtime, config, peer, upgraded)?;
-    run_handler(ws, handler).await;
-    Ok(())
+    upgrade(io, runtime, config, peer, upgraded).map(Some)
 }
 
 /// Builds the connection after a successful handshake (a plain function, so

@@ -1,0 +1,240 @@
+//! `ferrobahn forward` against Debian's websockify as the peer, both ways,
+//! and broken upstreams ending cleanly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ferrobahn::{ClientConfig, CloseCode, HandshakeError};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Kills the child process when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A TCP echo server on a free port (a thread per connection).
+fn tcp_echo() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = conn.read(&mut buf) {
+                    if n == 0 || conn.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// A port nothing listens on (bound, then released).
+fn dead_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `ferrobahn forward ARGS` and returns it with its bound address.
+fn forward(args: &[&str]) -> (Proc, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrobahn"))
+        .arg("forward")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let proc = Proc(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(TIMEOUT)
+        .expect("forwarder announces itself");
+    // "forwarding tcp:127.0.0.1:PORT -> ..."
+    let addr = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|a| a.strip_prefix("tcp:"))
+        .unwrap_or_else(|| panic!("unexpected announcement {line:?}"))
+        .to_owned();
+    (proc, addr)
+}
+
+/// Starts websockify on a free port, forwarding to `target`.
+fn websockify(target: SocketAddr) -> (Proc, u16) {
+    let port = dead_port();
+    let child = Command::new("websockify")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg(target.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("websockify (Debian package websockify) is installed");
+    let proc = Proc(child);
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < TIMEOUT, "websockify did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (proc, port)
+}
+
+/// Writes `payload` to `conn` and reads the same number of bytes back.
+fn round_trip(conn: &mut TcpStream, payload: &[u8]) -> Vec<u8> {
+    conn.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut writer = conn.try_clone().unwrap();
+    let data = payload.to_vec();
+    let writing = std::thread::spawn(move || writer.write_all(&data).unwrap());
+    let mut back = vec![0u8; payload.len()];
+    conn.read_exact(&mut back).unwrap();
+    writing.join().unwrap();
+    back
+}
+
+#[test]
+fn tcp_through_our_client_to_websockify() {
+    let echo = tcp_echo();
+    let (_ws, port) = websockify(echo);
+    let to = format!("ws://127.0.0.1:{port}/");
+    let (_fwd, addr) = forward(&["--listen", "tcp:127.0.0.1:0", "--to", &to]);
+    let mut conn = TcpStream::connect(&addr).unwrap();
+    let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+    assert_eq!(round_trip(&mut conn, &payload), payload);
+    // The stream's end travels as a close, and comes back as the end.
+    conn.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut rest = Vec::new();
+    conn.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+}
+
+#[test]
+fn websockify_client_through_our_server() {
+    let echo = tcp_echo();
+    let to = format!("tcp:{echo}");
+    let (_fwd, addr) = forward(&["--listen", "ws://127.0.0.1:0", "--to", &to]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/websockify_client.py");
+    let out = Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(format!("ws://{addr}/"))
+        .arg("binary")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.trim() == "OK binary",
+        "websockify client: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Connects a ferrobahn client offering `protocols`; returns the close
+/// frame it got after sending `send` (and reading until the end).
+fn close_seen(url: &str, protocols: &[&str], send: &[u8]) -> (CloseCode, String) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let config = ClientConfig::default().with_protocols(protocols.iter().copied());
+        let (mut ws, _) = ferrobahn::tokio::connect_with(url, config).await.unwrap();
+        if !send.is_empty() {
+            ws.send_binary(send).await.unwrap();
+        }
+        let done = tokio::time::timeout(TIMEOUT, async { while ws.recv().await.is_some() {} });
+        done.await.expect("the forwarder closes, it does not hang");
+        let closed = ws.closed().expect("closed").clone();
+        (closed.code, closed.reason.to_string())
+    })
+}
+
+#[test]
+fn refused_upstream_closes_with_1011_and_the_reason() {
+    let to = format!("tcp:127.0.0.1:{}", dead_port());
+    let (_fwd, addr) = forward(&["--listen", "ws://127.0.0.1:0", "--to", &to]);
+    let (code, reason) = close_seen(&format!("ws://{addr}/"), &["binary"], b"");
+    assert_eq!(code, CloseCode::INTERNAL_ERROR);
+    assert!(reason.contains("cannot connect upstream"), "{reason}");
+}
+
+#[test]
+fn upstream_hanging_up_closes_the_websocket_normally() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        // Reads one chunk, then hangs up.
+        if let Ok((mut conn, _)) = listener.accept() {
+            let mut buf = [0u8; 64];
+            let _ = conn.read(&mut buf);
+        }
+    });
+    let to = format!("tcp:{upstream}");
+    let (_fwd, addr) = forward(&["--listen", "ws://127.0.0.1:0", "--to", &to]);
+    let (code, reason) = close_seen(&format!("ws://{addr}/"), &["base64"], b"aGk=");
+    assert_eq!(code, CloseCode::NORMAL);
+    assert_eq!(reason, "upstream closed");
+}
+
+#[test]
+fn unknown_subprotocol_is_refused_and_extra_ones_accepted() {
+    let echo = tcp_echo();
+    let to = format!("tcp:{echo}");
+    let (_fwd, addr) = forward(&[
+        "--listen",
+        "ws://127.0.0.1:0",
+        "--to",
+        &to,
+        "--protocol",
+        "mqttv3.1",
+    ]);
+    let url = format!("ws://{addr}/");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let chat = ClientConfig::default().with_protocols(["chat"]);
+        match ferrobahn::tokio::connect_with(&url, chat).await {
+            Err(ferrobahn::Error::Handshake(HandshakeError::UnexpectedStatus {
+                status, ..
+            })) => {
+                assert_eq!(status, 400)
+            }
+            other => panic!("expected a 400 refusal, got {:?}", other.map(|_| ())),
+        }
+        let mqtt = ClientConfig::default().with_protocols(["mqttv3.1"]);
+        let (mut ws, response) = ferrobahn::tokio::connect_with(&url, mqtt).await.unwrap();
+        assert_eq!(response.protocol.as_deref(), Some("mqttv3.1"));
+        ws.send_binary(b"\x10\x00").await.unwrap();
+        let back = ws.recv().await.unwrap().unwrap();
+        assert_eq!(&back.data[..], b"\x10\x00");
+        ws.close(CloseCode::NORMAL, "").await.unwrap();
+    });
+}
+
+#[test]
+fn dead_websocket_server_ends_the_tcp_connection() {
+    let to = format!("ws://127.0.0.1:{}/", dead_port());
+    let (_fwd, addr) = forward(&["--listen", "tcp:127.0.0.1:0", "--to", &to]);
+    let mut conn = TcpStream::connect(&addr).unwrap();
+    conn.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut buf = [0u8; 16];
+    // End of stream (or a reset), not a timeout.
+    match conn.read(&mut buf) {
+        Ok(n) => assert_eq!(n, 0),
+        Err(e) => assert_ne!(e.kind(), std::io::ErrorKind::WouldBlock, "hung: {e}"),
+    }
+}

@@ -1,0 +1,17 @@
+//! The wrapping pump on every runtime: base64 framing, bad base64, idle
+//! timeout. (The websockify interop tests are in ferrobahn-cli.)
+#![allow(clippy::duplicate_mod)] // on purpose: one body per runtime
+
+#[path = "."]
+mod on_tokio {
+    ferrobahn_test::runtime_tokio!();
+    #[path = "rt/pump.rs"]
+    mod pump;
+}
+
+#[path = "."]
+mod on_async_std {
+    ferrobahn_test::runtime_async_std!();
+    #[path = "rt/pump.rs"]
+    mod pump;
+}
