@@ -105,6 +105,66 @@ fn glob_prefix(pattern: &[u8], text: &[u8]) -> bool {
     }
 }
 
+/// Whether `id` is a compression case (12.* or 13.*).
+pub(crate) fn is_compression(id: &str) -> bool {
+    id.starts_with("12.") || id.starts_with("13.")
+}
+
+/// Which compression cases a runtime other than the fully tested one runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Sample {
+    /// Every selected case.
+    All,
+    /// Of 12.* and 13.*, only these case numbers within each group (the
+    /// last id component); every other selected case.
+    Numbers(Vec<u32>),
+}
+
+impl Sample {
+    /// Parses `all` or a comma-separated list of case numbers.
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        if text.trim() == "all" {
+            return Ok(Self::All);
+        }
+        text.split(',')
+            .filter(|part| !part.trim().is_empty())
+            .map(|part| {
+                part.trim()
+                    .parse::<u32>()
+                    .map_err(|_| format!("{part:?} is not a case number (or use \"all\")"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self::Numbers)
+    }
+
+    /// Whether a sampled runtime runs `id`.
+    pub(crate) fn keeps(&self, id: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Numbers(numbers) => {
+                !is_compression(id)
+                    || id
+                        .rsplit('.')
+                        .next()
+                        .and_then(|n| n.parse::<u32>().ok())
+                        .is_some_and(|n| numbers.contains(&n))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Sample {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::All => f.write_str("all"),
+            Self::Numbers(numbers) => {
+                let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+                f.write_str(&list.join(","))
+            }
+        }
+    }
+}
+
 /// Sort key for case ids: numeric per component, so 6.10.1 follows 6.9.4.
 pub(crate) fn sort_key(id: &str) -> Vec<u32> {
     id.split('.')
@@ -131,7 +191,7 @@ mod tests {
     }
 
     #[test]
-    fn default_selection_is_everything_but_compression() {
+    fn selection_without_compression() {
         let ids = select(&strings(&["*"]), &strings(&["12.*", "13.*"]));
         assert_eq!(ids.len(), 301);
         assert_eq!(ids.first().map(String::as_str), Some("1.1.1"));
@@ -154,6 +214,26 @@ mod tests {
         assert_eq!(
             select(&strings(&["6.*"]), &strings(&["6.2*"])).len(),
             145 - 4 - 7 - 8 - 34 - 7
+        );
+    }
+
+    #[test]
+    fn sample_keeps_listed_numbers_of_compression_groups_only() {
+        let sample = Sample::parse("1,16").unwrap();
+        let all = select(&strings(&["*"]), &[]);
+        let kept: Vec<&String> = all.iter().filter(|id| sample.keeps(id)).collect();
+        assert_eq!(kept.len(), 301 + 12 * 2);
+        assert!(sample.keeps("13.7.16") && sample.keeps("12.2.1") && sample.keeps("6.4.3"));
+        assert!(!sample.keeps("12.1.10") && !sample.keeps("13.3.6"));
+        assert!(Sample::parse("all").unwrap().keeps("12.1.10"));
+        assert!(Sample::parse("1,x").is_err());
+        assert_eq!(Sample::parse("1, 4").unwrap().to_string(), "1,4");
+        // The default of `--sample`: 16 B, 1 KiB, 16 KiB whole, 8 KiB in
+        // 256 B fragments, 128 KiB in 1 KiB fragments.
+        let default = Sample::parse("1,4,7,11,16").unwrap();
+        assert_eq!(
+            all.iter().filter(|id| default.keeps(id)).count(),
+            301 + 12 * 5
         );
     }
 

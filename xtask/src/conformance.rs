@@ -9,7 +9,15 @@
 //!    because wstest binds 0.0.0.0) run `wstest -m fuzzingserver` and each
 //!    `testee-client` against it (reports/clients); see [`crate::netns`].
 //! 4. Judge reports/*/index.json strictly (see [`crate::report`]).
+//!
+//! Steps 2 and 3 run at the same time (two wstest processes, one per core
+//! of a small machine) unless `--serial` is given. The runtime named by
+//! `--full-runtime` runs every selected case in both roles; the others run
+//! every selected case except the compression cases (12.*, 13.*) outside
+//! `--sample` (wstest's `exclude-agent-cases`), because the 216 compression
+//! cases cost several minutes per agent.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -17,6 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 
+use crate::cases::Sample;
 use crate::proc::{self, Guarded};
 use crate::report::{self, AgentSummary};
 use crate::spec::{self, ServerAgent};
@@ -62,9 +71,21 @@ pub(crate) struct ConformanceArgs {
     /// wstest case patterns to run ("*" = all, "6.4.*", "9.1.1"), comma separated.
     #[arg(long, value_delimiter = ',', default_value = "*")]
     pub(crate) cases: Vec<String>,
-    /// Case patterns to leave out; `--exclude ''` runs 12.* and 13.* (compression) too.
-    #[arg(long, value_delimiter = ',', default_value = "12.*,13.*")]
+    /// Case patterns to leave out (none by default; `--exclude '12.*,13.*'`
+    /// leaves out the compression cases).
+    #[arg(long, value_delimiter = ',', default_value = "")]
     pub(crate) exclude: Vec<String>,
+    /// The runtime whose testee server and client run every selected case.
+    #[arg(long, default_value = "tokio")]
+    pub(crate) full_runtime: String,
+    /// The compression cases the other runtimes run: `all`, or case numbers
+    /// within each 12.x / 13.x group (default: 16 B, 1 KiB, 16 KiB whole,
+    /// 8 KiB in 256 B fragments, 128 KiB in 1 KiB fragments).
+    #[arg(long, default_value = "1,4,7,11,16", value_parser = Sample::parse)]
+    pub(crate) sample: Sample,
+    /// Test the servers, then the clients (default: both at once).
+    #[arg(long)]
+    pub(crate) serial: bool,
     /// Test only the servers or only the clients.
     #[arg(long, value_enum)]
     pub(crate) only: Option<Part>,
@@ -118,15 +139,15 @@ pub(crate) fn run(args: &ConformanceArgs) -> Result<()> {
         ConformanceArgs::patterns(&args.cases),
         ConformanceArgs::patterns(&args.exclude),
     );
-    let expected = cases::select(&cases, &exclude);
-    if expected.is_empty() {
-        bail!("--cases {cases:?} --exclude {exclude:?} selects no case");
-    }
+    let plan = Plan::new(args, &cases, &exclude)?;
     let wstest = wstest::locate(&ws)?;
     eprintln!(
-        "xtask: wstest {}; {} cases per agent",
+        "xtask: wstest {}; {} cases for {}, {} for the other runtimes (compression sample {})",
         wstest.display(),
-        expected.len()
+        plan.full.len(),
+        args.full_runtime,
+        plan.sampled.len(),
+        args.sample
     );
     if !args.no_build {
         let mut cmd = ws.cargo();
@@ -134,29 +155,49 @@ pub(crate) fn run(args: &ConformanceArgs) -> Result<()> {
         proc::run("cargo build (testees)", &mut cmd, BUILD_TIMEOUT)?;
     }
     let reports = ws.root.join("reports");
-    let mut errors = Vec::new();
-    let mut judged = Vec::new();
+    let mut parts = Vec::new();
     for part in [Part::Servers, Part::Clients] {
-        if !args.runs(part) {
-            continue;
+        if args.runs(part) {
+            parts.push((part, fresh_dir(&reports.join(part.dir()))?));
         }
-        let outdir = fresh_dir(&reports.join(part.dir()))?;
+    }
+    let spec = SpecInput {
+        cases: &cases,
+        exclude: &exclude,
+        agent_excludes: &plan.agent_excludes(),
+    };
+    let run_part = |part: Part, outdir: &Path| {
         let started = Instant::now();
         let result = match part {
-            Part::Servers => run_servers(&ws, &wstest, args, &cases, &exclude, &outdir),
-            Part::Clients => run_clients(&ws, &wstest, args, &cases, &exclude, &outdir),
+            Part::Servers => run_servers(&ws, &wstest, args, &spec, outdir),
+            Part::Clients => run_clients(&ws, &wstest, args, &spec, outdir),
         };
         eprintln!(
             "xtask: {} done in {:.1}s",
             part.dir(),
             started.elapsed().as_secs_f64()
         );
-        if let Err(err) = result {
-            errors.push(format!("{}: {err:#}", part.dir()));
-        }
-        judged.push((part, outdir));
-    }
-    let failed_agents = summarize(&judged, &expected, &mut errors);
+        result.map_err(|err| format!("{}: {err:#}", part.dir()))
+    };
+    let results: Vec<Result<(), String>> = if args.serial {
+        parts
+            .iter()
+            .map(|(part, dir)| run_part(*part, dir))
+            .collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|(part, dir)| scope.spawn(|| run_part(*part, dir)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err("runner panicked".into())))
+                .collect()
+        })
+    };
+    let mut errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+    let failed_agents = summarize(&parts, &plan, &mut errors);
     if failed_agents > 0 {
         errors.push(format!("{failed_agents} agent(s) did not pass"));
     }
@@ -164,10 +205,85 @@ pub(crate) fn run(args: &ConformanceArgs) -> Result<()> {
         bail!("conformance failed:\n  {}", errors.join("\n  "));
     }
     println!(
-        "conformance: all agents pass all {} selected cases",
-        expected.len()
+        "conformance: every agent passes all its cases ({} for {}, {} for the others)",
+        plan.full.len(),
+        args.full_runtime,
+        plan.sampled.len()
     );
     Ok(())
+}
+
+/// Which cases each agent runs.
+#[derive(Debug)]
+struct Plan {
+    /// The runtime that runs every selected case.
+    full_runtime: String,
+    /// Every selected case.
+    full: Vec<String>,
+    /// The selected cases the other runtimes run.
+    sampled: Vec<String>,
+}
+
+impl Plan {
+    fn new(args: &ConformanceArgs, cases: &[String], exclude: &[String]) -> Result<Self> {
+        if !RUNTIMES.iter().any(|rt| rt.name == args.full_runtime) {
+            let names: Vec<&str> = RUNTIMES.iter().map(|rt| rt.name).collect();
+            bail!(
+                "--full-runtime {:?} is not one of {names:?}",
+                args.full_runtime
+            );
+        }
+        let full = cases::select(cases, exclude);
+        if full.is_empty() {
+            bail!("--cases {cases:?} --exclude {exclude:?} selects no case");
+        }
+        let sampled = full
+            .iter()
+            .filter(|id| args.sample.keeps(id))
+            .cloned()
+            .collect();
+        Ok(Self {
+            full_runtime: args.full_runtime.clone(),
+            full,
+            sampled,
+        })
+    }
+
+    /// The cases the agents of `rt` run.
+    fn expected(&self, rt: &Runtime) -> &[String] {
+        if rt.name == self.full_runtime {
+            &self.full
+        } else {
+            &self.sampled
+        }
+    }
+
+    /// wstest's `exclude-agent-cases`: agent -> case ids it skips (exact ids).
+    fn agent_excludes(&self) -> BTreeMap<String, Vec<String>> {
+        let skipped: Vec<String> = self
+            .full
+            .iter()
+            .filter(|id| !self.sampled.contains(id))
+            .cloned()
+            .collect();
+        if skipped.is_empty() {
+            return BTreeMap::new();
+        }
+        RUNTIMES
+            .iter()
+            .filter(|rt| rt.name != self.full_runtime)
+            .flat_map(|rt| [rt.server_agent, rt.client_agent])
+            .map(|agent| (agent.to_owned(), skipped.clone()))
+            .collect()
+    }
+}
+
+/// What goes into both wstest specs.
+#[derive(Debug)]
+struct SpecInput<'a> {
+    cases: &'a [String],
+    exclude: &'a [String],
+    agent_excludes: &'a BTreeMap<String, Vec<String>>,
 }
 
 impl Part {
@@ -179,10 +295,10 @@ impl Part {
         }
     }
 
-    fn agents(self) -> impl Iterator<Item = &'static str> {
+    fn agents(self) -> impl Iterator<Item = (&'static Runtime, &'static str)> {
         RUNTIMES.iter().map(move |rt| match self {
-            Self::Servers => rt.server_agent,
-            Self::Clients => rt.client_agent,
+            Self::Servers => (rt, rt.server_agent),
+            Self::Clients => (rt, rt.client_agent),
         })
     }
 }
@@ -198,7 +314,7 @@ fn fresh_dir(dir: &Path) -> Result<PathBuf> {
 
 /// Prints one line per agent, then every problem case; returns how many
 /// agents failed. Unreadable reports are added to `errors`.
-fn summarize(judged: &[(Part, PathBuf)], expected: &[String], errors: &mut Vec<String>) -> usize {
+fn summarize(judged: &[(Part, PathBuf)], plan: &Plan, errors: &mut Vec<String>) -> usize {
     let mut summaries = Vec::new();
     for (part, dir) in judged {
         let index = match report::load(dir) {
@@ -210,13 +326,10 @@ fn summarize(judged: &[(Part, PathBuf)], expected: &[String], errors: &mut Vec<S
         };
         summaries.extend(
             part.agents()
-                .map(|agent| AgentSummary::new(&index, agent, expected)),
+                .map(|(rt, agent)| AgentSummary::new(&index, agent, plan.expected(rt))),
         );
     }
-    println!(
-        "== conformance summary ({} cases per agent)",
-        expected.len()
-    );
+    println!("== conformance summary");
     for summary in &summaries {
         println!("{}", summary.line());
     }
@@ -238,8 +351,7 @@ fn run_servers(
     ws: &Workspace,
     wstest: &Path,
     args: &ConformanceArgs,
-    cases: &[String],
-    exclude: &[String],
+    spec: &SpecInput<'_>,
     outdir: &Path,
 ) -> Result<()> {
     let bin = ws.release_bin("testee-server");
@@ -267,7 +379,13 @@ fn run_servers(
     let spec_path = outdir.join("fuzzingclient.json");
     spec::write(
         &spec_path,
-        &spec::fuzzing_client(&agents, cases, exclude, outdir),
+        &spec::fuzzing_client(
+            &agents,
+            spec.cases,
+            spec.exclude,
+            spec.agent_excludes,
+            outdir,
+        ),
     )?;
     let log = outdir.join("wstest.log");
     let (out, err) = proc::log_to(&log)?;
@@ -302,15 +420,14 @@ fn run_clients(
     ws: &Workspace,
     wstest: &Path,
     args: &ConformanceArgs,
-    cases: &[String],
-    exclude: &[String],
+    spec: &SpecInput<'_>,
     outdir: &Path,
 ) -> Result<()> {
     let spec_path = outdir.join("fuzzingserver.json");
     let url = format!("ws://127.0.0.1:{FUZZINGSERVER_PORT}");
     spec::write(
         &spec_path,
-        &spec::fuzzing_server(&url, cases, exclude, outdir),
+        &spec::fuzzing_server(&url, spec.cases, spec.exclude, spec.agent_excludes, outdir),
     )?;
     let me = std::env::current_exe().context("cannot find the xtask binary")?;
     let mut cmd = proc::command("unshare");

@@ -1,5 +1,6 @@
 //! wstest spec files (the JSON given to `wstest -s`).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -15,10 +16,13 @@ pub(crate) struct ServerAgent {
 }
 
 /// Spec for `wstest -m fuzzingclient`: test `servers`, write reports to `outdir`.
+/// `agent_excludes` maps an agent to the exact case ids it skips (wstest
+/// anchors those patterns at both ends, so plain ids match only themselves).
 pub(crate) fn fuzzing_client(
     servers: &[ServerAgent],
     cases: &[String],
     exclude: &[String],
+    agent_excludes: &BTreeMap<String, Vec<String>>,
     outdir: &Path,
 ) -> Value {
     let servers: Vec<Value> = servers
@@ -30,7 +34,7 @@ pub(crate) fn fuzzing_client(
         "servers": servers,
         "cases": cases,
         "exclude-cases": exclude,
-        "exclude-agent-cases": {},
+        "exclude-agent-cases": agent_excludes,
     })
 }
 
@@ -39,6 +43,7 @@ pub(crate) fn fuzzing_server(
     url: &str,
     cases: &[String],
     exclude: &[String],
+    agent_excludes: &BTreeMap<String, Vec<String>>,
     outdir: &Path,
 ) -> Value {
     json!({
@@ -46,7 +51,7 @@ pub(crate) fn fuzzing_server(
         "outdir": outdir.display().to_string(),
         "cases": cases,
         "exclude-cases": exclude,
-        "exclude-agent-cases": {},
+        "exclude-agent-cases": agent_excludes,
     })
 }
 
@@ -66,7 +71,15 @@ mod tests {
             agent: "a".into(),
             url: "ws://127.0.0.1:9002".into(),
         }];
-        let spec = fuzzing_client(&servers, &["*".into()], &["12.*".into()], Path::new("/r"));
+        let skip = BTreeMap::from([("a".to_owned(), vec!["13.1.2".to_owned()])]);
+        let spec = fuzzing_client(
+            &servers,
+            &["*".into()],
+            &["12.*".into()],
+            &skip,
+            Path::new("/r"),
+        );
+        assert_eq!(spec["exclude-agent-cases"]["a"], json!(["13.1.2"]));
         assert_eq!(spec["servers"][0]["agent"], "a");
         assert_eq!(spec["servers"][0]["url"], "ws://127.0.0.1:9002");
         assert_eq!(spec["cases"], json!(["*"]));
@@ -76,7 +89,14 @@ mod tests {
 
     #[test]
     fn server_spec_has_url() {
-        let spec = fuzzing_server("ws://127.0.0.1:9001", &["1.*".into()], &[], Path::new("/r"));
+        let spec = fuzzing_server(
+            "ws://127.0.0.1:9001",
+            &["1.*".into()],
+            &[],
+            &BTreeMap::new(),
+            Path::new("/r"),
+        );
+        assert_eq!(spec["exclude-agent-cases"], json!({}));
         assert_eq!(spec["url"], "ws://127.0.0.1:9001");
         assert_eq!(spec["exclude-cases"], json!([]));
     }

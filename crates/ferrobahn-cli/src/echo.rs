@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use ferrobahn::{Bytes, Ctx, Handler, Message, MessageKind, ServerConfig};
 
+use crate::compression::CompressionArgs;
 use crate::RuntimeKind;
 
 #[derive(Debug, Args)]
@@ -32,6 +33,9 @@ pub(crate) struct EchoArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert", value_name = "PEM")]
     pub(crate) tls_key: Option<PathBuf>,
+    /// Per-message compression (`--deflate`, `--bzip2`, `--snappy`, `--brotli`).
+    #[command(flatten)]
+    pub(crate) compression: CompressionArgs,
 }
 
 /// Echoes every message back.
@@ -57,7 +61,13 @@ pub(crate) fn run(args: &EchoArgs) -> std::io::Result<()> {
     let config = ServerConfig::default()
         .with_max_connections(args.max_connections)
         .with_open_handshake_timeout(Duration::from_secs(args.open_handshake_timeout))
-        .with_status_page(args.status_page);
+        .with_status_page(args.status_page)
+        .with_extensions(
+            args.compression
+                .server_extensions()
+                .map_err(std::io::Error::other)?,
+        );
+    tracing::info!(extensions = ?args.compression.names(), "compression");
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => {
             Some(ferrobahn::tls::TlsServerConfig::from_pem_files(cert, key)?)

@@ -1,7 +1,8 @@
 //! The `ferrobahn` command.
 //!
-//! `ferrobahn echo --listen 127.0.0.1:9000 [--runtime tokio|async-std]` runs a
-//! WebSocket echo server; `ferrobahn router [--config FILE] [--listen ADDR]`
+//! `ferrobahn echo --listen 127.0.0.1:9000 [--runtime tokio|async-std]
+//! [--deflate [--deflate-window-bits N] [--no-context-takeover] ...] [--bzip2]
+//! [--snappy] [--brotli]` runs a WebSocket echo server; `ferrobahn router [--config FILE] [--listen ADDR]`
 //! runs a WAMP router (default: realm `realm1`, anonymous,
 //! `ws://127.0.0.1:8080/ws`). Logs go to stderr, filtered by `RUST_LOG`
 //! (default `info`). `ferrobahn forward --listen ws://127.0.0.1:9000 --to
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod components;
+mod compression;
 mod echo;
 mod forward;
 mod router;
