@@ -87,6 +87,18 @@ impl Handler for FakeRouter {
                 let _ = self.seen.unbounded_send("goodbye");
                 ctx.send_text(r#"[6,{},"wamp.close.goodbye_and_out"]"#)
             }
+            // REGISTER: REGISTERED, then at once an INVOCATION of it.
+            (Some(64), _) => {
+                let req = msg[1].as_u64().unwrap_or(0);
+                ctx.send_text(&format!("[65,{req},777]"))
+                    .and_then(|()| ctx.send_text("[68,1,777,{}]"))
+            }
+            (Some(32), _) => {
+                let req = msg[1].as_u64().unwrap_or(0);
+                ctx.send_text(&format!("[33,{req},555]"))
+            }
+            // PUBLISH: the router goes away.
+            (Some(16), _) => ctx.close(None, ""),
             (Some(49), _) => {
                 let _ = self.seen.unbounded_send(match msg[2]["mode"].as_str() {
                     Some("killnowait") => "cancel killnowait",
@@ -358,6 +370,113 @@ fn dropping_a_pending_call_cancels_it() {
             futures_util::StreamExt::next(&mut seen).await,
             Some("goodbye")
         );
+    });
+}
+
+/// Sets its flag when dropped (a procedure task that was aborted).
+struct DropFlag(Arc<AtomicUsize>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn transport_loss_aborts_running_procedures_and_ends_streams() {
+    block_on(async {
+        let addr = start(OnHello::Welcome, OnCall::Silent).await;
+        let c = client(addr, SessionConfig::default()).await;
+        c.join(JoinOptions::new("realm1")).await.unwrap();
+        let started = Arc::new(AtomicUsize::new(0));
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (s, d) = (started.clone(), dropped.clone());
+        // The router invokes it at once; it never finishes on its own.
+        c.register("com.x.forever", Default::default(), move |_inv| {
+            let guard = DropFlag(d.clone());
+            s.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let _guard = guard;
+                std::future::pending::<ferrobahn_client::ProcedureResult>().await
+            }
+        })
+        .await
+        .unwrap();
+        let mut sub = c
+            .subscribe("com.x.events", Default::default())
+            .await
+            .unwrap();
+        let pending = c
+            .call_with("com.x.y", Payload::Empty, CallOptions::default())
+            .await
+            .unwrap();
+        let runtime = rt::runtime();
+        let deadline = runtime.now() + Duration::from_secs(5);
+        while started.load(Ordering::SeqCst) == 0 && runtime.now() < deadline {
+            ferrobahn_rt::sleep_until(&*runtime, runtime.now() + Duration::from_millis(10)).await;
+        }
+        assert_eq!(started.load(Ordering::SeqCst), 1, "the invocation ran");
+        assert_eq!(dropped.load(Ordering::SeqCst), 0);
+        // The router closes the connection.
+        let _ = c
+            .publish("com.x.close", Payload::Empty, Default::default())
+            .await;
+        let why = c.left().await;
+        assert!(matches!(why, SessionError::TransportLost(_)), "{why:?}");
+        // The pending call fails with a typed error, the stream ends, the procedure
+        // task was aborted (its future dropped), and the driver is gone.
+        let err = pending.result().await.unwrap_err();
+        assert!(matches!(err, RequestError::SessionLost(_)), "{err:?}");
+        assert!(sub.next().await.is_none());
+        assert_eq!(dropped.load(Ordering::SeqCst), 1, "procedure task aborted");
+        assert!(c.is_closed());
+    });
+}
+
+#[test]
+fn invalid_uris_and_options_never_reach_the_router() {
+    block_on(async {
+        let (addr, mut seen) = start_seen(OnHello::Welcome, OnCall::Silent).await;
+        let c = client(addr, SessionConfig::default()).await;
+        c.join(JoinOptions::new("realm1")).await.unwrap();
+        // Each would get an answer (or a close) from this router if it were sent; each
+        // fails at once with a usage error instead.
+        let usage = |r: Result<(), RequestError>| {
+            assert!(matches!(r, Err(RequestError::Usage(_))), "{r:?}");
+        };
+        usage(c.call("com..x", ()).await.map(drop));
+        usage(c.call("com.x", 5).await.map(drop)); // arguments must be a list
+        let progressive = CallOptions {
+            progress: Some(true),
+            ..Default::default()
+        };
+        usage(
+            c.call_with("com.x", Payload::Empty, progressive)
+                .await
+                .map(drop),
+        );
+        usage(
+            c.register("com. x", Default::default(), |_inv| async {
+                Ok(Payload::Empty)
+            })
+            .await
+            .map(drop),
+        );
+        usage(c.subscribe("com.x.", Default::default()).await.map(drop));
+        usage(
+            c.publish("com.#", Payload::Empty, Default::default())
+                .await
+                .map(drop),
+        );
+        let err = c.join(JoinOptions::new("realm1")).await.unwrap_err();
+        assert!(matches!(err, SessionError::Usage(_)), "{err:?}");
+        // The session is intact: the first thing the router sees is GOODBYE.
+        c.leave().await.unwrap();
+        assert_eq!(
+            futures_util::StreamExt::next(&mut seen).await,
+            Some("goodbye")
+        );
+        c.disconnect().await;
     });
 }
 

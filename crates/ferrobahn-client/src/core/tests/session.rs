@@ -173,3 +173,75 @@ fn pending_limit() {
         Err(UsageError::TooManyPending(2))
     );
 }
+
+#[test]
+fn every_invalid_command_is_refused_with_nothing_sent() {
+    use ferrobahn_wamp::options::{CallOptions, CancelMode, RegisterOptions};
+    use ferrobahn_wamp::MatchPolicy;
+
+    // Joining: a realm that is not a URI.
+    let now = Instant::now();
+    let mut fresh = Session::new(SessionConfig::default());
+    assert!(matches!(
+        fresh.join(now, JoinOptions::new("bad realm")),
+        Err(UsageError::InvalidUri(_))
+    ));
+    assert_eq!(fresh.state(), SessionState::Closed);
+    assert!(drain(&mut fresh).is_empty());
+
+    let (mut s, now) = joined();
+    drain(&mut s);
+    // Calls: bad URI, progressive invocation (not supported), unknown request to cancel.
+    assert!(matches!(
+        s.call(now, "com.x.", Payload::Empty, Default::default()),
+        Err(UsageError::InvalidUri(_))
+    ));
+    let progressive = CallOptions {
+        progress: Some(true),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.call(now, "com.x", Payload::Empty, progressive),
+        Err(UsageError::InvalidOption(_))
+    ));
+    assert!(matches!(
+        s.cancel(now, id(4242), CancelMode::Kill),
+        Err(UsageError::Unknown("call", 4242))
+    ));
+    // Registrations: a pattern used as an exact URI, a bad prefix, zero concurrency.
+    assert!(matches!(
+        s.register("com..x", Default::default()),
+        Err(UsageError::InvalidUri(_))
+    ));
+    let prefix = RegisterOptions {
+        match_policy: Some(MatchPolicy::Prefix),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.register("com x", prefix),
+        Err(UsageError::InvalidUri(_))
+    ));
+    assert!(matches!(
+        s.unregister(id(5)),
+        Err(UsageError::Unknown("registration", 5))
+    ));
+    // Publications and subscriptions.
+    assert!(matches!(
+        s.publish("com.#x", Payload::Empty, Default::default()),
+        Err(UsageError::InvalidUri(_))
+    ));
+    assert!(matches!(
+        s.subscribe("", Default::default()),
+        Err(UsageError::InvalidUri(_))
+    ));
+    // Leaving with a reason that is not a URI.
+    assert!(matches!(
+        s.leave(now, Some("not a uri")),
+        Err(UsageError::InvalidUri(_))
+    ));
+    assert_eq!(s.state(), SessionState::Established);
+    // Nothing went out, nothing is pending, no event.
+    assert!(drain(&mut s).is_empty());
+    assert!(events(&mut s).is_empty());
+    assert_eq!(s.poll_timeout(), None);
+}
