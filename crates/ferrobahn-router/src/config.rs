@@ -221,6 +221,9 @@ pub struct Limits {
     /// Seconds a peer may leave written bytes unread (its socket full) before it is
     /// dropped. Default 30.
     pub write_timeout_secs: u64,
+    /// Milliseconds a dynamic authorizer procedure has to answer before the action is
+    /// denied. Default 5000.
+    pub authorizer_timeout_ms: u64,
 }
 
 impl Default for Limits {
@@ -232,6 +235,7 @@ impl Default for Limits {
             max_connections: 100_000,
             open_handshake_timeout_secs: 10,
             write_timeout_secs: 30,
+            authorizer_timeout_ms: 5000,
         }
     }
 }
@@ -306,6 +310,7 @@ impl RealmConfig {
             name: name.to_owned(),
             roles: vec![RoleConfig {
                 name: "anonymous".into(),
+                authorizer: None,
                 permissions: vec![Permission::all("", MatchPolicyConfig::Prefix)],
             }],
             auth: AuthConfig {
@@ -328,6 +333,13 @@ pub struct RoleConfig {
     /// Permissions; the most specific matching one applies (exact, then longest prefix,
     /// then wildcard).
     pub permissions: Vec<Permission>,
+    /// A dynamic authorizer: the URI of a procedure (registered by some session, e.g. an
+    /// embedded component) the router calls with `(session_details, uri, action,
+    /// options)` before each call, register, publish and subscribe of this role,
+    /// instead of [`RoleConfig::permissions`]. It answers `true`/`false` or
+    /// `{"allow": bool, "disclose": bool}`; an error or no answer in
+    /// [`Limits::authorizer_timeout_ms`] denies.
+    pub authorizer: Option<String>,
 }
 
 /// How a permission's URI matches (config spelling of [`MatchPolicy`]).

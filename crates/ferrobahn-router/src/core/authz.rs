@@ -98,6 +98,9 @@ pub(crate) fn allowed(realm: &RealmConfig, role: &str, uri: &str, action: Action
 impl Router {
     /// Whether session `j` may do `action` on `uri`: the disclosure rules when allowed.
     pub(super) fn authorize(&self, j: &Joined, uri: &str, action: Action) -> Option<Disclose> {
+        if let Some(d) = self.approved(j.session, uri, action) {
+            return Some(d);
+        }
         let realm = &self.realms[j.realm].config;
         let perm = permission(realm, &j.authrole, uri);
         if let Some(a) = &self.authorizer {
@@ -147,6 +150,7 @@ mod tests {
             name: "r".into(),
             roles: vec![RoleConfig {
                 name: "user".into(),
+                authorizer: None,
                 permissions: vec![
                     perm("com.", MatchPolicyConfig::Prefix, true),
                     perm("com.secret.", MatchPolicyConfig::Prefix, false),

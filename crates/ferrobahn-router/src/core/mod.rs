@@ -33,6 +33,7 @@
 //! ```
 
 mod auth;
+mod authorizer;
 pub(crate) mod authz;
 mod broker;
 mod dealer;
@@ -152,8 +153,14 @@ pub struct Router {
     secret_rng: auth::SecretRng,
     authorizer: Option<Arc<dyn Authorizer>>,
     out: VecDeque<Transmit>,
-    /// Call deadlines: (deadline, realm, invocation).
+    /// Call and authorizer deadlines: (deadline, realm, invocation).
     timers: BTreeSet<(Instant, usize, Id)>,
+    /// Messages held for an authorizer procedure, by (realm, invocation).
+    authorizing: HashMap<(usize, Id), authorizer::Pending>,
+    /// The authorizer's approval while its held message is handled again.
+    approved: Option<authorizer::Approved>,
+    /// Whether any role names an authorizer procedure (else nothing is ever held).
+    has_authorizer_roles: bool,
 }
 
 impl Router {
@@ -175,6 +182,12 @@ impl Router {
             authorizer: None,
             out: VecDeque::new(),
             timers: BTreeSet::new(),
+            authorizing: HashMap::new(),
+            approved: None,
+            has_authorizer_roles: config
+                .realms
+                .iter()
+                .any(|r| r.roles.iter().any(|role| role.authorizer.is_some())),
         };
         for rc in &config.realms {
             r.add_realm(rc.clone());

@@ -195,6 +195,9 @@ impl Router {
     }
 
     pub(super) fn handle_joined(&mut self, now: Instant, conn: ConnId, msg: Message) {
+        let Some(msg) = self.hold_for_authorizer(now, conn, msg) else {
+            return;
+        };
         match msg {
             Message::Publish(m) => self.publish(now, conn, m),
             Message::Subscribe(m) => self.subscribe(now, conn, m),

@@ -171,6 +171,11 @@ impl Router {
         let Some(realm) = self.joined(conn).map(|j| j.realm) else {
             return;
         };
+        if m.options.progress != Some(true)
+            && self.authorizer_answer(now, conn, realm, m.request, Some(&m.payload))
+        {
+            return;
+        }
         let Some(f) = self.realms[realm].dealer.inflight.get(&m.request) else {
             tracing::debug!(%conn, request = %m.request, "YIELD for no call in flight ignored");
             return;
@@ -221,6 +226,9 @@ impl Router {
         let Some(realm) = self.joined(conn).map(|j| j.realm) else {
             return;
         };
+        if self.authorizer_answer(now, conn, realm, m.request, None) {
+            return;
+        }
         if self.realms[realm]
             .dealer
             .inflight
@@ -312,6 +320,9 @@ impl Router {
     /// A call's timeout fell due: interrupt the callee, answer the caller.
     pub(in crate::core) fn call_timed_out(&mut self, now: Instant, realm: usize, inv: Id) {
         let _ = now;
+        if self.authorizer_timed_out(realm, inv) {
+            return;
+        }
         let Some(f) = self.finish(realm, inv) else {
             return;
         };

@@ -174,7 +174,7 @@ impl Dealer {
         }
     }
 
-    fn next_invocation_id(&mut self) -> Id {
+    pub(super) fn next_invocation_id(&mut self) -> Id {
         self.next_invocation = if self.next_invocation >= ferrobahn_wamp::MAX_ID {
             1
         } else {

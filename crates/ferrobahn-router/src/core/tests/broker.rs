@@ -388,6 +388,7 @@ fn restricted_config() -> RouterConfig {
     let mut realm = RealmConfig::permissive("realm1");
     realm.roles = vec![RoleConfig {
         name: "anonymous".into(),
+        authorizer: None,
         permissions: vec![
             Permission::all("com.", MatchPolicyConfig::Prefix),
             Permission {

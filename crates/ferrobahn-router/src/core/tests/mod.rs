@@ -1,6 +1,7 @@
 //! Message-script tests of the core under a virtual clock.
 
 mod auth;
+mod authorizer;
 mod broker;
 mod concurrency;
 mod dealer;
