@@ -20,13 +20,14 @@
 //! ```
 //! - [`Recorder`] is a [`Handler`] that reports every callback on a channel
 //!   (and echoes, if asked), so tests can see what the other side saw.
-//! - [`proxy`]: a one-shot HTTP `CONNECT` proxy.
+//! - [`proxy`]: a one-shot HTTP `CONNECT` proxy; [`tinyproxy`]: a real one.
 //! - [`mem`]: an in-memory transport pair and a runtime with a virtual
 //!   clock, for deterministic tests of the driver.
 #![forbid(unsafe_code)]
 
 pub mod mem;
 pub mod proxy;
+pub mod tinyproxy;
 
 use std::time::Duration;
 

@@ -26,6 +26,8 @@ mod on_tokio {
     mod streaming;
     #[path = "rt/streams.rs"]
     mod streams;
+    #[path = "rt/tinyproxy.rs"]
+    mod tinyproxy;
 }
 
 #[path = "."]
@@ -51,4 +53,6 @@ mod on_async_std {
     mod streaming;
     #[path = "rt/streams.rs"]
     mod streams;
+    #[path = "rt/tinyproxy.rs"]
+    mod tinyproxy;
 }

@@ -1,11 +1,13 @@
 //! `wss://` round trips: custom roots, SNI from the URL host, ALPN, the
-//! `tls-exporter` channel binding, through an HTTP `CONNECT` proxy.
+//! `tls-exporter` channel binding, through an HTTP `CONNECT` proxy (a
+//! one-shot one, and Debian's tinyproxy).
 
 use std::future::Future;
 use std::net::SocketAddr;
 
 use ferrobahn_rt::{ClientConfig, Listener, Proxy, ServerConfig};
 use ferrobahn_test::proxy::connect_proxy_once;
+use ferrobahn_test::tinyproxy::{Tinyproxy, TinyproxyConfig};
 use ferrobahn_test::{Behaviour, Recorder, TEST_TIMEOUT};
 use ferrobahn_tls::TlsServerConfig;
 use ferrobahn_websocket::{CloseCode, Message};
@@ -90,6 +92,28 @@ fn wss_through_a_connect_proxy_starts_tls_inside_the_tunnel() {
         echo(&mut ws, "TLS inside CONNECT").await;
         ws.close(CloseCode::NORMAL, "").await.unwrap();
         assert_eq!(asked.await.unwrap(), Some(addr.to_string()));
+    }));
+}
+
+#[test]
+fn wss_through_tinyproxy_with_basic_auth() {
+    let proxy = Tinyproxy::start(&TinyproxyConfig {
+        basic_auth: Some(("bob".into(), "pw".into())),
+        ..TinyproxyConfig::default()
+    })
+    .expect("tinyproxy");
+    rt::block_on(within(async {
+        let ca = Ca::new("tinyproxy CA");
+        let addr = tls_server(&ca.server(&["127.0.0.1"]), ServerConfig::default()).await;
+        let config = ClientConfig::default()
+            .with_tls(ca.client())
+            .with_proxy(Proxy::new("127.0.0.1", proxy.port).with_basic_auth("bob", "pw"));
+        let (mut ws, _) = rt::connect_with(&format!("wss://{addr}/tiny"), config)
+            .await
+            .unwrap();
+        assert!(ws.get_ref().is_tls());
+        echo(&mut ws, "TLS through tinyproxy").await;
+        ws.close(CloseCode::NORMAL, "").await.unwrap();
     }));
 }
 
