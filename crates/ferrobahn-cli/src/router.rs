@@ -34,6 +34,24 @@ pub(crate) struct RouterArgs {
     /// the first realm: `timeservice` or `slowsquare` (`--component list` shows them).
     #[arg(long = "component", value_name = "NAME")]
     pub(crate) components: Vec<String>,
+    /// Serve the first transport over TLS (wss://, RawSocket over TLS) with this PEM
+    /// certificate chain; needs --tls-key.
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    pub(crate) tls_key: Option<PathBuf>,
+}
+
+/// The TLS server config of a transport, loaded from its PEM files.
+fn tls_of(t: &TransportConfig) -> Result<Option<ferrobahn::tls::TlsServerConfig>, Box<dyn Error>> {
+    match &t.tls {
+        Some(files) => Ok(Some(ferrobahn::tls::TlsServerConfig::from_pem_files(
+            &files.cert,
+            &files.key,
+        )?)),
+        None => Ok(None),
+    }
 }
 
 /// The config to run: the file's, or the default, with `--listen` applied.
@@ -50,6 +68,9 @@ fn config(args: &RouterArgs) -> Result<RouterConfig, Box<dyn Error>> {
     }
     if let Some(dir) = &args.static_dir {
         config.transports[0].static_dir = Some(dir.clone());
+    }
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.transports[0].tls = Some(ferrobahn_router::config::TlsFiles::new(cert, key));
     }
     let realm = config
         .realms
@@ -86,7 +107,8 @@ fn embed_components(
 fn announce(t: &TransportConfig, addr: Option<std::net::SocketAddr>) {
     match addr {
         Some(addr) => {
-            println!("listening on ws://{addr}{}", t.path);
+            let scheme = if t.tls.is_some() { "wss" } else { "ws" };
+            println!("listening on {scheme}://{addr}{}", t.path);
             if let Some(dir) = &t.static_dir {
                 println!("serving {} on http://{addr}/", dir.display());
             }
@@ -96,6 +118,15 @@ fn announce(t: &TransportConfig, addr: Option<std::net::SocketAddr>) {
             t.endpoint, t.path
         ),
     }
+}
+
+/// TLS is for TCP endpoints only.
+#[cfg(unix)]
+fn no_tls_on_unix(t: &TransportConfig) -> Result<(), Box<dyn Error>> {
+    if t.tls.is_some() {
+        return Err(format!("{}: tls is for TCP endpoints, not Unix sockets", t.endpoint).into());
+    }
+    Ok(())
 }
 
 /// Removes a socket file left at `path` by an earlier run (never another kind of file).
@@ -141,15 +172,25 @@ pub(crate) fn run(args: &RouterArgs) -> Result<(), Box<dyn Error>> {
                     let r = router.clone();
                     #[cfg(unix)]
                     if let Some(path) = t.unix_path() {
+                        no_tls_on_unix(&t)?;
                         remove_stale_socket(path)?;
                         let listener = binding::bind_unix(path).await?;
                         announce(&t, None);
                         tokio::spawn(async move { r.serve_transport(listener, &t).await });
                         continue;
                     }
+                    let tls = tls_of(&t)?;
                     let listener = binding::bind(t.endpoint.as_str()).await?;
                     announce(&t, Some(listener.local_addr()?));
-                    tokio::spawn(async move { r.serve_transport(listener, &t).await });
+                    match tls {
+                        Some(tls) => {
+                            let listener = binding::TlsListener::new(listener, &tls);
+                            tokio::spawn(async move { r.serve_transport(listener, &t).await });
+                        }
+                        None => {
+                            tokio::spawn(async move { r.serve_transport(listener, &t).await });
+                        }
+                    }
                 }
                 tokio::signal::ctrl_c().await?;
                 tracing::info!("shutting down");
@@ -166,6 +207,7 @@ pub(crate) fn run(args: &RouterArgs) -> Result<(), Box<dyn Error>> {
                 let r = router.clone();
                 #[cfg(unix)]
                 if let Some(path) = t.unix_path() {
+                    no_tls_on_unix(&t)?;
                     remove_stale_socket(path)?;
                     let listener = binding::bind_unix(path).await?;
                     announce(&t, None);
@@ -174,11 +216,18 @@ pub(crate) fn run(args: &RouterArgs) -> Result<(), Box<dyn Error>> {
                     }));
                     continue;
                 }
+                let tls = tls_of(&t)?;
                 let listener = binding::bind(t.endpoint.as_str()).await?;
                 announce(&t, Some(listener.local_addr()?));
-                serving.push(async_std::task::spawn(async move {
-                    r.serve_transport(listener, &t).await
-                }));
+                serving.push(match tls {
+                    Some(tls) => {
+                        let listener = binding::TlsListener::new(listener, &tls);
+                        async_std::task::spawn(async move { r.serve_transport(listener, &t).await })
+                    }
+                    None => {
+                        async_std::task::spawn(async move { r.serve_transport(listener, &t).await })
+                    }
+                });
             }
             for task in serving {
                 task.await;

@@ -36,7 +36,7 @@ pub(crate) struct WampArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ConnArgs {
     /// Router URL: ws://host:port/path, rs://host:port or tcp://host:port (RawSocket),
-    /// unix:///path (RawSocket over a Unix socket).
+    /// unix:///path (RawSocket over a Unix socket); wss:// and rss:// over TLS.
     #[arg(long, global = true, default_value = "ws://127.0.0.1:8080/ws")]
     pub(crate) url: String,
     /// The realm to join.
@@ -65,6 +65,10 @@ pub(crate) struct ConnArgs {
     /// Seconds allowed to connect, run the handshake and join.
     #[arg(long, global = true, default_value_t = 10)]
     pub(crate) connect_timeout: u64,
+    /// For wss:// and rss://: trust the CA certificates in this PEM file instead of
+    /// Mozilla's roots.
+    #[arg(long, global = true, value_name = "PEM")]
+    pub(crate) tls_ca: Option<std::path::PathBuf>,
 }
 
 /// The serializer to offer.

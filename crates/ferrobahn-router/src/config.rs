@@ -264,6 +264,32 @@ pub struct TransportConfig {
     pub static_dir: Option<PathBuf>,
     /// Largest static file served, in bytes (larger ones get 403). Default 64 MiB.
     pub static_max_file_size: u64,
+    /// Serve this endpoint over TLS (`wss://`, and RawSocket over TLS): the PEM
+    /// certificate chain and key. The runtime binding wraps the listener
+    /// (`TlsListener` of `ferrobahn-tokio` / `ferrobahn-async-std`, feature `tls`).
+    /// Default none.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files of a TLS endpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key.
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// A certificate chain file and its key file.
+    pub fn new(cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        Self {
+            cert: cert.into(),
+            key: key.into(),
+        }
+    }
 }
 
 impl Default for TransportConfig {
@@ -276,6 +302,7 @@ impl Default for TransportConfig {
             compression: true,
             static_dir: None,
             static_max_file_size: 64 * 1024 * 1024,
+            tls: None,
         }
     }
 }
@@ -512,6 +539,23 @@ mod tests {
         assert_eq!(c.transports[0].path, "/ws");
         assert!(c.realms[0].auth.anonymous.is_some());
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn a_transport_can_ask_for_tls() {
+        let c = RouterConfig::from_toml_str(
+            r#"
+            [[transports]]
+            endpoint = "127.0.0.1:8443"
+            tls = { cert = "chain.pem", key = "key.pem" }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            c.transports[0].tls,
+            Some(TlsFiles::new("chain.pem", "key.pem"))
+        );
+        assert_eq!(RouterConfig::default().transports[0].tls, None);
     }
 
     #[test]

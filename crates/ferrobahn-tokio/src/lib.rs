@@ -231,6 +231,26 @@ where
     Ok(())
 }
 
+/// Opens a TCP connection to `host:port` and starts TLS on it: SNI and the
+/// certificate check are for `host` unless `config` names another server;
+/// Mozilla's roots when `config` is `None`. For byte protocols over TLS
+/// (WAMP RawSocket); WebSocket clients use [`connect_with`]. Wrap it in a
+/// timeout: neither connecting nor the TLS handshake has one here.
+///
+/// # Errors
+/// [`Error::Io`] when the connection fails, `Error::Tls` when the
+/// certificate is refused or the handshake fails.
+#[cfg(feature = "tls")]
+pub async fn connect_tls(
+    host: &str,
+    port: u16,
+    config: Option<&ferrobahn_tls::TlsClientConfig>,
+) -> Result<ClientStream, Error> {
+    let stream = TcpStream::connect((host, port)).await?;
+    stream.set_nodelay(true)?;
+    tls::connect_tls(config, host, stream).await
+}
+
 /// Connects to a `ws://` (or, with feature `tls`, `wss://`) URL with
 /// default options.
 ///

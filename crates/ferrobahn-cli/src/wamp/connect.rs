@@ -53,9 +53,26 @@ async fn open(conn: &ConnArgs, timeout: Duration) -> Result<Box<dyn WampTranspor
     };
     let endpoint = Endpoint::parse(&conn.url).map_err(|e| CliError::Usage(e.to_string()))?;
     let ser = serializer(conn.serializer);
+    let tls = match &conn.tls_ca {
+        Some(path) => Some(
+            ferrobahn::tls::TlsClientConfig::from_pem_roots_file(path)
+                .map_err(|e| CliError::Usage(format!("--tls-ca: {e}")))?,
+        ),
+        None => None,
+    };
     let connecting = async {
         match &endpoint {
-            Endpoint::WebSocket { host, port, .. } | Endpoint::RawSocketTcp { host, port } => {
+            Endpoint::WebSocket { host, port, .. } | Endpoint::RawSocketTcp { host, port, .. }
+                if endpoint.is_tls() =>
+            {
+                let stream = ferrobahn::tokio::connect_tls(host, *port, tls.as_ref())
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                connect_endpoint(runtime(), stream, &endpoint, ser, timeout)
+                    .await
+                    .map_err(|e| fail(e.to_string()))
+            }
+            Endpoint::WebSocket { host, port, .. } | Endpoint::RawSocketTcp { host, port, .. } => {
                 let tcp = tokio::net::TcpStream::connect((host.as_str(), *port))
                     .await
                     .map_err(|e| fail(e.to_string()))?;

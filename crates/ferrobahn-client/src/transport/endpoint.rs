@@ -2,9 +2,12 @@
 //! WAMP handshake over a socket the caller opened (what a command-line client or a
 //! component's transport list needs).
 //!
-//! - `ws://host:port/path`: WebSocket (`wss://` needs TLS, not available yet)
-//! - `rs://host:port` or `tcp://host:port`: RawSocket over TCP
+//! - `ws://host:port/path`: WebSocket; `wss://host:port/path` over TLS
+//! - `rs://host:port` or `tcp://host:port`: RawSocket over TCP; `rss://host:port` over TLS
 //! - `unix:///path/to/socket`: RawSocket over a Unix socket
+//!
+//! For the TLS schemes ([`Endpoint::is_tls`]) the caller hands [`connect_endpoint`] a
+//! stream on which TLS is already established (e.g. `ferrobahn_tokio::connect_tls`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,12 +24,14 @@ use super::{connect_rawsocket, connect_websocket, TransportError, WampTransport}
 pub enum Endpoint {
     /// WebSocket at `url`.
     WebSocket {
-        /// The full `ws://` URL.
+        /// The full `ws://` or `wss://` URL.
         url: String,
         /// Host to connect to.
         host: String,
         /// Port to connect to.
         port: u16,
+        /// `wss://`: TLS under the WebSocket.
+        tls: bool,
     },
     /// RawSocket over TCP.
     RawSocketTcp {
@@ -34,6 +39,8 @@ pub enum Endpoint {
         host: String,
         /// Port to connect to.
         port: u16,
+        /// `rss://`: TLS under the RawSocket.
+        tls: bool,
     },
     /// RawSocket over a Unix socket.
     RawSocketUnix {
@@ -53,10 +60,18 @@ pub struct EndpointError {
 }
 
 impl Endpoint {
-    /// Parses `ws://`, `rs://`, `tcp://` and `unix://` URLs.
+    /// Whether this endpoint wants TLS (`wss://`, `rss://`).
+    pub fn is_tls(&self) -> bool {
+        matches!(
+            self,
+            Endpoint::WebSocket { tls: true, .. } | Endpoint::RawSocketTcp { tls: true, .. }
+        )
+    }
+
+    /// Parses `ws://`, `wss://`, `rs://`, `rss://`, `tcp://` and `unix://` URLs.
     ///
     /// # Errors
-    /// [`EndpointError`] for another scheme (including `wss://`), a missing host or port.
+    /// [`EndpointError`] for another scheme, a missing host or port.
     pub fn parse(url: &str) -> Result<Self, EndpointError> {
         let err = |reason| EndpointError {
             url: url.to_owned(),
@@ -72,40 +87,47 @@ impl Endpoint {
                     path: PathBuf::from(rest),
                 })
             }
-            "ws" | "rs" | "tcp" => {
+            "ws" | "wss" | "rs" | "rss" | "tcp" => {
+                let tls = scheme == "wss" || scheme == "rss";
+                let web = scheme == "ws" || scheme == "wss";
+                let default_port = match scheme {
+                    "ws" => Some(80),
+                    "wss" => Some(443),
+                    _ => None,
+                };
                 let hostport = rest.split('/').next().unwrap_or_default();
-                let (host, port) = split_host_port(hostport, scheme == "ws")
+                let (host, port) = split_host_port(hostport, default_port)
                     .ok_or(err("expected host:port (IPv6 in brackets)"))?;
-                Ok(if scheme == "ws" {
+                Ok(if web {
                     Endpoint::WebSocket {
                         url: url.to_owned(),
                         host,
                         port,
+                        tls,
                     }
                 } else {
-                    Endpoint::RawSocketTcp { host, port }
+                    Endpoint::RawSocketTcp { host, port, tls }
                 })
             }
-            "wss" => Err(err("wss:// needs TLS, which this client does not have yet")),
-            _ => Err(err("scheme must be ws, rs, tcp or unix")),
+            _ => Err(err("scheme must be ws, wss, rs, rss, tcp or unix")),
         }
     }
 }
 
-/// `host:port`, `[v6]:port`, or (WebSocket) `host` with port 80.
-fn split_host_port(s: &str, default_80: bool) -> Option<(String, u16)> {
+/// `host:port`, `[v6]:port`, or (WebSocket) `host` with the scheme's default port.
+fn split_host_port(s: &str, default_port: Option<u16>) -> Option<(String, u16)> {
     if let Some(rest) = s.strip_prefix('[') {
         let (host, after) = rest.split_once(']')?;
         let port = match after.strip_prefix(':') {
             Some(p) => p.parse().ok()?,
-            None if after.is_empty() && default_80 => 80,
+            None if after.is_empty() => default_port?,
             None => return None,
         };
         return Some((host.to_owned(), port));
     }
     match s.rsplit_once(':') {
         Some((h, p)) if !h.is_empty() => Some((h.to_owned(), p.parse().ok()?)),
-        None if !s.is_empty() && default_80 => Some((s.to_owned(), 80)),
+        None if !s.is_empty() => Some((s.to_owned(), default_port?)),
         _ => None,
     }
 }
@@ -158,9 +180,22 @@ mod tests {
             Endpoint::WebSocket {
                 url: "ws://127.0.0.1:8080/ws".into(),
                 host: "127.0.0.1".into(),
-                port: 8080
+                port: 8080,
+                tls: false,
             }
         );
+        let wss = Endpoint::parse("wss://router.example/ws").unwrap();
+        assert!(wss.is_tls());
+        assert!(matches!(wss, Endpoint::WebSocket { port: 443, .. }));
+        assert_eq!(
+            Endpoint::parse("rss://h:8443").unwrap(),
+            Endpoint::RawSocketTcp {
+                host: "h".into(),
+                port: 8443,
+                tls: true,
+            }
+        );
+        assert!(!Endpoint::parse("rs://h:1").unwrap().is_tls());
         assert!(matches!(
             Endpoint::parse("ws://localhost/ws").unwrap(),
             Endpoint::WebSocket { port: 80, .. }
@@ -169,7 +204,8 @@ mod tests {
             Endpoint::parse("rs://[::1]:9000").unwrap(),
             Endpoint::RawSocketTcp {
                 host: "::1".into(),
-                port: 9000
+                port: 9000,
+                tls: false,
             }
         );
         assert!(matches!(
@@ -183,7 +219,8 @@ mod tests {
             }
         );
         for bad in [
-            "wss://h/",
+            "rss://h",
+            "wsx://h/",
             "http://h",
             "rs://h",
             "rs://:1",
