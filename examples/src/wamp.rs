@@ -107,7 +107,14 @@ pub async fn connect(url: &str) -> Result<Client, Box<dyn Error + Send + Sync>> 
     let endpoint = Endpoint::parse(url)?;
     let ser = Serializer::new(Format::Json);
     let transport: Box<dyn WampTransport> = match &endpoint {
-        Endpoint::WebSocket { host, port, .. } | Endpoint::RawSocketTcp { host, port } => {
+        Endpoint::WebSocket { host, port, .. } | Endpoint::RawSocketTcp { host, port, .. }
+            if endpoint.is_tls() =>
+        {
+            // wss:// or rss://: TLS first, Mozilla's roots.
+            let tls = ferrobahn::tokio::connect_tls(host, *port, None).await?;
+            connect_endpoint(runtime(), tls, &endpoint, ser, CONNECT_TIMEOUT).await?
+        }
+        Endpoint::WebSocket { host, port, .. } | Endpoint::RawSocketTcp { host, port, .. } => {
             let tcp = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
             connect_endpoint(runtime(), TokioIo(tcp), &endpoint, ser, CONNECT_TIMEOUT).await?
         }
