@@ -28,13 +28,19 @@ fn ferrobahn() -> Command {
 
 /// `ferrobahn router` with the testsuite config on a free port; its WebSocket URL.
 fn router() -> (Proc, String) {
+    router_on("127.0.0.1:0")
+}
+
+/// `ferrobahn router` with the testsuite config listening on `listen`; the URL it
+/// announces.
+fn router_on(listen: &str) -> (Proc, String) {
     let config = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../testsuite/router/router.toml"
     );
     let mut child = Proc(
         ferrobahn()
-            .args(["router", "--config", config, "--listen", "127.0.0.1:0"])
+            .args(["router", "--config", config, "--listen", listen])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -350,4 +356,33 @@ fn subscriber_exits_when_the_router_goes_away() {
     drop(router);
     let out = finish(sub);
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn rawsocket_over_a_unix_socket() {
+    let path = std::env::temp_dir().join(format!("ferrobahn-wamp-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let (_router, _) = router_on(&format!("unix:{}", path.display()));
+    let url = format!("unix://{}", path.display());
+    let callee = serving(
+        &url,
+        &[
+            "--serializer",
+            "cbor",
+            "register",
+            "com.cli.unix",
+            "--times",
+            "1",
+        ],
+        "registered com.cli.unix",
+    );
+    let out = wamp(&url, &["call", "com.cli.unix", "[\"over\", \"unix\"]"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        json_lines(&stdout(&out)),
+        vec![serde_json::json!({"args": [["over", "unix"]], "kwargs": {}})]
+    );
+    assert!(finish(callee).status.success());
+    let _ = std::fs::remove_file(&path);
 }
