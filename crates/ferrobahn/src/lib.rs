@@ -13,10 +13,10 @@ pub use ferrobahn_extensions::{
 };
 pub use ferrobahn_handshake::{Accept, HandshakeError, Request, Response, WsUrl};
 pub use ferrobahn_rt::{
-    connect_transport, forwarded_for, run_client_handler, run_handler, serve, serve_connection,
-    AsyncTimer, ClientConfig, Ctx, Deny, Error, FuturesIo, Handler, Listener, PeerAddr, Proxy,
-    ReadHalf, Runtime, Sender, ServerConfig, Timeout, Transport, TrySendError, WebSocket,
-    WriteHalf,
+    accept_transport, connect_transport, forwarded_for, run_client_handler, run_handler, serve,
+    serve_connection, AsyncTimer, ClientConfig, Ctx, Deny, Error, FuturesIo, Handler, Listener,
+    PeerAddr, Proxy, ReadHalf, Routed, Routes, Runtime, Sender, ServerConfig, Timeout, Transport,
+    TrySendError, WebSocket, WriteHalf,
 };
 pub use ferrobahn_websocket::{
     CloseCode, Closed, Config as WebSocketConfig, Event, Message, MessageKind, ProtocolError,

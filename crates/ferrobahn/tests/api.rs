@@ -20,6 +20,8 @@ mod on_tokio {
     mod handshake;
     #[path = "rt/proxy.rs"]
     mod proxy;
+    #[path = "rt/routes.rs"]
+    mod routes;
     #[path = "rt/split.rs"]
     mod split;
     #[path = "rt/streaming.rs"]
@@ -47,6 +49,8 @@ mod on_async_std {
     mod handshake;
     #[path = "rt/proxy.rs"]
     mod proxy;
+    #[path = "rt/routes.rs"]
+    mod routes;
     #[path = "rt/split.rs"]
     mod split;
     #[path = "rt/streaming.rs"]
