@@ -1,0 +1,136 @@
+//! `ferrobahn router --tls-cert/--tls-key` and `ferrobahn wamp --url wss://|rss://
+//! --tls-ca` end to end, with a CA and certificate made by rcgen.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
+};
+
+/// Every process gets this long before it is killed and the test fails.
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// A child process killed when the test ends, however it ends.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn ferrobahn() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ferrobahn"));
+    c.env("RUST_LOG", "warn");
+    c
+}
+
+/// Writes ca.pem, cert.pem (for localhost) and key.pem into a fresh directory.
+fn pki() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ferrobahn-cli-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let mut leaf = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let key = KeyPair::generate().unwrap();
+    let cert = leaf.signed_by(&key, &ca).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+    dir
+}
+
+/// `ferrobahn router` over TLS on a free port; the port.
+fn router(dir: &Path) -> (Proc, u16) {
+    let mut child = Proc(
+        ferrobahn()
+            .args(["router", "--listen", "127.0.0.1:0", "--tls-cert"])
+            .arg(dir.join("cert.pem"))
+            .arg("--tls-key")
+            .arg(dir.join("key.pem"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ferrobahn router starts"),
+    );
+    let stdout = child.0.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let port = line
+        .trim()
+        .strip_prefix("listening on wss://127.0.0.1:")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    (child, port)
+}
+
+/// `ferrobahn wamp ARGS...` to its end (killed after [`LIMIT`]).
+fn wamp(args: &[&str], ca: Option<&Path>) -> Output {
+    let mut cmd = ferrobahn();
+    cmd.arg("wamp").args(args);
+    if let Some(ca) = ca {
+        cmd.arg("--tls-ca").arg(ca);
+    }
+    let mut p = Proc(
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ferrobahn wamp starts"),
+    );
+    let deadline = Instant::now() + LIMIT;
+    while p.0.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "still running after {LIMIT:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    p.0.stdout.take().unwrap().read_to_end(&mut stdout).unwrap();
+    p.0.stderr.take().unwrap().read_to_end(&mut stderr).unwrap();
+    Output {
+        status: p.0.wait().unwrap(),
+        stdout,
+        stderr,
+    }
+}
+
+#[test]
+fn wamp_cli_calls_the_router_over_wss_and_tls_rawsocket() {
+    let dir = pki();
+    let (_router, port) = router(&dir);
+    let ca = dir.join("ca.pem");
+    let wss = format!("wss://localhost:{port}/ws");
+    let rss = format!("rss://localhost:{port}");
+    for (url, serializer) in [(&wss, "json"), (&rss, "msgpack")] {
+        let args = [
+            "--url",
+            url,
+            "--serializer",
+            serializer,
+            "call",
+            "wamp.session.count",
+        ];
+        let out = wamp(&args, Some(&ca));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{url}: {stderr}");
+        // One session on the router: ours.
+        assert!(stdout.contains(r#""args":[1]"#), "{url}: {stdout}");
+    }
+    // Without our CA the router's certificate is not trusted.
+    let out = wamp(&["--url", &wss, "call", "wamp.session.count"], None);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("certificate not trusted"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
