@@ -134,6 +134,10 @@ pub(crate) enum Action {
         /// Call timeout in milliseconds (sent to the router and enforced here).
         #[arg(long, default_value_t = 60_000)]
         timeout_ms: u64,
+        /// Ask for progressive results and print each as a JSON line (with
+        /// `"progress": true`) before the final one.
+        #[arg(long)]
+        progress: bool,
     },
     /// Publish an event.
     #[command(allow_negative_numbers = true)]

@@ -190,6 +190,64 @@ fn register_in_one_process_call_from_another_on_every_serializer() {
 }
 
 #[test]
+fn call_prints_progressive_results_before_the_final_one() {
+    use ferrobahn_client::wamp::Payload;
+    use ferrobahn_client::{Client, Invocation, JoinOptions};
+
+    let (_router, url) = router();
+    // A callee with progressive results, in process.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let _callee: Client = rt.block_on(async {
+        let addr = url.trim_start_matches("ws://").trim_end_matches("/ws");
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let ser = ferrobahn_serializers::Serializer::from_subprotocol("wamp.2.json").unwrap();
+        let rt = ferrobahn::tokio::runtime();
+        let t = ferrobahn_client::transport::connect_websocket(
+            rt.clone(),
+            ferrobahn::tokio::TokioIo(tcp),
+            &url,
+            &[ser],
+            Default::default(),
+        )
+        .await
+        .unwrap();
+        let c = Client::new(rt, t, Default::default());
+        c.join(JoinOptions::new("realm1")).await.unwrap();
+        let count = |inv: Invocation| async move {
+            let (n,): (u32,) = inv.parse_args()?;
+            for i in 0..n {
+                let _ = inv.progress(Payload::from_args(&(i,))?);
+            }
+            Ok(Payload::from_args(&("done",))?)
+        };
+        c.register("com.cli.count", Default::default(), count)
+            .await
+            .unwrap();
+        c
+    });
+    let out = wamp(&url, &["call", "com.cli.count", "2", "--progress"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        json_lines(&stdout(&out)),
+        vec![
+            serde_json::json!({"args": [0], "kwargs": {}, "progress": true}),
+            serde_json::json!({"args": [1], "kwargs": {}, "progress": true}),
+            serde_json::json!({"args": ["done"], "kwargs": {}}),
+        ]
+    );
+    // Without --progress only the final result.
+    let out = wamp(&url, &["call", "com.cli.count", "2"]);
+    assert_eq!(
+        json_lines(&stdout(&out)),
+        vec![serde_json::json!({"args": ["done"], "kwargs": {}})]
+    );
+}
+
+#[test]
 fn subscribe_prints_each_event_as_a_json_line() {
     let (_router, url) = router();
     let sub = serving(

@@ -66,18 +66,23 @@ fn failed(what: &str, uri: &str) -> impl FnOnce(RequestError) -> CliError {
 async fn act(client: &Client, action: &Action, payload: Payload) -> Result<(), CliError> {
     match action {
         Action::Call {
-            uri, timeout_ms, ..
+            uri,
+            timeout_ms,
+            progress,
+            ..
         } => {
             let options = CallOptions {
                 timeout: (*timeout_ms > 0).then_some(*timeout_ms),
+                receive_progress: progress.then_some(true),
                 ..Default::default()
             };
             let result = async {
-                client
-                    .call_with(uri, payload, options)
-                    .await?
-                    .result()
-                    .await
+                let mut call = client.call_with(uri, payload, options).await?;
+                while let Some(p) = call.next_progress().await {
+                    let flag = [("progress", true.into())];
+                    println!("{}", json::line(&p.args, &p.kwargs, &flag));
+                }
+                call.result().await
             }
             .await
             .map_err(failed("call", uri))?;

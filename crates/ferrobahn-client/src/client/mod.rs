@@ -11,7 +11,10 @@
 //! # Cancel safety
 //!
 //! Dropping a future of a [`Client`] method never corrupts the session: the command is
-//! either not sent yet, or its answer is dropped by the driver when it arrives.
+//! either not sent yet, or its answer is dropped by the driver when it arrives. A call
+//! whose [`PendingCall`] (or [`Client::call`] future) is dropped before it is done is
+//! also canceled at the router (CANCEL with [`ClientConfig::cancel_on_drop`], default
+//! `killnowait`), so the callee stops working for nobody.
 
 mod driver;
 mod handles;
