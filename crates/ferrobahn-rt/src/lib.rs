@@ -40,6 +40,7 @@
 #[cfg(feature = "tls")]
 pub use ferrobahn_tls as tls;
 
+mod answer;
 mod client;
 mod core;
 mod error;
@@ -53,6 +54,7 @@ mod split;
 mod transport;
 mod websocket;
 
+pub use answer::{answer_request, Accepted, Answer};
 pub use client::{connect_transport, connect_upgraded, ClientConfig, Proxy};
 pub use error::{Error, Timeout};
 pub use handler::{run_client_handler, run_handler, Ctx, Deny, Handler};

@@ -3,18 +3,17 @@
 
 use std::future::poll_fn;
 use std::io;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrobahn_extensions::{server_negotiate, PerMessageCodec, ServerExtensions};
-use ferrobahn_handshake::{accept_response, reject_response, Accept, Request, RequestParser};
-use ferrobahn_websocket::{Connection, Role};
+use ferrobahn_extensions::ServerExtensions;
+use ferrobahn_handshake::{reject_response, Accept, Request, RequestParser};
 
+use crate::answer::{answer_request, Accepted, Answer};
 use crate::error::{Error, Timeout};
 use crate::handler::{run_handler, Deny, Handler};
-use crate::peer::{forwarded_for, PeerAddr};
+use crate::peer::PeerAddr;
 use crate::runtime::{sleep_until, timeout_at, Runtime};
 use crate::transport::{close, read, write_all, Listener, Transport};
 use crate::websocket::WebSocket;
@@ -234,21 +233,13 @@ fn status_page() -> Vec<u8> {
     .into_bytes()
 }
 
-/// What a finished opening handshake hands to the connection.
-struct Upgraded {
-    trailing: Vec<u8>,
-    protocol: Option<String>,
-    codec: Option<Box<dyn PerMessageCodec>>,
-    forwarded_for: Option<IpAddr>,
-}
-
 /// Reads the request, asks the handler, answers. `Ok(None)`: answered
 /// without upgrading (denied, status page).
 async fn handshake<T: Transport, F>(
     io: &mut T,
     config: &ServerConfig,
     on_connect: F,
-) -> Result<Option<Upgraded>, Error>
+) -> Result<Option<(Accepted, Vec<u8>)>, Error>
 where
     F: FnOnce(&Request) -> Result<Accept, Deny>,
 {
@@ -278,51 +269,19 @@ where
         }
     };
     drop(buf);
-    let forwarded_for = forwarded_for(&request, config.trust_x_forwarded_for);
-    let mut accept = match on_connect(&request) {
-        Ok(accept) => accept,
-        Err(deny) => {
-            tracing::debug!(status = deny.status, reason = %deny.reason, "handshake denied");
-            write_all(
-                io,
-                &reject_response(deny.status, &deny.reason, &deny.headers),
-            )
-            .await?;
-            close(io).await?;
-            return Ok(None);
+    match answer_request(&request, config, on_connect) {
+        Answer::Accept(accepted) => {
+            write_all(io, accepted.response()).await?;
+            Ok(Some((accepted, parser.take_trailing())))
         }
-    };
-    let mut codec = None;
-    if accept.extensions.is_empty() {
-        match server_negotiate(&request.extensions, &config.extensions) {
-            Ok(Some((response, chosen))) => {
-                accept.extensions.push(response);
-                codec = Some(chosen);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                tracing::debug!(error = %e, "refusing a malformed extension offer");
-                write_all(io, &reject_response(400, &e.to_string(), &[])).await?;
-                close(io).await?;
-                return Err(Error::Negotiation(e));
-            }
+        Answer::Refuse {
+            response, error, ..
+        } => {
+            write_all(io, &response).await?;
+            close(io).await?;
+            error.map_or(Ok(None), Err)
         }
     }
-    match accept_response(&request, &accept) {
-        Ok(response) => write_all(io, &response).await?,
-        Err(e) => {
-            tracing::warn!(error = %e, "handler accepted with invalid parameters");
-            write_all(io, &reject_response(500, "internal error", &[])).await?;
-            close(io).await?;
-            return Err(Error::Handshake(e));
-        }
-    }
-    Ok(Some(Upgraded {
-        trailing: parser.take_trailing(),
-        protocol: accept.protocol,
-        codec,
-        forwarded_for,
-    }))
 }
 
 /// Serves one connection: opening handshake (within
@@ -394,7 +353,7 @@ where
         }
         Some(res) => res,
     };
-    let upgraded = match upgraded {
+    let (accepted, trailing) = match upgraded {
         Ok(Some(upgraded)) => upgraded,
         Ok(None) => {
             Box::pin(linger(&*runtime, &mut io)).await;
@@ -406,33 +365,7 @@ where
         }
         Err(e) => return Err(e),
     };
-    upgrade(io, runtime, config, peer, upgraded).map(Some)
-}
-
-/// Builds the connection after a successful handshake (a plain function, so
-/// none of its temporaries is kept in the connection's future).
-fn upgrade<T: Transport>(
-    io: T,
-    runtime: Arc<dyn Runtime>,
-    config: &ServerConfig,
-    peer: Option<PeerAddr>,
-    upgraded: Upgraded,
-) -> Result<WebSocket<T>, Error> {
-    let now = runtime.now();
-    let mut conn = Connection::new(
-        Role::Server,
-        config.websocket.clone(),
-        now,
-        crate::entropy()?,
-    );
-    if let Some(codec) = upgraded.codec {
-        conn = conn.with_codec(codec);
-    }
-    if !upgraded.trailing.is_empty() {
-        conn.feed(now, &upgraded.trailing);
-    }
-    let mut ws = WebSocket::from_parts(io, conn, runtime);
-    ws.set_peer(peer, upgraded.protocol);
-    ws.set_forwarded_for(upgraded.forwarded_for);
-    Ok(ws)
+    accepted
+        .into_websocket(io, runtime, config, peer, &trailing)
+        .map(Some)
 }
