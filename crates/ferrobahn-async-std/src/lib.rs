@@ -307,7 +307,13 @@ pub async fn connect_with(
     config: ClientConfig,
 ) -> Result<(WebSocket<ClientStream>, Response), Error> {
     let url = ClientConfig::parse_url(url)?;
-    let stream = tcp_connect(config.connect_addr(&url)).await?;
+    // Connecting is bounded by the open-handshake timeout too (a black-holed
+    // address would otherwise wait for the OS's SYN retries).
+    let rt = runtime();
+    let deadline = rt.now() + config.open_handshake_timeout;
+    let stream = ferrobahn_rt::timeout_at(&*rt, deadline, tcp_connect(config.connect_addr(&url)))
+        .await
+        .ok_or(Error::Timeout(ferrobahn_rt::Timeout::OpenHandshake))??;
     stream.get_ref().set_nodelay(config.tcp_nodelay)?;
     let io = TcpTransport::new(stream);
     #[cfg(feature = "tls")]

@@ -208,6 +208,9 @@ impl Transport for TlsServerStream {
             _ => Poll::Ready(Ok(())),
         }
     }
+    fn tls_exporter(&self) -> Option<[u8; 32]> {
+        TlsServerStream::tls_exporter(self)
+    }
 }
 
 /// Starts TLS on a connected socket for `host` (SNI and certificate name,

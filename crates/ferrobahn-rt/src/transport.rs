@@ -36,6 +36,14 @@ pub trait Transport: Send + Unpin + 'static {
 
     /// Flushes and shuts down the write side.
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// The RFC 9266 `tls-exporter` channel binding (32 bytes exported with
+    /// label `EXPORTER-Channel-Binding`) of an established TLS connection;
+    /// `None` (the default) for anything else. For channel-bound
+    /// authentication such as WAMP-cryptosign's `channel_binding`.
+    fn tls_exporter(&self) -> Option<[u8; 32]> {
+        None
+    }
 }
 
 /// A source of incoming transports (a bound TCP or Unix listener, ...).

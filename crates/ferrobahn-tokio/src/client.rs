@@ -100,4 +100,9 @@ impl Transport for ClientStream {
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         each!(self, io => io.poll_close(cx))
     }
+
+    #[cfg(feature = "tls")]
+    fn tls_exporter(&self) -> Option<[u8; 32]> {
+        ClientStream::tls_exporter(self)
+    }
 }

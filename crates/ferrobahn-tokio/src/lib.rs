@@ -272,7 +272,17 @@ pub async fn connect_with(
     config: ClientConfig,
 ) -> Result<(WebSocket<ClientStream>, Response), Error> {
     let url = ClientConfig::parse_url(url)?;
-    let stream = TcpStream::connect(config.connect_addr(&url)).await?;
+    // Connecting is bounded by the open-handshake timeout too (a black-holed
+    // address would otherwise wait for the OS's SYN retries).
+    let rt = runtime();
+    let deadline = rt.now() + config.open_handshake_timeout;
+    let stream = ferrobahn_rt::timeout_at(
+        &*rt,
+        deadline,
+        TcpStream::connect(config.connect_addr(&url)),
+    )
+    .await
+    .ok_or(Error::Timeout(ferrobahn_rt::Timeout::OpenHandshake))??;
     stream.set_nodelay(config.tcp_nodelay)?;
     #[cfg(feature = "tls")]
     if url.secure {

@@ -172,6 +172,9 @@ where
             State::Failed => Poll::Ready(Ok(())),
         }
     }
+    fn tls_exporter(&self) -> Option<[u8; 32]> {
+        TlsServerStream::tls_exporter(self)
+    }
 }
 
 /// Starts TLS on a connected socket for `host` (SNI and certificate name,

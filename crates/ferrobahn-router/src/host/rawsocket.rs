@@ -67,6 +67,9 @@ impl<T: Transport> Transport for Prefixed<T> {
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.io.poll_close(cx)
     }
+    fn tls_exporter(&self) -> Option<[u8; 32]> {
+        self.io.tls_exporter()
+    }
 }
 
 /// One RawSocket connection's state.

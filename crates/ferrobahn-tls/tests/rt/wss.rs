@@ -2,10 +2,10 @@
 //! `tls-exporter` channel binding, through an HTTP `CONNECT` proxy (a
 //! one-shot one, and Debian's tinyproxy).
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 
-use ferrobahn_rt::{ClientConfig, Listener, Proxy, ServerConfig};
+use ferrobahn_rt::{ClientConfig, Listener, Proxy, ServerConfig, Transport};
 use ferrobahn_test::proxy::connect_proxy_once;
 use ferrobahn_test::tinyproxy::{Tinyproxy, TinyproxyConfig};
 use ferrobahn_test::{Behaviour, Recorder, TEST_TIMEOUT};
@@ -128,5 +128,35 @@ fn a_server_name_override_checks_that_name_instead_of_the_host() {
             .await
             .unwrap();
         echo(&mut ws, "named").await;
+    }));
+}
+
+#[test]
+fn both_ends_export_the_same_tls_exporter_channel_binding() {
+    rt::block_on(within(async {
+        let ca = Ca::new("binding CA");
+        let tls = ca.server(&["localhost"]);
+        let mut listener = rt::binding::TlsListener::new(rt::bind().await, &tls);
+        let port = listener.local_addr().unwrap().socket_addr().unwrap().port();
+        let (tx, server_side) = futures_channel::oneshot::channel();
+        rt::spawn(async move {
+            let (mut io, _) = poll_fn(|cx| listener.poll_accept(cx)).await.unwrap();
+            assert_eq!(io.tls_exporter(), None, "no binding before the handshake");
+            let mut byte = [0u8; 1];
+            // The first read runs the TLS handshake.
+            let n = poll_fn(|cx| io.poll_read(cx, &mut byte)).await.unwrap();
+            assert_eq!(n, 1);
+            let _ = tx.send(Transport::tls_exporter(&io));
+        });
+        let mut client = rt::binding::connect_tls("localhost", port, Some(&ca.client()))
+            .await
+            .unwrap();
+        let n = poll_fn(|cx| client.poll_write(cx, b"!")).await.unwrap();
+        assert_eq!(n, 1);
+        poll_fn(|cx| client.poll_flush(cx)).await.unwrap();
+        let ours = Transport::tls_exporter(&client).expect("a TLS client has a binding");
+        let theirs = server_side.await.unwrap().expect("so has the server");
+        assert_eq!(ours, theirs);
+        assert_ne!(ours, [0u8; 32]);
     }));
 }
