@@ -18,6 +18,61 @@ pub const WAMPCRA_MAX_ITERATIONS: u64 = 10_000_000;
 /// Largest derived key length accepted from a router.
 pub const WAMPCRA_MAX_KEYLEN: u64 = 1024;
 
+/// A TLS channel binding for WAMP-cryptosign: the binding type asked for in HELLO
+/// (`authextra.channel_binding`) and the 32-byte channel ID the signed challenge is
+/// XORed with, so the signature is only valid on this TLS connection.
+///
+/// The application takes the ID from its TLS connection. Crossbar.io 26 and
+/// AutobahnPython 26 accept only `tls-unique` (SHA-256 of the first TLS Finished
+/// message, [`ChannelBinding::tls_unique`]); rustls does not expose Finished
+/// messages, so with rustls only `tls-exporter` (RFC 9266,
+/// [`ChannelBinding::tls_exporter`]) can be computed, which those routers refuse.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChannelBinding {
+    kind: String,
+    id: [u8; 32],
+}
+
+impl fmt::Debug for ChannelBinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelBinding")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChannelBinding {
+    /// The label of RFC 9266 `tls-exporter` keying material.
+    pub const EXPORTER_LABEL: &'static [u8] = b"EXPORTER-Channel-Binding";
+
+    /// A binding of type `kind` with channel ID `id`.
+    pub fn new(kind: impl Into<String>, id: [u8; 32]) -> Self {
+        Self {
+            kind: kind.into(),
+            id,
+        }
+    }
+
+    /// `tls-unique` as AutobahnPython computes it: SHA-256 of the first TLS Finished
+    /// message of the connection (OpenSSL's `SSL_get_finished`).
+    pub fn tls_unique(finished: &[u8]) -> Self {
+        use sha2::Digest;
+        Self::new("tls-unique", Sha256::digest(finished).into())
+    }
+
+    /// `tls-exporter` (RFC 9266): 32 bytes exported with label
+    /// [`ChannelBinding::EXPORTER_LABEL`] and no context (rustls:
+    /// `export_keying_material`).
+    pub fn tls_exporter(material: [u8; 32]) -> Self {
+        Self::new("tls-exporter", material)
+    }
+
+    /// The binding type, e.g. `tls-unique`.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+}
+
 /// How the session authenticates.
 #[derive(Clone, Default)]
 #[non_exhaustive]
@@ -75,11 +130,27 @@ impl Credentials {
         }
     }
 
-    /// The AUTHENTICATE signature answering a CHALLENGE of `method`.
+    /// The AUTHENTICATE signature answering a CHALLENGE of `method` (no channel
+    /// binding).
     ///
     /// # Errors
     /// [`AuthError`] when the method is not ours or the challenge is malformed.
     pub fn answer(&self, method: &str, extra: &ChallengeExtra) -> Result<String, AuthError> {
+        self.answer_bound(method, extra, None)
+    }
+
+    /// [`Credentials::answer`] on a connection with `binding`: a cryptosign challenge
+    /// that names a channel binding is signed XORed with the binding's channel ID.
+    ///
+    /// # Errors
+    /// As [`Credentials::answer`]; [`AuthError::ChannelBinding`] when the router asks
+    /// for a binding type this connection does not have.
+    pub fn answer_bound(
+        &self,
+        method: &str,
+        extra: &ChallengeExtra,
+        binding: Option<&ChannelBinding>,
+    ) -> Result<String, AuthError> {
         if method != self.method() {
             return Err(AuthError::UnexpectedMethod(method.to_owned()));
         }
@@ -119,12 +190,17 @@ impl Credentials {
                 if nonce.len() != 32 {
                     return Err(AuthError::Malformed("challenge is not 32 bytes"));
                 }
-                if let Some(cb) = &extra.channel_binding {
-                    return Err(AuthError::ChannelBinding(cb.clone()));
-                }
-                let sig = key.sign(&nonce);
+                // The message signed: the challenge, or challenge XOR channel ID.
+                let data: Vec<u8> = match (&extra.channel_binding, binding) {
+                    (None, _) => nonce,
+                    (Some(kind), Some(b)) if *kind == b.kind => {
+                        nonce.iter().zip(b.id).map(|(n, i)| n ^ i).collect()
+                    }
+                    (Some(kind), _) => return Err(AuthError::ChannelBinding(kind.clone())),
+                };
+                let sig = key.sign(&data);
                 let mut out = hex_encode(&sig.to_bytes());
-                out.push_str(&hex_encode(&nonce));
+                out.push_str(&hex_encode(&data));
                 Ok(out)
             }
         }
@@ -254,6 +330,52 @@ mod tests {
         };
         assert!(c.answer("cryptosign", &bad).is_err());
         assert!(Credentials::cryptosign_from_hex("abc").is_err());
+    }
+
+    #[test]
+    fn cryptosign_with_channel_binding_signs_challenge_xor_channel_id() {
+        use ed25519_dalek::Verifier;
+        let c = Credentials::cryptosign_from_hex(&"02".repeat(32)).unwrap();
+        let nonce = [0x5au8; 32];
+        let binding = ChannelBinding::tls_unique(b"finished message");
+        let extra = ChallengeExtra {
+            challenge: Some(hex_encode(&nonce)),
+            channel_binding: Some("tls-unique".into()),
+            ..Default::default()
+        };
+        let answer = c
+            .answer_bound("cryptosign", &extra, Some(&binding))
+            .unwrap();
+        let raw = hex_decode(&answer).unwrap();
+        let expected: Vec<u8> = nonce.iter().zip(binding.id).map(|(n, i)| n ^ i).collect();
+        assert_eq!(&raw[64..], &expected[..]);
+        assert_ne!(&raw[64..], &nonce[..]);
+        let sig = ed25519_dalek::Signature::from_slice(&raw[..64]).unwrap();
+        let Credentials::Cryptosign(key) = &c else {
+            unreachable!()
+        };
+        key.verifying_key().verify(&expected, &sig).unwrap();
+        // Asked for a binding this connection lacks (or another type): refused.
+        assert_eq!(
+            c.answer("cryptosign", &extra),
+            Err(AuthError::ChannelBinding("tls-unique".into()))
+        );
+        let exporter = ChannelBinding::tls_exporter([1; 32]);
+        assert!(c
+            .answer_bound("cryptosign", &extra, Some(&exporter))
+            .is_err());
+        // Not asked for: the plain challenge is signed.
+        let plain = ChallengeExtra {
+            channel_binding: None,
+            ..extra
+        };
+        let raw = hex_decode(
+            &c.answer_bound("cryptosign", &plain, Some(&binding))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(&raw[64..], &nonce[..]);
+        assert!(!format!("{binding:?}").contains("id"));
     }
 
     #[test]

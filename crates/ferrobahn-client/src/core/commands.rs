@@ -31,6 +31,9 @@ impl Session {
         let mut authextra = options.authextra.clone();
         if let Some(pk) = options.credentials.public_key_hex() {
             authextra.insert("pubkey".into(), Value::from(pk));
+            if let Some(b) = &options.channel_binding {
+                authextra.insert("channel_binding".into(), Value::from(b.kind()));
+            }
         }
         let details = HelloDetails {
             roles: Some(client_roles()),

@@ -62,7 +62,10 @@ impl Session {
             }),
             Message::Challenge(c) => {
                 let answer = match &self.join {
-                    Some(j) => j.credentials.answer(&c.method, &c.extra),
+                    Some(j) => {
+                        j.credentials
+                            .answer_bound(&c.method, &c.extra, j.channel_binding.as_ref())
+                    }
                     None => Err(crate::auth::AuthError::UnexpectedMethod(c.method.clone())),
                 };
                 match answer {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use ferrobahn_wamp::options::{CancelMode, EventDetails, InvocationDetails, ResultDetails};
 use ferrobahn_wamp::{Dict, Id, Payload, Roles, UriCheck, Value};
 
-use crate::auth::Credentials;
+use crate::auth::{ChannelBinding, Credentials};
 use crate::error::{ApplicationError, RequestError, SessionError};
 
 /// Limits and timeouts of a session core. Every one has a safe default.
@@ -121,8 +121,11 @@ pub struct JoinOptions {
     pub authid: Option<String>,
     /// The authrole to ask for.
     pub authrole: Option<String>,
-    /// Extra authentication data (cryptosign's `pubkey` is added automatically).
+    /// Extra authentication data (cryptosign's `pubkey` and `channel_binding` are added
+    /// automatically).
     pub authextra: Dict,
+    /// The TLS channel binding to ask for with cryptosign (see [`ChannelBinding`]).
+    pub channel_binding: Option<ChannelBinding>,
 }
 
 impl JoinOptions {
@@ -145,6 +148,13 @@ impl JoinOptions {
     #[must_use]
     pub fn with_authid(mut self, authid: impl Into<String>) -> Self {
         self.authid = Some(authid.into());
+        self
+    }
+
+    /// Asks for a cryptosign channel binding with this connection's channel ID.
+    #[must_use]
+    pub fn with_channel_binding(mut self, binding: ChannelBinding) -> Self {
+        self.channel_binding = Some(binding);
         self
     }
 

@@ -1,7 +1,7 @@
 //! Authentication against Crossbar: ticket, WAMP-CRA (plain and salted), cryptosign.
 //! Credentials are in `testsuite/crossbar/auth.json`.
 
-use ferrobahn_client::{Credentials, JoinOptions, SessionError};
+use ferrobahn_client::{ChannelBinding, Credentials, JoinOptions, SessionError};
 
 use super::util::{run, ws_client};
 
@@ -102,6 +102,43 @@ fn cryptosign() {
             .unwrap_err();
         assert_refused(&err);
         c.disconnect().await;
+    });
+}
+
+#[test]
+fn cryptosign_channel_binding_types() {
+    // What Crossbar 26 does with the binding asked for in HELLO authextra: tls-unique
+    // needs a TLS transport (this one is plain TCP), and tls-exporter (RFC 9266, the
+    // one rustls can compute) is not a type it knows.
+    run(|node| async move {
+        for (binding, refusal) in [
+            (
+                ChannelBinding::new("tls-unique", [0; 32]),
+                "transport has no TLS channel ID",
+            ),
+            (
+                ChannelBinding::tls_exporter([1; 32]),
+                "invalid channel binding type",
+            ),
+        ] {
+            let c = ws_client(node, "wamp.2.json").await;
+            let key = Credentials::cryptosign_from_hex(&"4d".repeat(32)).unwrap();
+            let err = c
+                .join(
+                    JoinOptions::new("realm1")
+                        .with_authid("alice")
+                        .with_credentials(key)
+                        .with_channel_binding(binding),
+                )
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&err, SessionError::Aborted { message: Some(m), .. }
+                    if m.contains(refusal)),
+                "{err:?}"
+            );
+            c.disconnect().await;
+        }
     });
 }
 

@@ -245,3 +245,43 @@ fn every_invalid_command_is_refused_with_nothing_sent() {
     assert!(events(&mut s).is_empty());
     assert_eq!(s.poll_timeout(), None);
 }
+
+#[test]
+fn cryptosign_channel_binding_in_hello_and_signature() {
+    use crate::auth::ChannelBinding;
+    use ferrobahn_wamp::options::ChallengeExtra;
+
+    let now = Instant::now();
+    let mut s = Session::new(SessionConfig::default());
+    let key = Credentials::cryptosign_from_hex(&"03".repeat(32)).unwrap();
+    let binding = ChannelBinding::new("tls-unique", [0xff; 32]);
+    let join = JoinOptions::new("realm1")
+        .with_credentials(key)
+        .with_channel_binding(binding);
+    s.join(now, join).unwrap();
+    let out = drain(&mut s);
+    let [Message::Hello(h)] = &out[..] else {
+        panic!("{out:?}")
+    };
+    let extra = h.details.authextra.as_ref().expect("authextra");
+    assert_eq!(extra["channel_binding"], "tls-unique".into());
+    assert!(extra.contains_key("pubkey"));
+    s.handle_message(
+        now,
+        Challenge {
+            method: "cryptosign".into(),
+            extra: ChallengeExtra {
+                challenge: Some("00".repeat(32)),
+                channel_binding: Some("tls-unique".into()),
+                ..Default::default()
+            },
+        }
+        .into(),
+    );
+    let out = drain(&mut s);
+    // Challenge 00.. XOR channel ID ff.. is what was signed (the signature's tail).
+    assert!(
+        matches!(&out[..], [Message::Authenticate(a)] if a.signature.ends_with(&"ff".repeat(32))),
+        "{out:?}"
+    );
+}
