@@ -40,6 +40,26 @@
 //! server.advance_transmit(written);
 //! assert!(server.transmit_buf().is_empty());
 //! ```
+//!
+//! # Frames, streams and flow control
+//!
+//! - **Streaming receive** ([`Config::streaming`] or
+//!   [`Connection::set_streaming`]): a message arrives as
+//!   [`Event::MessageBegin`], then per frame [`Event::FrameBegin`], any
+//!   number of [`Event::FrameData`] (handed out as soon as bytes arrive,
+//!   decompressed when the message is) and [`Event::FrameEnd`], then
+//!   [`Event::MessageEnd`]. Size limits and UTF-8 checks apply as in
+//!   message mode.
+//! - **Frame-level send**: [`Connection::begin_message`], then
+//!   [`Connection::send_message_frame`] per frame or chunk, or
+//!   [`Connection::begin_message_frame`] with a declared length and
+//!   [`Connection::send_message_frame_data`] in pieces, then
+//!   [`Connection::end_message`]. Control frames queued inside a
+//!   declared-length frame wait until it is complete.
+//! - **Flow control**: while more than [`Config::max_outgoing_buffer`]
+//!   bytes wait to be written, [`Config::slow_reader`] decides what a data
+//!   send does ([`SlowReader`]); [`Event::Drained`] follows a refused send
+//!   once the buffer is at most half full.
 #![forbid(unsafe_code)]
 
 mod config;

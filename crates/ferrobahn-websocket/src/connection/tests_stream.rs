@@ -366,3 +366,108 @@ fn auto_ping_without_restart_on_traffic_pings_on_schedule() {
     // 2 s after start the ping went out although traffic kept arriving.
     assert!(take_out(&mut p.server).starts_with(&[0x89]));
 }
+
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
+#[test]
+fn streaming_mode_delivers_what_message_mode_delivers() {
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..300 {
+        // A message in 1..5 frames with pings between them, as one byte string.
+        let text = next() % 2 == 0;
+        let frames = (next() % 4 + 1) as usize;
+        let mut input = Vec::new();
+        let mut whole = Vec::new();
+        for i in 0..frames {
+            let len = (next() % 300) as usize;
+            let payload: Vec<u8> = (0..len)
+                .map(|_| {
+                    if text {
+                        b'a' + (next() % 26) as u8
+                    } else {
+                        next() as u8
+                    }
+                })
+                .collect();
+            whole.extend_from_slice(&payload);
+            let opcode = match (i, text) {
+                (0, true) => 0x1,
+                (0, false) => 0x2,
+                _ => 0x0,
+            };
+            input.extend(cframe(i + 1 == frames, opcode, &payload));
+            if next() % 3 == 0 {
+                input.extend(cframe(true, 0x9, b"p"));
+            }
+        }
+        let (mut plain, now) = server();
+        let (mut streamed, _) = streaming_server();
+        let mut seen = Vec::new();
+        let mut rest = &input[..];
+        while !rest.is_empty() {
+            let n = ((next() % 40) as usize + 1).min(rest.len());
+            plain.feed(now, &rest[..n]);
+            streamed.feed(now, &rest[..n]);
+            seen.extend(events(&mut streamed));
+            rest = &rest[n..];
+        }
+        let whole_msg = events(&mut plain)
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Message(m) => Some(m),
+                _ => None,
+            })
+            .expect("message mode got the message");
+        assert_eq!(whole_msg.data, whole);
+        assert_eq!(data_of(&seen), whole);
+        let begins = seen
+            .iter()
+            .filter(|e| matches!(e, Event::FrameBegin { .. }))
+            .count();
+        let ends = seen.iter().filter(|e| **e == Event::FrameEnd).count();
+        assert_eq!((begins, ends), (frames, frames));
+        let last = seen.iter().rev().find(|e| !matches!(e, Event::Ping(_)));
+        assert_eq!(last, Some(&Event::MessageEnd));
+        // Both answered the same pings the same way.
+        assert_eq!(take_out(&mut plain), take_out(&mut streamed));
+    }
+}
+
+#[test]
+fn arbitrary_input_in_streaming_mode_never_panics() {
+    let mut next = xorshift(0x0bad_cafe);
+    for round in 0..2000 {
+        let len = (next() % 64) as usize;
+        let mut input: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if round % 2 == 0 && input.len() > 1 {
+            input[0] &= 0x8f;
+            input[1] |= 0x80;
+        }
+        let (mut s, now) = streaming_server();
+        for piece in input.chunks((next() % 7 + 1) as usize) {
+            s.feed(now, piece);
+        }
+        s.feed_eof(now);
+        let evs = events(&mut s);
+        let closed = closed_of(&evs).expect("EOF always ends in Closed");
+        let code = closed.code.as_u16();
+        assert!(
+            [1000, 1002, 1005, 1006, 1007, 1009].contains(&code) || closed.by_peer,
+            "unexpected code {code} for {input:?}"
+        );
+        // Begin/end events stay balanced up to the failure.
+        let begins = evs
+            .iter()
+            .filter(|e| matches!(e, Event::MessageBegin(_)))
+            .count();
+        let ends = evs.iter().filter(|e| **e == Event::MessageEnd).count();
+        assert!(begins == ends || begins == ends + 1);
+    }
+}
