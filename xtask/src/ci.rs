@@ -75,6 +75,17 @@ const CARGO_STEPS: &[(&str, &[&str])] = &[
         "ex-ping",
         &["run", "-q", "-p", "ferrobahn-examples", "--example", "ping"],
     ),
+    (
+        "ex-echo-tls",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "ferrobahn-examples",
+            "--example",
+            "echo_tls",
+        ],
+    ),
 ];
 
 /// Runs fmt, clippy, the tests and the conformance suite; prints a header
