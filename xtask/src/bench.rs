@@ -1,4 +1,5 @@
-//! `cargo xtask bench ws`: the WebSocket echo load harness of `benches/load`.
+//! `cargo xtask bench ws`: the WebSocket echo load harness of `benches/load`;
+//! `cargo xtask bench wamp`: the WAMP router against Crossbar.io (`benches/wamp`).
 
 use std::time::Duration;
 
@@ -25,6 +26,13 @@ enum Bench {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// `ferrobahn router` against Crossbar.io under the WAMP load driver
+    /// (`wamp-bench`); the arguments after `--` go to it (e.g. `--quick`).
+    Wamp {
+        /// Arguments for `wamp-bench`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 /// Upper bound for a whole benchmark run.
@@ -47,6 +55,23 @@ pub(crate) fn run(args: &BenchArgs) -> Result<()> {
             ]);
             cmd.args(args);
             proc::run("ws-bench", &mut cmd, BENCH_TIMEOUT)
+        }
+        Bench::Wamp { args } => {
+            // The router binary must sit next to the runner; build both first.
+            let mut build = ws.cargo();
+            build.args([
+                "build",
+                "--release",
+                "-p",
+                "ferrobahn-cli",
+                "-p",
+                "ferrobahn-wamp-bench",
+                "--bins",
+            ]);
+            proc::run("cargo build (wamp-bench)", &mut build, BENCH_TIMEOUT)?;
+            let mut cmd = std::process::Command::new(ws.release_bin("wamp-bench"));
+            cmd.current_dir(&ws.root).args(args);
+            proc::run("wamp-bench", &mut cmd, BENCH_TIMEOUT)
         }
     }
 }

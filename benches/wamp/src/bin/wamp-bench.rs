@@ -1,0 +1,149 @@
+//! `wamp-bench`: the ferrobahn router against Crossbar.io under the `wamp-driver`
+//! scenarios; writes `results.json` and the "WAMP router vs Crossbar.io" section of
+//! `benches/RESULTS.md`. Run it through `cargo xtask bench wamp [-- --quick]`.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use ferrobahn_wamp_bench::runner::routers::Launcher;
+use ferrobahn_wamp_bench::runner::saved::{self, Meta, Saved};
+use ferrobahn_wamp_bench::runner::{markdown, measure, Plan, RouterKind};
+
+/// Default Crossbar.io launcher (scripts/install-crossbar.sh).
+const CROSSBAR: &str = "/opt/crossbar-venv/bin/crossbar";
+
+#[derive(Debug, Parser)]
+#[command(name = "wamp-bench")]
+struct Args {
+    /// One round, short windows, 1,000 idle sessions (for checking the harness).
+    #[arg(long)]
+    quick: bool,
+    /// Rounds (default 3, quick 1).
+    #[arg(long)]
+    rounds: Option<usize>,
+    /// Measured seconds per run.
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Warm-up seconds per run.
+    #[arg(long)]
+    warmup: Option<f64>,
+    /// Idle sessions for the memory test (0 skips it).
+    #[arg(long)]
+    idle_sessions: Option<usize>,
+    /// Rounds that run the idle test.
+    #[arg(long)]
+    idle_rounds: Option<usize>,
+    /// Routers, comma separated (ferrobahn, crossbar).
+    #[arg(long, value_delimiter = ',')]
+    routers: Vec<String>,
+    /// Only cells whose label contains one of these (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// The Crossbar.io launcher (default $FERROBAHN_CROSSBAR or /opt/crossbar-venv).
+    #[arg(long)]
+    crossbar: Option<PathBuf>,
+    /// Where to save the raw results.
+    #[arg(long, default_value = "benches/wamp/results.json")]
+    out: PathBuf,
+    /// Markdown file whose "WAMP router vs Crossbar.io" section is replaced.
+    #[arg(long, default_value = "benches/RESULTS.md")]
+    results_md: PathBuf,
+    /// Do not touch the markdown file (print the section only).
+    #[arg(long)]
+    no_write: bool,
+    /// Render a saved results file instead of running.
+    #[arg(long)]
+    render_from: Option<PathBuf>,
+}
+
+fn plan(args: &Args) -> Result<Plan, String> {
+    let mut p = Plan::new(args.quick);
+    if let Some(r) = args.rounds {
+        p.rounds = r.max(1);
+    }
+    let secs = |s: f64| Duration::from_secs_f64(s.max(0.0));
+    if let Some(d) = args.duration {
+        p.duration = secs(d);
+    }
+    if let Some(w) = args.warmup {
+        p.warmup = secs(w);
+    }
+    if let Some(n) = args.idle_sessions {
+        p.idle_sessions = n;
+    }
+    p.idle_rounds = args.idle_rounds.unwrap_or(p.rounds);
+    if !args.routers.is_empty() {
+        p.routers = args
+            .routers
+            .iter()
+            .map(|n| RouterKind::from_name(n).ok_or_else(|| format!("unknown router `{n}`")))
+            .collect::<Result<_, _>>()?;
+    }
+    if !args.only.is_empty() {
+        p.cells
+            .retain(|c| args.only.iter().any(|o| c.label().contains(o.as_str())));
+    }
+    Ok(p)
+}
+
+fn write(args: &Args, saved: &Saved) -> Result<(), String> {
+    let section = markdown::render(saved);
+    println!("{section}");
+    if args.no_write {
+        return Ok(());
+    }
+    let doc = std::fs::read_to_string(&args.results_md).unwrap_or_default();
+    std::fs::write(&args.results_md, saved::splice(&doc, &section))
+        .map_err(|e| format!("{}: {e}", args.results_md.display()))?;
+    eprintln!("updated {}", args.results_md.display());
+    Ok(())
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    if let Some(path) = &args.render_from {
+        let saved = saved::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        return write(args, &saved);
+    }
+    let plan = plan(args)?;
+    let crossbar = args
+        .crossbar
+        .clone()
+        .or_else(|| std::env::var_os("FERROBAHN_CROSSBAR").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(CROSSBAR));
+    let l = Launcher::new(crossbar.clone()).map_err(|e| e.to_string())?;
+    l.check(&plan.routers).map_err(|e| e.to_string())?;
+    let command = format!(
+        "cargo xtask bench wamp -- {}",
+        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+    );
+    let mut meta = Meta::start(&plan, command.trim_end().to_owned(), &crossbar);
+    eprintln!(
+        "wamp-bench: {} cells x {} routers x {} rounds; load average {}",
+        plan.cells.len(),
+        plan.routers.len(),
+        plan.rounds,
+        meta.load_before
+    );
+    let t0 = Instant::now();
+    let results = measure::run(&l, &plan);
+    meta.wall_secs = t0.elapsed().as_secs_f64();
+    meta.load_after = saved::loadavg();
+    let saved = Saved { meta, results };
+    saved::save(&args.out, &saved).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    eprintln!("saved {}", args.out.display());
+    write(args, &saved)
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wamp-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Light subscribers: the client's sans-IO [`Session`] core joins and subscribes over
+//! our WebSocket client; after SUBSCRIBED the subscriber only counts the WebSocket
+//! messages it receives (no WAMP decode). This lets one driver core absorb what a
+//! router fans out; the full client (decode, session core, handler) is the other
+//! driver configuration, measured side by side (see `pubsub`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use ferrobahn_client::{Ack, JoinOptions, Session, SessionConfig, SessionEvent};
+use ferrobahn_handshake::WsUrl;
+use ferrobahn_rt::WebSocket;
+use ferrobahn_tokio::TokioIo;
+use ferrobahn_wamp::options::SubscribeOptions;
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+
+use super::{DriverError, Target, JOIN_TIMEOUT};
+
+/// A joined, subscribed connection ready to count.
+pub struct LightSubscriber {
+    ws: WebSocket<TokioIo<TcpStream>>,
+}
+
+impl std::fmt::Debug for LightSubscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LightSubscriber")
+    }
+}
+
+/// Sends everything the session core queued.
+async fn flush_session(
+    t: &Target,
+    session: &mut Session,
+    ws: &mut WebSocket<TokioIo<TcpStream>>,
+) -> Result<(), DriverError> {
+    while let Some(msg) = session.poll_transmit() {
+        let mut buf = Vec::new();
+        t.serializer
+            .encode(&msg, &mut buf)
+            .map_err(|e| DriverError::Protocol(e.to_string()))?;
+        let frame = if t.serializer.is_binary() {
+            ferrobahn_websocket::Message::binary(Bytes::from(buf))
+        } else {
+            let text = String::from_utf8(buf).map_err(|e| DriverError::Protocol(e.to_string()))?;
+            ferrobahn_websocket::Message::text(text)
+        };
+        ws.send(frame).await?;
+    }
+    Ok(())
+}
+
+/// Feeds received messages to the core until it reports an event `want` accepts.
+async fn until_event(
+    t: &Target,
+    session: &mut Session,
+    ws: &mut WebSocket<TokioIo<TcpStream>>,
+    want: impl Fn(&SessionEvent) -> bool,
+) -> Result<(), DriverError> {
+    loop {
+        flush_session(t, session, ws).await?;
+        while let Some(ev) = session.poll_event() {
+            if want(&ev) {
+                return Ok(());
+            }
+            if let SessionEvent::Left(e) = ev {
+                return Err(e.into());
+            }
+        }
+        let m = ws
+            .recv()
+            .await
+            .ok_or_else(|| DriverError::Protocol("router closed".into()))??;
+        for msg in t
+            .serializer
+            .decode(&m.data)
+            .map_err(|e| DriverError::Protocol(e.to_string()))?
+        {
+            session.handle_message(Instant::now(), msg);
+        }
+    }
+}
+
+impl LightSubscriber {
+    /// Connects, joins and subscribes to `topic`.
+    ///
+    /// # Errors
+    /// Connection, handshake, join or subscribe failure; [`JOIN_TIMEOUT`].
+    pub async fn connect(t: &Target, topic: &str) -> Result<Self, DriverError> {
+        let setup = async {
+            let tcp = t.tcp(None).await?;
+            let url: WsUrl = t
+                .url
+                .parse()
+                .map_err(|e| DriverError::Protocol(format!("{e:?}")))?;
+            let config =
+                ferrobahn_rt::ClientConfig::default().with_protocols([t.serializer.subprotocol()]);
+            let (mut ws, _) = ferrobahn_rt::connect_transport(
+                ferrobahn_tokio::runtime(),
+                TokioIo(tcp),
+                &url,
+                config,
+            )
+            .await?;
+            let mut session = Session::new(SessionConfig::default());
+            session
+                .join(Instant::now(), JoinOptions::new(t.realm.as_str()))
+                .map_err(|e| DriverError::Protocol(e.to_string()))?;
+            until_event(t, &mut session, &mut ws, |e| {
+                matches!(e, SessionEvent::Joined(_))
+            })
+            .await?;
+            session
+                .subscribe(topic, SubscribeOptions::default())
+                .map_err(|e| DriverError::Protocol(e.to_string()))?;
+            until_event(t, &mut session, &mut ws, |e| {
+                matches!(
+                    e,
+                    SessionEvent::RequestDone {
+                        result: Ok(Ack::Subscribed(_)),
+                        ..
+                    }
+                )
+            })
+            .await?;
+            Ok::<_, DriverError>(Self { ws })
+        };
+        tokio::time::timeout(JOIN_TIMEOUT, setup)
+            .await
+            .map_err(|_| DriverError::Timeout("light subscriber setup"))?
+    }
+
+    /// Counts every message received into `counter`, notifying `notify` each time the
+    /// shared count passes a multiple of `every`; ends when the connection does.
+    pub async fn count(mut self, counter: Arc<AtomicU64>, notify: Arc<Notify>, every: u64) {
+        while let Some(Ok(_)) = self.ws.recv().await {
+            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+            if n % every == 0 {
+                notify.notify_one();
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! PubSub fan-out: one publisher, N subscribers of one topic; events delivered per
+//! second, with a bounded number of publications in flight.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrobahn_client::Client;
+use ferrobahn_wamp::options::{PublishOptions, SubscribeOptions};
+
+use super::light::LightSubscriber;
+use super::meter::{measure, Window};
+use super::{payload, DriverError, Target, CONNECT_BATCH};
+use crate::report::DriverReport;
+
+/// The topic of the fan-out runs.
+pub const TOPIC: &str = "bench.fanout";
+
+/// After this long without delivery progress the publisher counts what is missing as
+/// lost and publishes again (a router may drop events for slow subscribers).
+const STALL: Duration = Duration::from_secs(1);
+
+/// One fan-out run.
+#[derive(Clone, Copy, Debug)]
+pub struct Fanout {
+    /// Subscribers.
+    pub subscribers: usize,
+    /// Payload bytes (one string argument).
+    pub size: usize,
+    /// Events in flight (publications in flight = this / subscribers, at least 2).
+    pub window_events: u64,
+    /// Light subscribers (count WebSocket messages) instead of full client sessions.
+    pub light: bool,
+}
+
+impl Fanout {
+    /// Publications the publisher keeps in flight.
+    pub fn window_publications(&self) -> u64 {
+        (self.window_events / self.subscribers.max(1) as u64).max(2)
+    }
+}
+
+/// Sets up the subscribers and the publisher, then measures events delivered.
+///
+/// # Errors
+/// Setup failures.
+pub async fn run(
+    t: &Target,
+    spec: Fanout,
+    w: Window,
+    router: Option<u32>,
+) -> Result<DriverReport, DriverError> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let every = spec.subscribers.max(1) as u64;
+    let mut keep: Vec<Client> = Vec::new();
+    if spec.light {
+        let mut done = 0;
+        while done < spec.subscribers {
+            let batch = (spec.subscribers - done).min(CONNECT_BATCH);
+            let subs = (0..batch).map(|_| LightSubscriber::connect(t, TOPIC));
+            for s in futures_util::future::join_all(subs).await {
+                tokio::spawn(s?.count(counter.clone(), notify.clone(), every));
+            }
+            done += batch;
+        }
+    } else {
+        keep = t.clients(spec.subscribers).await?;
+        for c in &keep {
+            let (counter, notify) = (counter.clone(), notify.clone());
+            let sub = c
+                .subscribe_fn(TOPIC, SubscribeOptions::default(), move |_| {
+                    let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+                    if n % every == 0 {
+                        notify.notify_one();
+                    }
+                })
+                .await?;
+            // Dropping a handler subscription's handle keeps the subscription.
+            drop(sub);
+        }
+    }
+    let publisher = t.client(None).await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let task = tokio::spawn(publish_loop(
+        publisher,
+        spec,
+        counter.clone(),
+        notify,
+        stop.clone(),
+    ));
+    let report = measure(&counter, w, router).await;
+    stop.store(true, Ordering::Relaxed);
+    task.abort();
+    drop(keep);
+    Ok(report)
+}
+
+async fn publish_loop(
+    publisher: Client,
+    spec: Fanout,
+    delivered: Arc<AtomicU64>,
+    notify: Arc<tokio::sync::Notify>,
+    stop: Arc<AtomicBool>,
+) -> Result<(), DriverError> {
+    let subs = spec.subscribers.max(1) as u64;
+    let window = spec.window_publications();
+    let body = payload(spec.size);
+    let mut published = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        let in_flight = published.saturating_sub(delivered.load(Ordering::Relaxed) / subs);
+        if in_flight < window {
+            let n = window - in_flight;
+            let pubs =
+                (0..n).map(|_| publisher.publish(TOPIC, body.clone(), PublishOptions::default()));
+            for r in futures_util::future::join_all(pubs).await {
+                r?;
+            }
+            published += n;
+        } else if tokio::time::timeout(STALL, notify.notified())
+            .await
+            .is_err()
+        {
+            published = delivered.load(Ordering::Relaxed) / subs;
+        }
+    }
+    Ok(())
+}

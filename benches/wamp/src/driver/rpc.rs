@@ -1,0 +1,264 @@
+//! RPC: calls per second through one callee or a shared round-robin registration,
+//! a progressive results stream, and round-trip latency at a fixed call rate.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ferrobahn_client::{ApplicationError, Client, Invocation};
+use ferrobahn_wamp::options::{CallOptions, InvokePolicy, RegisterOptions};
+use ferrobahn_wamp::Payload;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use super::meter::{measure, Window};
+use super::{payload, DriverError, Target};
+use crate::report::{quantile, DriverReport};
+
+/// The echo procedure.
+pub const ECHO: &str = "bench.echo";
+/// The progressive procedure.
+pub const STREAM: &str = "bench.stream";
+
+/// Registers [`ECHO`] on `callees` sessions (shared round-robin when more than one).
+async fn echo_callees(t: &Target, callees: usize) -> Result<Vec<Client>, DriverError> {
+    let clients = t.clients(callees).await?;
+    for c in &clients {
+        let options = RegisterOptions {
+            invoke: (callees > 1).then_some(InvokePolicy::RoundRobin),
+            ..Default::default()
+        };
+        let echo = |inv: Invocation| async move { Ok(inv.data().payload()) };
+        // The registration lives as long as the session.
+        drop(c.register(ECHO, options, echo).await?);
+    }
+    Ok(clients)
+}
+
+/// One call of [`ECHO`] to its result.
+async fn echo_call(c: &Client, body: Payload) -> Result<(), DriverError> {
+    c.call_with(ECHO, body, CallOptions::default())
+        .await?
+        .result()
+        .await?;
+    Ok(())
+}
+
+/// Calls per second: `callers` sessions each keep `in_flight` calls of [`ECHO`]
+/// going, served by `callees` sessions.
+///
+/// # Errors
+/// Setup failures.
+pub async fn calls(
+    t: &Target,
+    callees: usize,
+    callers: usize,
+    in_flight: usize,
+    size: usize,
+    w: Window,
+    router: Option<u32>,
+) -> Result<DriverReport, DriverError> {
+    let _callees = echo_callees(t, callees).await?;
+    let counter = Arc::new(AtomicU64::new(0));
+    let body = payload(size);
+    let mut tasks = Vec::new();
+    for c in t.clients(callers).await? {
+        let (counter, body) = (counter.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut pending = FuturesUnordered::new();
+            loop {
+                while pending.len() < in_flight {
+                    pending.push(echo_call(&c, body.clone()));
+                }
+                if let Some(r) = pending.next().await {
+                    r?;
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), DriverError>(())
+        }));
+    }
+    let report = measure(&counter, w, router).await;
+    for t in &tasks {
+        if t.is_finished() {
+            return Err(DriverError::Protocol("a caller failed".into()));
+        }
+        t.abort();
+    }
+    Ok(report)
+}
+
+/// Progressive results: one call at a time of [`STREAM`], whose callee sends `chunks`
+/// progressive results and a final one. Rate is chunks per second; p50/p99 are whole
+/// streams (call to final result).
+///
+/// # Errors
+/// Setup failures, or a stream that fails.
+pub async fn progressive(
+    t: &Target,
+    chunks: usize,
+    size: usize,
+    w: Window,
+    router: Option<u32>,
+) -> Result<DriverReport, DriverError> {
+    let callee = t.client(None).await?;
+    let body = payload(size);
+    let chunk = body.clone();
+    let handler = move |inv: Invocation| {
+        let chunk = chunk.clone();
+        async move {
+            for _ in 0..chunks {
+                inv.progress(chunk.clone())
+                    .map_err(|e| ApplicationError::new("bench.error").arg(e.to_string()))?;
+            }
+            Ok(chunk)
+        }
+    };
+    drop(
+        callee
+            .register(STREAM, RegisterOptions::default(), handler)
+            .await?,
+    );
+    let caller = t.client(None).await?;
+    let counter = Arc::new(AtomicU64::new(0));
+    let durations = Arc::new(Mutex::new(Vec::<(Instant, u64)>::new()));
+    let task = {
+        let (counter, durations) = (counter.clone(), durations.clone());
+        tokio::spawn(async move {
+            loop {
+                let t0 = Instant::now();
+                let options = CallOptions {
+                    receive_progress: Some(true),
+                    ..Default::default()
+                };
+                let mut call = caller.call_with(STREAM, body.clone(), options).await?;
+                let mut got = 0usize;
+                while call.next_progress().await.is_some() {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    got += 1;
+                }
+                call.result().await?;
+                if got != chunks {
+                    return Err(DriverError::Protocol(format!(
+                        "stream of {got} chunks, want {chunks}"
+                    )));
+                }
+                let ns = t0.elapsed().as_nanos() as u64;
+                lock(&durations).push((t0, ns));
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), DriverError>(())
+        })
+    };
+    let from = Instant::now() + w.warmup;
+    let mut report = measure(&counter, w, router).await;
+    if task.is_finished() {
+        return match task.await {
+            Ok(Err(e)) => Err(e),
+            _ => Err(DriverError::Protocol("the progressive caller ended".into())),
+        };
+    }
+    task.abort();
+    fill_quantiles(&mut report, &lock(&durations), from, from + w.duration);
+    Ok(report)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// p50/p99 (µs) of the samples started within `[from, to)`.
+fn fill_quantiles(
+    report: &mut DriverReport,
+    samples: &[(Instant, u64)],
+    from: Instant,
+    to: Instant,
+) {
+    let mut ns: Vec<u64> = samples
+        .iter()
+        .filter(|(t, _)| *t >= from && *t < to)
+        .map(|s| s.1)
+        .collect();
+    ns.sort_unstable();
+    report.samples = Some(ns.len() as u64);
+    report.p50_us = quantile(&ns, 0.5).map(|v| v as f64 / 1e3);
+    report.p99_us = quantile(&ns, 0.99).map(|v| v as f64 / 1e3);
+}
+
+/// Latency: one caller starts calls of [`ECHO`] (one callee) at `rate` per second,
+/// open loop, and every round trip started in the window is a sample.
+///
+/// # Errors
+/// Setup failures; a failed call.
+pub async fn latency(
+    t: &Target,
+    rate: f64,
+    size: usize,
+    w: Window,
+    router: Option<u32>,
+) -> Result<DriverReport, DriverError> {
+    if !(rate.is_finite() && rate > 0.0) {
+        return Err(DriverError::Protocol(format!("bad rate {rate}")));
+    }
+    let _callee = echo_callees(t, 1).await?;
+    let caller = t.client(None).await?;
+    let counter = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let samples = Arc::new(Mutex::new(Vec::<(Instant, u64)>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let body = payload(size);
+    let pacer = {
+        let (counter, failed, samples, stop) = (
+            counter.clone(),
+            failed.clone(),
+            samples.clone(),
+            stop.clone(),
+        );
+        tokio::spawn(async move {
+            let start = Instant::now();
+            let mut sent = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let due = start + Duration::from_secs_f64(sent as f64 / rate);
+                let now = Instant::now();
+                if now >= due {
+                    let (c, b) = (caller.clone(), body.clone());
+                    let (counter, failed, samples) =
+                        (counter.clone(), failed.clone(), samples.clone());
+                    tokio::spawn(async move {
+                        let t0 = Instant::now();
+                        match echo_call(&c, b).await {
+                            Ok(()) => {
+                                let ns = t0.elapsed().as_nanos() as u64;
+                                lock(&samples).push((t0, ns));
+                                counter.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Err(_) => {
+                                failed.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    });
+                    sent += 1;
+                    if sent % 32 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                } else if due - now > Duration::from_millis(2) {
+                    tokio::time::sleep(due - now - Duration::from_millis(1)).await;
+                } else {
+                    tokio::task::yield_now().await;
+                }
+            }
+        })
+    };
+    let from = Instant::now() + w.warmup;
+    let mut report = measure(&counter, w, router).await;
+    stop.store(true, Ordering::Relaxed);
+    pacer.abort();
+    if failed.load(Ordering::Relaxed) > 0 {
+        return Err(DriverError::Protocol(format!(
+            "{} calls failed",
+            failed.load(Ordering::Relaxed)
+        )));
+    }
+    fill_quantiles(&mut report, &lock(&samples), from, from + w.duration);
+    Ok(report)
+}

@@ -1,0 +1,16 @@
+//! WAMP load benchmarks of ferrobahn: the `ferrobahn router` against Crossbar.io.
+//!
+//! - [`driver`]: the load driver (binary `wamp-driver`), built on `ferrobahn-client`:
+//!   PubSub fan-out, RPC (one callee, a shared round-robin registration), progressive
+//!   results, latency at a fixed call rate, and idle sessions for the memory test. It
+//!   runs one scenario on a single-threaded tokio runtime and prints one JSON report
+//!   ([`report::DriverReport`]) with its own CPU share and the router's.
+//! - [`runner`]: the `wamp-bench` runner behind `cargo xtask bench wamp`: starts each
+//!   router pinned to one core (the driver on the other), alternates their order over
+//!   rounds, and renders medians and ratios as the "WAMP router vs Crossbar.io" section
+//!   of `benches/RESULTS.md`.
+#![forbid(unsafe_code)]
+
+pub mod driver;
+pub mod report;
+pub mod runner;

@@ -1,0 +1,376 @@
+//! The "WAMP router vs Crossbar.io" section of `benches/RESULTS.md`.
+
+use std::fmt::Write as _;
+
+use super::measure::Results;
+use super::saved::Saved;
+use super::{size_label, Cell, RouterKind, Scenario, CHUNKS};
+use crate::report::DriverReport;
+
+const F: RouterKind = RouterKind::Ferrobahn;
+const C: RouterKind = RouterKind::Crossbar;
+
+/// `1234567` -> `1.23 M`, `45678` -> `45.7 k`.
+pub fn si(v: f64) -> String {
+    if v >= 1e6 {
+        format!("{:.2} M", v / 1e6)
+    } else if v >= 1e4 {
+        format!("{:.1} k", v / 1e3)
+    } else if v >= 1e3 {
+        format!("{:.2} k", v / 1e3)
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map_or_else(|| "-".to_owned(), f)
+}
+
+fn pct(v: Option<f64>) -> String {
+    opt(v, |x| format!("{:.0}%", x * 100.0))
+}
+
+fn us(v: Option<f64>) -> String {
+    opt(v, |x| {
+        if x >= 1000.0 {
+            format!("{:.2} ms", x / 1000.0)
+        } else {
+            format!("{x:.0} µs")
+        }
+    })
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.1}x", a / b),
+        _ => "-".into(),
+    }
+}
+
+fn rate(r: &Results, k: RouterKind, c: &Cell) -> String {
+    match r.median_of(k, c, |x| Some(x.rate)) {
+        Some(v) => si(v),
+        None => r.error_of(k, c).map_or("-".into(), |e| {
+            format!("failed ({})", e.lines().next().unwrap_or(""))
+        }),
+    }
+}
+
+fn cpu(r: &Results, k: RouterKind, c: &Cell, f: impl Fn(&DriverReport) -> Option<f64>) -> String {
+    pct(r.median_of(k, c, f))
+}
+
+fn cells<'a>(s: &'a Saved, pred: impl Fn(&Cell) -> bool + 'a) -> impl Iterator<Item = Cell> + 'a {
+    let mut v: Vec<Cell> = Vec::new();
+    for run in &s.results.runs {
+        if pred(&run.cell) && !v.contains(&run.cell) {
+            v.push(run.cell);
+        }
+    }
+    v.into_iter()
+}
+
+/// Renders the section (with its `##` heading).
+pub fn render(s: &Saved) -> String {
+    let r = &s.results;
+    let m = &s.meta;
+    let mut o = String::new();
+    let _ = writeln!(o, "## WAMP router vs Crossbar.io\n");
+    let _ = writeln!(
+        o,
+        "`ferrobahn router` (tokio, one worker thread) against Crossbar.io {} (one router \
+         worker), each pinned to CPU 1 with `taskset`, the driver `wamp-driver` (our \
+         `ferrobahn-client`, one thread) on CPU 0. Medians over the rounds; ratio = \
+         ferrobahn / Crossbar.io; CPU = share of one core over the measured window.\n",
+        if m.crossbar.is_empty() {
+            "?"
+        } else {
+            &m.crossbar
+        }
+    );
+    let _ = writeln!(o, "- date: {}; tree: `{}`", m.date, m.commit);
+    let _ = writeln!(o, "- machine: {}", m.machine);
+    let _ = writeln!(
+        o,
+        "- load average (1/5/15 min) before: {}, after: {}; wall time {:.0} s",
+        m.load_before, m.load_after, m.wall_secs
+    );
+    let other: Vec<f64> = r
+        .runs
+        .iter()
+        .filter_map(|x| x.result.as_ref().ok()?.other_cpu)
+        .collect();
+    let _ = writeln!(
+        o,
+        "- other processes' CPU during the measured windows (median): {}",
+        pct(crate::report::median(&other))
+    );
+    let _ = writeln!(o, "- plan: {}", m.plan);
+    let _ = writeln!(o, "- command: `{}`\n", m.command);
+
+    let _ = writeln!(o, "### PubSub fan-out: events delivered per second\n");
+    let _ = writeln!(
+        o,
+        "One publisher, N subscribers of one topic, a bounded number of publications in \
+         flight. Subscribers join and subscribe through the client's session core, then \
+         count EVENT messages at the WebSocket layer (no WAMP decode), so one driver core \
+         can absorb what a router sends; the driver check below repeats some cells with \
+         full client sessions.\n"
+    );
+    let _ = writeln!(
+        o,
+        "| serializer | payload | subscribers | ferrobahn | Crossbar.io | ratio | ferrobahn router CPU | driver CPU (ferrobahn) | Crossbar router CPU |"
+    );
+    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for c in cells(s, |c| {
+        matches!(c.scenario, Scenario::Fanout { light: true, .. })
+    }) {
+        let Scenario::Fanout {
+            subscribers, size, ..
+        } = c.scenario
+        else {
+            continue;
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {subscribers} | {} | {} | {} | {} | {} | {} |",
+            c.ser(),
+            size_label(size),
+            rate(r, F, &c),
+            rate(r, C, &c),
+            ratio(
+                r.median_of(F, &c, |x| Some(x.rate)),
+                r.median_of(C, &c, |x| Some(x.rate))
+            ),
+            cpu(r, F, &c, |x| x.router_cpu),
+            cpu(r, F, &c, |x| Some(x.driver_cpu)),
+            cpu(r, C, &c, |x| x.router_cpu),
+        );
+    }
+
+    let _ = writeln!(o, "\n### RPC\n");
+    let _ = writeln!(
+        o,
+        "One caller with 64 calls in flight of an echo procedure (64 B argument); the shared \
+         registration has 4 callees with `invoke: roundrobin`. The progressive stream is \
+         one call at a time whose callee sends {CHUNKS} progressive results of 64 B and a \
+         final result (rate = progressive results/s; p50 = one whole stream).\n"
+    );
+    let _ = writeln!(
+        o,
+        "| serializer | scenario | ferrobahn | Crossbar.io | ratio | ferrobahn router CPU | driver CPU (ferrobahn) | Crossbar router CPU |"
+    );
+    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|");
+    for c in cells(s, |c| {
+        matches!(c.scenario, Scenario::Rpc { .. } | Scenario::Progressive)
+    }) {
+        let what = match c.scenario {
+            Scenario::Rpc { callees: 1 } => "calls/s, 1 callee".to_owned(),
+            Scenario::Rpc { callees } => format!("calls/s, {callees} callees roundrobin"),
+            _ => format!(
+                "progressive results/s (stream p50 {} / {})",
+                us(r.median_of(F, &c, |x| x.p50_us)),
+                us(r.median_of(C, &c, |x| x.p50_us))
+            ),
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {what} | {} | {} | {} | {} | {} | {} |",
+            c.ser(),
+            rate(r, F, &c),
+            rate(r, C, &c),
+            ratio(
+                r.median_of(F, &c, |x| Some(x.rate)),
+                r.median_of(C, &c, |x| Some(x.rate))
+            ),
+            cpu(r, F, &c, |x| x.router_cpu),
+            cpu(r, F, &c, |x| Some(x.driver_cpu)),
+            cpu(r, C, &c, |x| x.router_cpu),
+        );
+    }
+
+    let _ = writeln!(o, "\n### Call latency at half of each router's peak\n");
+    let _ = writeln!(
+        o,
+        "Calls started open-loop at half of the same round's one-callee calls/s of that \
+         router; every call started in the window is a sample (the driver spins between \
+         calls, so its CPU share is not meaningful here).\n"
+    );
+    let _ = writeln!(
+        o,
+        "| serializer | ferrobahn rate | p50 | p99 | Crossbar.io rate | p50 | p99 |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|");
+    for c in cells(s, |c| c.scenario == Scenario::Latency) {
+        let _ = writeln!(
+            o,
+            "| {} | {}/s | {} | {} | {}/s | {} | {} |",
+            c.ser(),
+            rate(r, F, &c),
+            us(r.median_of(F, &c, |x| x.p50_us)),
+            us(r.median_of(F, &c, |x| x.p99_us)),
+            rate(r, C, &c),
+            us(r.median_of(C, &c, |x| x.p50_us)),
+            us(r.median_of(C, &c, |x| x.p99_us)),
+        );
+    }
+
+    let _ = writeln!(o, "\n### Memory per idle session\n");
+    let _ = writeln!(
+        o,
+        "Router RSS with N joined idle sessions (JSON, from 127.0.0.1-4) minus its RSS \
+         before, divided by N; a fresh router per round.\n"
+    );
+    let _ = writeln!(o, "| router | sessions | bytes per idle session |");
+    let _ = writeln!(o, "|---|---:|---:|");
+    for k in [F, C] {
+        let n = r
+            .idle
+            .iter()
+            .find(|i| i.router == k.name())
+            .map_or(0, |i| i.sessions);
+        let _ = writeln!(
+            o,
+            "| {} | {n} | {} |",
+            k.name(),
+            opt(r.idle_bytes(k), |b| format!("{b:.0}"))
+        );
+    }
+
+    let full: Vec<Cell> = cells(s, |c| {
+        matches!(c.scenario, Scenario::Fanout { light: false, .. })
+    })
+    .collect();
+    if !full.is_empty() {
+        let _ = writeln!(o, "\n### Driver check: light vs full-client subscribers\n");
+        let _ = writeln!(
+            o,
+            "The same fan-out with every subscriber a full `Client` session (WAMP decode, \
+             session core, handler). Where the full-client rate is lower while the router \
+             is not busy, the driver limits that configuration; the light rate is the \
+             router's.\n"
+        );
+        let _ = writeln!(
+            o,
+            "| cell | ferrobahn light | ferrobahn full | router CPU light / full | driver CPU light / full | Crossbar light | Crossbar full |"
+        );
+        let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|");
+        for c in full {
+            let Scenario::Fanout {
+                subscribers, size, ..
+            } = c.scenario
+            else {
+                continue;
+            };
+            let light = Cell {
+                scenario: Scenario::Fanout {
+                    subscribers,
+                    size,
+                    light: true,
+                },
+                msgpack: c.msgpack,
+            };
+            let _ = writeln!(
+                o,
+                "| {} 1 -> {subscribers} x {} | {} | {} | {} / {} | {} / {} | {} | {} |",
+                c.ser(),
+                size_label(size),
+                rate(r, F, &light),
+                rate(r, F, &c),
+                cpu(r, F, &light, |x| x.router_cpu),
+                cpu(r, F, &c, |x| x.router_cpu),
+                cpu(r, F, &light, |x| Some(x.driver_cpu)),
+                cpu(r, F, &c, |x| Some(x.driver_cpu)),
+                rate(r, C, &light),
+                rate(r, C, &c),
+            );
+        }
+    }
+    if !r.failures.is_empty() {
+        let _ = writeln!(o, "\nFailures:\n");
+        for f in &r.failures {
+            let _ = writeln!(o, "- {f}");
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::measure::{IdleRun, Run};
+    use super::super::saved::Meta;
+    use super::*;
+
+    #[test]
+    fn si_units() {
+        assert_eq!(si(1_234_567.0), "1.23 M");
+        assert_eq!(si(45_678.0), "45.7 k");
+        assert_eq!(si(2_500.0), "2.50 k");
+        assert_eq!(si(12.0), "12");
+    }
+
+    fn run(router: RouterKind, cell: Cell, rate: f64) -> Run {
+        Run {
+            round: 0,
+            router: router.name().into(),
+            cell,
+            result: Ok(DriverReport {
+                rate,
+                router_cpu: Some(1.0),
+                driver_cpu: 0.5,
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn renders_ratios_and_idle() {
+        let cell = Cell {
+            scenario: Scenario::Fanout {
+                subscribers: 100,
+                size: 64,
+                light: true,
+            },
+            msgpack: true,
+        };
+        let rpc = Cell {
+            scenario: Scenario::Rpc { callees: 1 },
+            msgpack: false,
+        };
+        let s = Saved {
+            meta: Meta::default(),
+            results: Results {
+                runs: vec![
+                    run(F, cell, 1_000_000.0),
+                    run(C, cell, 40_000.0),
+                    run(F, rpc, 300_000.0),
+                    Run {
+                        round: 0,
+                        router: C.name().into(),
+                        cell: rpc,
+                        result: Err("boom\nmore".into()),
+                    },
+                ],
+                idle: vec![IdleRun {
+                    round: 0,
+                    router: F.name().into(),
+                    sessions: 10,
+                    before_kib: 100,
+                    after_kib: 110,
+                }],
+                failures: Vec::new(),
+            },
+        };
+        let md = render(&s);
+        assert!(
+            md.contains("| msgpack | 64 B | 100 | 1.00 M | 40.0 k | 25.0x | 100% | 50% | 100% |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| json | calls/s, 1 callee | 300.0 k | failed (boom) | - |"),
+            "{md}"
+        );
+        assert!(md.contains("| ferrobahn | 10 | 1024 |"), "{md}");
+    }
+}

@@ -1,0 +1,257 @@
+//! The `wamp-bench` runner: which routers and cells, how often, and the results.
+//!
+//! It builds nothing: `cargo xtask bench wamp` builds `ferrobahn` (the CLI) and this
+//! package's binaries in release mode first; the runner finds them next to itself.
+
+pub mod markdown;
+pub mod measure;
+pub mod routers;
+pub mod saved;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// A router under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RouterKind {
+    /// `ferrobahn router` (tokio, one worker thread under `taskset`).
+    Ferrobahn,
+    /// Crossbar.io, one router worker.
+    Crossbar,
+}
+
+impl RouterKind {
+    /// Name in tables and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ferrobahn => "ferrobahn",
+            Self::Crossbar => "crossbar",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "ferrobahn" => Some(Self::Ferrobahn),
+            "crossbar" => Some(Self::Crossbar),
+            _ => None,
+        }
+    }
+}
+
+/// What one cell runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Scenario {
+    /// One publisher to `subscribers`.
+    Fanout {
+        /// Subscribers.
+        subscribers: usize,
+        /// Payload bytes.
+        size: usize,
+        /// Light subscribers (count frames) or full client sessions.
+        light: bool,
+    },
+    /// Calls through `callees` (shared round-robin when > 1).
+    Rpc {
+        /// Callee sessions.
+        callees: usize,
+    },
+    /// A 1,000-chunk progressive result stream, one at a time.
+    Progressive,
+    /// Round trips at half of this round's one-callee calls/s.
+    Latency,
+}
+
+/// One load shape with one serializer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Cell {
+    /// What runs.
+    pub scenario: Scenario,
+    /// `true`: MessagePack; `false`: JSON.
+    pub msgpack: bool,
+}
+
+/// Bytes of RPC and progressive payloads.
+pub const RPC_SIZE: usize = 64;
+/// Chunks of a progressive stream.
+pub const CHUNKS: usize = 1000;
+
+impl Cell {
+    /// The WAMP subprotocol.
+    pub fn subprotocol(&self) -> &'static str {
+        if self.msgpack {
+            "wamp.2.msgpack"
+        } else {
+            "wamp.2.json"
+        }
+    }
+
+    /// Short serializer name.
+    pub fn ser(&self) -> &'static str {
+        if self.msgpack {
+            "msgpack"
+        } else {
+            "json"
+        }
+    }
+
+    /// The cell's name, e.g. `fanout 100 x 64 B msgpack`.
+    pub fn label(&self) -> String {
+        let what = match self.scenario {
+            Scenario::Fanout {
+                subscribers,
+                size,
+                light,
+            } => format!(
+                "fanout 1 -> {subscribers} x {}{}",
+                size_label(size),
+                if light { "" } else { " (full client)" }
+            ),
+            Scenario::Rpc { callees: 1 } => "rpc 1 callee".to_owned(),
+            Scenario::Rpc { callees } => format!("rpc {callees} callees roundrobin"),
+            Scenario::Progressive => format!("progressive {CHUNKS} chunks"),
+            Scenario::Latency => "latency at half load".to_owned(),
+        };
+        format!("{what} {}", self.ser())
+    }
+}
+
+/// `64 B`, `4 KiB`.
+pub fn size_label(size: usize) -> String {
+    if size >= 1024 && size % 1024 == 0 {
+        format!("{} KiB", size / 1024)
+    } else {
+        format!("{size} B")
+    }
+}
+
+/// The cells of issue 9 for both serializers, plus the driver check (full-client
+/// subscribers for MessagePack 64 B).
+pub fn default_cells() -> Vec<Cell> {
+    let mut cells = Vec::new();
+    for msgpack in [false, true] {
+        for size in [64, 4096] {
+            for subscribers in [1, 10, 100, 1000] {
+                cells.push(Cell {
+                    scenario: Scenario::Fanout {
+                        subscribers,
+                        size,
+                        light: true,
+                    },
+                    msgpack,
+                });
+            }
+        }
+        for scenario in [
+            Scenario::Rpc { callees: 1 },
+            Scenario::Latency,
+            Scenario::Rpc { callees: 4 },
+            Scenario::Progressive,
+        ] {
+            cells.push(Cell { scenario, msgpack });
+        }
+    }
+    for subscribers in [1, 10, 100, 1000] {
+        cells.push(Cell {
+            scenario: Scenario::Fanout {
+                subscribers,
+                size: 64,
+                light: false,
+            },
+            msgpack: true,
+        });
+    }
+    cells
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Cells, in order (latency cells follow their serializer's one-callee RPC cell).
+    pub cells: Vec<Cell>,
+    /// Routers in round-1 order; odd rounds reverse it.
+    pub routers: Vec<RouterKind>,
+    /// Rounds (medians are reported).
+    pub rounds: usize,
+    /// Unmeasured time of every run after setup.
+    pub warmup: Duration,
+    /// Measured window.
+    pub duration: Duration,
+    /// Sessions of the idle-memory test (0 skips it).
+    pub idle_sessions: usize,
+    /// Rounds that run the idle test (the first ones).
+    pub idle_rounds: usize,
+    /// Loopback source addresses for the idle test.
+    pub idle_sources: u8,
+}
+
+impl Plan {
+    /// The full plan, or the quick one (one round, short windows, 1,000 idle sessions).
+    pub fn new(quick: bool) -> Self {
+        Self {
+            cells: default_cells(),
+            routers: vec![RouterKind::Ferrobahn, RouterKind::Crossbar],
+            rounds: if quick { 1 } else { 3 },
+            warmup: Duration::from_millis(if quick { 500 } else { 1000 }),
+            duration: Duration::from_millis(if quick { 1500 } else { 3000 }),
+            idle_sessions: if quick { 1000 } else { 10_000 },
+            idle_rounds: if quick { 1 } else { 3 },
+            idle_sources: 4,
+        }
+    }
+
+    /// Routers in the order of `round` (0-based).
+    pub fn order(&self, round: usize) -> Vec<RouterKind> {
+        let mut v = self.routers.clone();
+        if round % 2 == 1 {
+            v.reverse();
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_and_labels() {
+        let cells = default_cells();
+        assert_eq!(cells.len(), 2 * (8 + 4) + 4);
+        assert_eq!(cells[0].label(), "fanout 1 -> 1 x 64 B json");
+        assert_eq!(cells[7].label(), "fanout 1 -> 1000 x 4 KiB json");
+        assert_eq!(cells[9].label(), "latency at half load json");
+        assert_eq!(
+            cells.last().unwrap().label(),
+            "fanout 1 -> 1000 x 64 B (full client) msgpack"
+        );
+        // Every latency cell comes after its serializer's one-callee RPC cell.
+        for (i, c) in cells.iter().enumerate() {
+            if c.scenario == Scenario::Latency {
+                assert!(cells[..i].contains(&Cell {
+                    scenario: Scenario::Rpc { callees: 1 },
+                    msgpack: c.msgpack
+                }));
+            }
+        }
+    }
+
+    #[test]
+    fn order_alternates() {
+        let p = Plan::new(true);
+        assert_eq!(
+            p.order(0),
+            vec![RouterKind::Ferrobahn, RouterKind::Crossbar]
+        );
+        assert_eq!(
+            p.order(1),
+            vec![RouterKind::Crossbar, RouterKind::Ferrobahn]
+        );
+        assert_eq!(
+            RouterKind::from_name("crossbar"),
+            Some(RouterKind::Crossbar)
+        );
+        assert_eq!(RouterKind::from_name("x"), None);
+    }
+}

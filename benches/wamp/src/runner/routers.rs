@@ -1,0 +1,538 @@
+//! Starting and stopping the routers under test, pinned with `taskset`, and the
+//! driver process next to them. Every child is stopped when its guard is dropped (also
+//! on error), and every wait has a timeout.
+
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use ferrobahn_load::procstat::{self, Proc};
+
+use super::RouterKind;
+
+/// How long `ferrobahn router` may take to listen.
+const FERROBAHN_START: Duration = Duration::from_secs(20);
+/// How long Crossbar.io may take to listen (a cold Python start on a busy machine).
+const CROSSBAR_START: Duration = Duration::from_secs(180);
+/// How long a router gets to stop after SIGTERM before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// A runner failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Spawning or talking to a child failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// Which step.
+        what: String,
+        /// The cause.
+        source: io::Error,
+    },
+    /// A child did not answer in time.
+    #[error("{0}: timed out")]
+    Timeout(String),
+    /// A child failed; what it said.
+    #[error("{what} failed: {detail}")]
+    Failed {
+        /// Which child.
+        what: String,
+        /// Its stderr or the unexpected output.
+        detail: String,
+    },
+}
+
+fn io_err(what: &str) -> impl FnOnce(io::Error) -> RunError + '_ {
+    move |source| RunError::Io {
+        what: what.to_owned(),
+        source,
+    }
+}
+
+/// Where the binaries are and how to pin them.
+#[derive(Clone, Debug)]
+pub struct Launcher {
+    /// Directory of the release binaries (`ferrobahn`, `wamp-driver`).
+    pub dir: PathBuf,
+    /// CPUs of the router and of the driver (`None`: fewer than two, no pinning).
+    pub cpus: Option<(usize, usize)>,
+    /// The Crossbar.io launcher.
+    pub crossbar: PathBuf,
+    /// Scratch directory (Crossbar node directories, router logs).
+    pub work: PathBuf,
+}
+
+impl Launcher {
+    /// Binaries next to the current executable; router on CPU 1, driver on CPU 0.
+    ///
+    /// # Errors
+    /// When the executable's directory is unknown or the scratch dir cannot be made.
+    pub fn new(crossbar: PathBuf) -> io::Result<Self> {
+        let exe = std::env::current_exe()?;
+        let dir = exe
+            .parent()
+            .ok_or_else(|| io::Error::other("executable has no directory"))?
+            .to_path_buf();
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let work = dir.join("wamp-bench-work");
+        fs::create_dir_all(&work)?;
+        Ok(Self {
+            dir,
+            cpus: (cpus >= 2).then_some((1, 0)),
+            crossbar,
+            work,
+        })
+    }
+
+    /// Checks that the binaries a plan needs exist.
+    ///
+    /// # Errors
+    /// Names the first missing one.
+    pub fn check(&self, routers: &[RouterKind]) -> io::Result<()> {
+        let mut need = vec![self.dir.join("wamp-driver")];
+        if routers.contains(&RouterKind::Ferrobahn) {
+            need.push(self.dir.join("ferrobahn"));
+        }
+        if routers.contains(&RouterKind::Crossbar) {
+            need.push(self.crossbar.clone());
+        }
+        for p in need {
+            if !p.is_file() {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "{} missing (build with `cargo xtask bench wamp`; Crossbar.io with scripts/install-crossbar.sh)",
+                        p.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `[taskset -c CPU] program`.
+    fn command(&self, program: &Path, cpu: Option<usize>) -> Command {
+        match cpu {
+            Some(c) => {
+                let mut cmd = Command::new("taskset");
+                cmd.arg("-c").arg(c.to_string()).arg(program);
+                cmd
+            }
+            None => Command::new(program),
+        }
+    }
+
+    /// The driver command, pinned to the driver CPU.
+    pub fn driver(&self) -> Command {
+        self.command(&self.dir.join("wamp-driver"), self.cpus.map(|c| c.1))
+    }
+}
+
+/// A child that is stopped (SIGTERM, then SIGKILL) and reaped when dropped.
+#[derive(Debug)]
+struct Guard {
+    child: Child,
+    /// Extra processes to kill if they outlive the child (Crossbar's worker).
+    also: Vec<u32>,
+}
+
+fn signal(pid: u32, sig: &str) {
+    let _ = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
+fn alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+        && !fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| {
+                s.rsplit_once(')')
+                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(true)
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        signal(self.child.id(), "-TERM");
+        let deadline = Instant::now() + STOP_GRACE;
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) && !self.also.iter().any(|p| alive(*p))
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for p in &self.also {
+            signal(*p, "-KILL");
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Forwards the lines of `r` to a channel.
+fn lines(r: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(r).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// A running router.
+#[derive(Debug)]
+pub struct RouterProc {
+    _guard: Guard,
+    /// Which router.
+    pub kind: RouterKind,
+    /// The process that routes (Crossbar: its router worker).
+    pub pid: u32,
+    /// Its WebSocket URL.
+    pub url: String,
+}
+
+/// A free loopback port (bound and released; good enough on an otherwise quiet host).
+fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl RouterProc {
+    /// Starts `kind` pinned to the router CPU; returns once it accepts connections.
+    ///
+    /// # Errors
+    /// Spawn failure, no listening socket in time.
+    pub fn start(l: &Launcher, kind: RouterKind, tag: &str) -> Result<Self, RunError> {
+        match kind {
+            RouterKind::Ferrobahn => Self::start_ferrobahn(l, tag),
+            RouterKind::Crossbar => Self::start_crossbar(l, tag),
+        }
+    }
+
+    fn start_ferrobahn(l: &Launcher, tag: &str) -> Result<Self, RunError> {
+        let log = fs::File::create(l.work.join(format!("ferrobahn-{tag}.log")))
+            .map_err(io_err("router log"))?;
+        let mut cmd = l.command(&l.dir.join("ferrobahn"), l.cpus.map(|c| c.0));
+        cmd.args(["router", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        let mut child = cmd.spawn().map_err(io_err("ferrobahn router"))?;
+        let out = child.stdout.take();
+        let guard = Guard {
+            child,
+            also: Vec::new(),
+        };
+        let rx = lines(out.ok_or_else(|| RunError::Timeout("ferrobahn stdout".into()))?);
+        let line = rx
+            .recv_timeout(FERROBAHN_START)
+            .map_err(|_| RunError::Timeout("ferrobahn router start".into()))?;
+        let url = line
+            .strip_prefix("listening on ")
+            .map(str::trim)
+            .filter(|u| u.starts_with("ws://"))
+            .ok_or_else(|| RunError::Failed {
+                what: "ferrobahn router".into(),
+                detail: format!("unexpected first line `{line}`"),
+            })?
+            .to_owned();
+        let pid = guard.child.id();
+        Ok(Self {
+            _guard: guard,
+            kind: RouterKind::Ferrobahn,
+            pid,
+            url,
+        })
+    }
+
+    fn start_crossbar(l: &Launcher, tag: &str) -> Result<Self, RunError> {
+        let port = free_port().map_err(io_err("free port"))?;
+        let cbdir = l.work.join(format!("crossbar-{tag}"));
+        let _ = fs::remove_dir_all(&cbdir);
+        fs::create_dir_all(&cbdir).map_err(io_err("crossbar dir"))?;
+        fs::write(cbdir.join("config.json"), crossbar_config(port))
+            .map_err(io_err("crossbar config"))?;
+        let log = fs::File::create(cbdir.join("node.log")).map_err(io_err("crossbar log"))?;
+        let mut cmd = l.command(&l.crossbar, l.cpus.map(|c| c.0));
+        cmd.arg("start")
+            .arg("--cbdir")
+            .arg(&cbdir)
+            .args(["--loglevel", "warn"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(io_err("crossbar log"))?)
+            .stderr(log);
+        let child = cmd.spawn().map_err(io_err("crossbar"))?;
+        let controller = child.id();
+        let mut guard = Guard {
+            child,
+            also: Vec::new(),
+        };
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + CROSSBAR_START;
+        loop {
+            if let Ok(Some(status)) = guard.child.try_wait() {
+                return Err(RunError::Failed {
+                    what: "crossbar".into(),
+                    detail: format!(
+                        "exited with {status}; see {}",
+                        cbdir.join("node.log").display()
+                    ),
+                });
+            }
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(RunError::Timeout("crossbar start".into()));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let worker = children(controller)
+            .into_iter()
+            .find(|p| cmdline(*p).contains("RouterController"))
+            .ok_or_else(|| RunError::Failed {
+                what: "crossbar".into(),
+                detail: "no router worker process found".into(),
+            })?;
+        guard.also.push(worker);
+        Ok(Self {
+            _guard: guard,
+            kind: RouterKind::Crossbar,
+            pid: worker,
+            url: format!("ws://127.0.0.1:{port}/ws"),
+        })
+    }
+
+    /// A `kB` field of the routing process's `/proc/PID/status` (`VmRSS`), KiB.
+    ///
+    /// # Errors
+    /// When the process is gone.
+    pub fn status_kib(&self, field: &str) -> io::Result<u64> {
+        procstat::status_kib(Proc::Pid(self.pid), field)
+    }
+
+    /// Waits (at most `timeout`) until the router uses under 5% of a core over
+    /// 300 ms, so one run's leftovers do not leak into the next.
+    pub fn wait_quiet(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            let (Ok(a), t) = (procstat::cpu_ns(Proc::Pid(self.pid)), Instant::now()) else {
+                return;
+            };
+            std::thread::sleep(Duration::from_millis(300));
+            let Ok(b) = procstat::cpu_ns(Proc::Pid(self.pid)) else {
+                return;
+            };
+            if procstat::share(b.saturating_sub(a), t.elapsed().as_nanos()) < 0.05 {
+                return;
+            }
+        }
+    }
+}
+
+/// Pids whose parent is `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| {
+                    let (_, rest) = s.rsplit_once(')')?;
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+fn cmdline(pid: u32) -> String {
+    fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .unwrap_or_default()
+}
+
+/// Crossbar.io node config: one router worker, realm `realm1` open to anonymous,
+/// WebSocket with JSON and MessagePack on `port` (no disclosure, as ours by default).
+pub fn crossbar_config(port: u16) -> String {
+    serde_json::json!({
+        "version": 2,
+        "controller": {},
+        "workers": [{
+            "type": "router",
+            "realms": [{
+                "name": "realm1",
+                "roles": [{
+                    "name": "anonymous",
+                    "permissions": [{
+                        "uri": "", "match": "prefix",
+                        "allow": {"call": true, "register": true, "publish": true, "subscribe": true},
+                        "disclose": {"caller": false, "publisher": false},
+                        "cache": true
+                    }]
+                }]
+            }],
+            "transports": [{
+                "type": "websocket",
+                "endpoint": {"type": "tcp", "interface": "127.0.0.1", "port": port, "backlog": 4096},
+                "serializers": ["json", "msgpack"]
+            }]
+        }]
+    })
+    .to_string()
+}
+
+/// Runs the driver with `args` (killed after `timeout`); its stdout.
+///
+/// # Errors
+/// Spawn failure, timeout, non-zero exit (with stderr).
+pub fn run_driver(l: &Launcher, args: &[String], timeout: Duration) -> Result<String, RunError> {
+    let mut cmd = l.driver();
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(io_err("wamp-driver"))?;
+    let out = lines(
+        child
+            .stdout
+            .take()
+            .ok_or_else(|| RunError::Timeout("driver".into()))?,
+    );
+    let err = lines(
+        child
+            .stderr
+            .take()
+            .ok_or_else(|| RunError::Timeout("driver".into()))?,
+    );
+    let mut guard = Guard {
+        child,
+        also: Vec::new(),
+    };
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(s) = guard.child.try_wait().map_err(io_err("wamp-driver"))? {
+            break s;
+        }
+        if Instant::now() > deadline {
+            return Err(RunError::Timeout("wamp-driver".into()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let collect = |rx: &Receiver<String>| {
+        let mut v = Vec::new();
+        while let Ok(l) = rx.recv_timeout(Duration::from_millis(300)) {
+            v.push(l);
+        }
+        v.join("\n")
+    };
+    if status.success() {
+        Ok(collect(&out))
+    } else {
+        Err(RunError::Failed {
+            what: "wamp-driver".into(),
+            detail: collect(&err),
+        })
+    }
+}
+
+/// A driver holding idle sessions.
+#[derive(Debug)]
+pub struct IdleDriver {
+    guard: Guard,
+    stdin: Option<ChildStdin>,
+}
+
+impl IdleDriver {
+    /// Starts `wamp-driver ... idle` and waits (up to `timeout`) for `READY`.
+    ///
+    /// # Errors
+    /// Spawn failure, timeout, the driver failing.
+    pub fn start(l: &Launcher, args: &[String], timeout: Duration) -> Result<Self, RunError> {
+        let mut cmd = l.driver();
+        cmd.args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(io_err("wamp-driver idle"))?;
+        let stdin = child.stdin.take();
+        let out = lines(
+            child
+                .stdout
+                .take()
+                .ok_or_else(|| RunError::Timeout("driver".into()))?,
+        );
+        let mut stderr = child.stderr.take();
+        let guard = Guard {
+            child,
+            also: Vec::new(),
+        };
+        match out.recv_timeout(timeout) {
+            Ok(line) if line.starts_with("READY") => Ok(Self { guard, stdin }),
+            Ok(line) => Err(RunError::Failed {
+                what: "wamp-driver idle".into(),
+                detail: line,
+            }),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                Err(RunError::Timeout("wamp-driver idle".into()))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let mut text = String::new();
+                if let Some(e) = stderr.as_mut() {
+                    let _ = e.read_to_string(&mut text);
+                }
+                Err(RunError::Failed {
+                    what: "wamp-driver idle".into(),
+                    detail: text,
+                })
+            }
+        }
+    }
+
+    /// Releases the sessions (closes stdin) and waits for the driver to exit.
+    pub fn stop(mut self) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + STOP_GRACE;
+        while Instant::now() < deadline {
+            if matches!(self.guard.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crossbar_config_is_json_with_the_port() {
+        let v: serde_json::Value = serde_json::from_str(&crossbar_config(4242)).unwrap();
+        assert_eq!(v["workers"][0]["transports"][0]["endpoint"]["port"], 4242);
+        assert_eq!(v["workers"][0]["realms"][0]["name"], "realm1");
+    }
+
+    #[test]
+    fn finds_own_children() {
+        let mut child = Command::new("sleep").arg("5").spawn().unwrap();
+        let me = std::process::id();
+        assert!(children(me).contains(&child.id()));
+        assert!(cmdline(child.id()).starts_with("sleep 5"));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!alive(child.id()));
+    }
+}
