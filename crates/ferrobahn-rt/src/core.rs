@@ -148,14 +148,21 @@ impl Core {
         self.peeked.is_some()
     }
 
-    fn poll_commands(&mut self, cx: &mut Context<'_>) {
+    ///
+    /// Returns `true` when it stopped because the outgoing buffer reached the flush
+    /// threshold: the channel was not polled to `Pending`, so no wake-up is registered
+    /// for the commands still in it and the caller must come back once it has written.
+    fn poll_commands(&mut self, cx: &mut Context<'_>) -> bool {
         let Some((_, rx)) = self.commands.as_mut() else {
-            return;
+            return false;
         };
-        while self.conn.transmit_buf().len() < self.flush_threshold {
+        loop {
+            if self.conn.transmit_buf().len() >= self.flush_threshold {
+                return true;
+            }
             let cmd = match Pin::new(&mut *rx).poll_next(cx) {
                 Poll::Ready(Some(cmd)) => cmd,
-                Poll::Ready(None) | Poll::Pending => return,
+                Poll::Ready(None) | Poll::Pending => return false,
             };
             let now = self.runtime.now();
             let res = match &cmd {
@@ -328,7 +335,7 @@ impl Core {
             return Poll::Ready(None);
         }
         loop {
-            self.poll_commands(cx);
+            let commands_left = self.poll_commands(cx);
 
             // 1. decoded events first: no I/O while the application has work.
             if let Some(ev) = self.peeked.take().or_else(|| self.conn.poll_event()) {
@@ -367,6 +374,11 @@ impl Core {
                 }
                 Poll::Pending => false,
             };
+            // Sender commands left in the channel for want of buffer space: take them
+            // now that it is written (nothing else would wake this task for them).
+            if written && commands_left {
+                continue;
+            }
 
             // A write may have drained a full buffer (`Event::Drained`).
             if self.conn.has_events() {

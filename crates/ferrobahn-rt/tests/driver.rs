@@ -216,6 +216,21 @@ fn sender_commands_are_written_by_the_reading_side() {
 }
 
 #[test]
+fn sender_commands_beyond_the_flush_threshold_are_all_written() {
+    // 20 x 8 KiB is more than the 64 KiB flush threshold: the driver takes commands
+    // until the buffer is full, writes, and must come back for the rest by itself (the
+    // peer sends nothing that would wake it).
+    let (mut ws, mut peer, _rt) = setup(1 << 20, Config::default());
+    let mut sender = ws.sender();
+    let big = "y".repeat(8 * 1024);
+    for _ in 0..20 {
+        sender.try_send(Message::text(big.clone())).unwrap();
+    }
+    assert!(poll_once(pin!(ws.recv())).is_pending());
+    assert_eq!(messages(&peer.read_events()).len(), 20);
+}
+
+#[test]
 fn peer_eof_ends_the_stream_with_1006() {
     let (mut ws, peer, _rt) = setup(1 << 20, Config::default());
     drop(peer);

@@ -54,6 +54,10 @@ struct Args {
     /// Do not touch the markdown file (print the section only).
     #[arg(long)]
     no_write: bool,
+    /// Niceness of routers and driver, each in its own autogroup (e.g. -19 as root on
+    /// a shared machine); 0 leaves scheduling alone.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    nice: i32,
     /// Render a saved results file instead of running.
     #[arg(long)]
     render_from: Option<PathBuf>,
@@ -113,13 +117,20 @@ fn run(args: &Args) -> Result<(), String> {
         .clone()
         .or_else(|| std::env::var_os("FERROBAHN_CROSSBAR").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(CROSSBAR));
-    let l = Launcher::new(crossbar.clone()).map_err(|e| e.to_string())?;
+    let mut l = Launcher::new(crossbar.clone()).map_err(|e| e.to_string())?;
+    l.nice = args.nice;
     l.check(&plan.routers).map_err(|e| e.to_string())?;
     let command = format!(
         "cargo xtask bench wamp -- {}",
         std::env::args().skip(1).collect::<Vec<_>>().join(" ")
     );
     let mut meta = Meta::start(&plan, command.trim_end().to_owned(), &crossbar);
+    if args.nice != 0 {
+        meta.plan.push_str(&format!(
+            "; routers and driver at nice {} in their own autogroups",
+            args.nice
+        ));
+    }
     eprintln!(
         "wamp-bench: {} cells x {} routers x {} rounds; load average {}",
         plan.cells.len(),

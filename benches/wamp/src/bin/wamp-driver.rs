@@ -51,8 +51,8 @@ enum Scenario {
         /// Payload bytes.
         #[arg(long, default_value_t = 64)]
         size: usize,
-        /// Events in flight.
-        #[arg(long, default_value_t = 2000)]
+        /// Events in flight (divided among the subscribers, 16..=1000 publications).
+        #[arg(long, default_value_t = 4000)]
         window: u64,
         /// Subscribers count WebSocket messages instead of running full sessions.
         #[arg(long)]

@@ -137,7 +137,7 @@ impl LightSubscriber {
     pub async fn count(mut self, counter: Arc<AtomicU64>, notify: Arc<Notify>, every: u64) {
         while let Some(Ok(_)) = self.ws.recv().await {
             let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % every == 0 {
+            if n.is_multiple_of(every) {
                 notify.notify_one();
             }
         }

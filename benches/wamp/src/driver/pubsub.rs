@@ -20,6 +20,11 @@ pub const TOPIC: &str = "bench.fanout";
 /// lost and publishes again (a router may drop events for slow subscribers).
 const STALL: Duration = Duration::from_secs(1);
 
+/// Fewest publications in flight.
+pub const MIN_WINDOW: u64 = 16;
+/// Most publications in flight.
+pub const MAX_WINDOW: u64 = 1000;
+
 /// One fan-out run.
 #[derive(Clone, Copy, Debug)]
 pub struct Fanout {
@@ -27,7 +32,8 @@ pub struct Fanout {
     pub subscribers: usize,
     /// Payload bytes (one string argument).
     pub size: usize,
-    /// Events in flight (publications in flight = this / subscribers, at least 2).
+    /// Events in flight: publications in flight = this / subscribers, within
+    /// [`MIN_WINDOW`, `MAX_WINDOW`] (a few per subscriber lets a router batch writes).
     pub window_events: u64,
     /// Light subscribers (count WebSocket messages) instead of full client sessions.
     pub light: bool,
@@ -36,7 +42,7 @@ pub struct Fanout {
 impl Fanout {
     /// Publications the publisher keeps in flight.
     pub fn window_publications(&self) -> u64 {
-        (self.window_events / self.subscribers.max(1) as u64).max(2)
+        (self.window_events / self.subscribers.max(1) as u64).clamp(MIN_WINDOW, MAX_WINDOW)
     }
 }
 
@@ -71,7 +77,7 @@ pub async fn run(
             let sub = c
                 .subscribe_fn(TOPIC, SubscribeOptions::default(), move |_| {
                     let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
-                    if n % every == 0 {
+                    if n.is_multiple_of(every) {
                         notify.notify_one();
                     }
                 })
@@ -125,4 +131,27 @@ async fn publish_loop(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_per_subscriber_count() {
+        let w = |subscribers| {
+            Fanout {
+                subscribers,
+                size: 64,
+                window_events: 4000,
+                light: true,
+            }
+            .window_publications()
+        };
+        assert_eq!(w(1), MAX_WINDOW);
+        assert_eq!(w(10), 400);
+        assert_eq!(w(100), 40);
+        assert_eq!(w(1000), MIN_WINDOW);
+        assert_eq!(w(0), MAX_WINDOW);
+    }
 }

@@ -186,7 +186,9 @@ fn fill_quantiles(
 }
 
 /// Latency: one caller starts calls of [`ECHO`] (one callee) at `rate` per second,
-/// open loop, and every round trip started in the window is a sample.
+/// open loop, and every round trip started in the window is a sample. Calls are driven
+/// by one task (no task per call); between due calls it yields, or sleeps when the next
+/// one is more than [`SPIN`] away.
 ///
 /// # Errors
 /// Setup failures; a failed call.
@@ -203,62 +205,67 @@ pub async fn latency(
     let _callee = echo_callees(t, 1).await?;
     let caller = t.client(None).await?;
     let counter = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicU64::new(0));
     let samples = Arc::new(Mutex::new(Vec::<(Instant, u64)>::new()));
     let stop = Arc::new(AtomicBool::new(false));
-    let body = payload(size);
     let pacer = {
-        let (counter, failed, samples, stop) = (
-            counter.clone(),
-            failed.clone(),
-            samples.clone(),
-            stop.clone(),
-        );
-        tokio::spawn(async move {
-            let start = Instant::now();
-            let mut sent = 0u64;
-            while !stop.load(Ordering::Relaxed) {
-                let due = start + Duration::from_secs_f64(sent as f64 / rate);
-                let now = Instant::now();
-                if now >= due {
-                    let (c, b) = (caller.clone(), body.clone());
-                    let (counter, failed, samples) =
-                        (counter.clone(), failed.clone(), samples.clone());
-                    tokio::spawn(async move {
-                        let t0 = Instant::now();
-                        match echo_call(&c, b).await {
-                            Ok(()) => {
-                                let ns = t0.elapsed().as_nanos() as u64;
-                                lock(&samples).push((t0, ns));
-                                counter.fetch_add(1, Ordering::Relaxed);
-                            }
-                            Err(_) => {
-                                failed.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                    });
-                    sent += 1;
-                    if sent % 32 == 0 {
-                        tokio::task::yield_now().await;
-                    }
-                } else if due - now > Duration::from_millis(2) {
-                    tokio::time::sleep(due - now - Duration::from_millis(1)).await;
-                } else {
-                    tokio::task::yield_now().await;
-                }
-            }
-        })
+        let (counter, samples, stop) = (counter.clone(), samples.clone(), stop.clone());
+        tokio::spawn(pace(caller, payload(size), rate, counter, samples, stop))
     };
     let from = Instant::now() + w.warmup;
     let mut report = measure(&counter, w, router).await;
     stop.store(true, Ordering::Relaxed);
-    pacer.abort();
-    if failed.load(Ordering::Relaxed) > 0 {
-        return Err(DriverError::Protocol(format!(
-            "{} calls failed",
-            failed.load(Ordering::Relaxed)
-        )));
+    if pacer.is_finished() {
+        return match pacer.await {
+            Ok(Err(e)) => Err(e),
+            _ => Err(DriverError::Protocol("the latency caller ended".into())),
+        };
     }
+    pacer.abort();
     fill_quantiles(&mut report, &lock(&samples), from, from + w.duration);
     Ok(report)
+}
+
+/// Closer than this to the next due call the pacer yields instead of sleeping (the
+/// timer wheel ticks in milliseconds).
+const SPIN: Duration = Duration::from_micros(1500);
+
+async fn pace(
+    caller: Client,
+    body: Payload,
+    rate: f64,
+    counter: Arc<AtomicU64>,
+    samples: Arc<Mutex<Vec<(Instant, u64)>>>,
+    stop: Arc<AtomicBool>,
+) -> Result<(), DriverError> {
+    let start = Instant::now();
+    let mut sent = 0u64;
+    let mut pending = FuturesUnordered::new();
+    let one = |t0: Instant| {
+        let (c, b) = (caller.clone(), body.clone());
+        async move {
+            echo_call(&c, b)
+                .await
+                .map(|()| (t0, t0.elapsed().as_nanos() as u64))
+        }
+    };
+    while !stop.load(Ordering::Relaxed) {
+        let mut due = start + Duration::from_secs_f64(sent as f64 / rate);
+        while Instant::now() >= due {
+            pending.push(one(Instant::now()));
+            sent += 1;
+            due = start + Duration::from_secs_f64(sent as f64 / rate);
+        }
+        let wait = due.saturating_duration_since(Instant::now());
+        tokio::select! {
+            biased;
+            Some(done) = pending.next(), if !pending.is_empty() => {
+                let (t0, ns) = done?;
+                lock(&samples).push((t0, ns));
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+            () = tokio::time::sleep(wait.saturating_sub(Duration::from_millis(1))), if wait > SPIN => {}
+            () = tokio::task::yield_now(), if wait <= SPIN => {}
+        }
+    }
+    Ok(())
 }

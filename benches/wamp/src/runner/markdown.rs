@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::measure::Results;
 use super::saved::Saved;
-use super::{size_label, Cell, RouterKind, Scenario, CHUNKS};
+use super::{size_label, Cell, RouterKind, Scenario, CHUNKS, RPC_IN_FLIGHT};
 use crate::report::DriverReport;
 
 const F: RouterKind = RouterKind::Ferrobahn;
@@ -152,8 +152,8 @@ pub fn render(s: &Saved) -> String {
     let _ = writeln!(o, "\n### RPC\n");
     let _ = writeln!(
         o,
-        "One caller with 64 calls in flight of an echo procedure (64 B argument); the shared \
-         registration has 4 callees with `invoke: roundrobin`. The progressive stream is \
+        "One caller with {RPC_IN_FLIGHT} calls in flight of an echo procedure (64 B argument); \
+         the shared registration has 4 callees with `invoke: roundrobin`. The progressive stream is \
          one call at a time whose callee sends {CHUNKS} progressive results of 64 B and a \
          final result (rate = progressive results/s; p50 = one whole stream).\n"
     );

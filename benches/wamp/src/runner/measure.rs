@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::routers::{run_driver, IdleDriver, Launcher, RouterProc, RunError};
-use super::{Cell, Plan, RouterKind, Scenario, CHUNKS, RPC_SIZE};
+use super::{Cell, Plan, RouterKind, Scenario, CHUNKS, RPC_IN_FLIGHT, RPC_SIZE};
 use crate::report::{median, DriverReport};
 
 /// Extra time a driver run may take beyond its windows (joining 1,000 sessions to a
@@ -157,6 +157,8 @@ pub fn driver_args(
             "rpc".into(),
             "--callees".into(),
             callees.to_string(),
+            "--in-flight".into(),
+            RPC_IN_FLIGHT.to_string(),
             "--size".into(),
             RPC_SIZE.to_string(),
         ]),

@@ -63,6 +63,12 @@ pub struct Launcher {
     pub crossbar: PathBuf,
     /// Scratch directory (Crossbar node directories, router logs).
     pub work: PathBuf,
+    /// Niceness of routers and driver; 0 leaves it alone. Otherwise each child runs in
+    /// its own session (`setsid`), so in its own scheduler autogroup, and that
+    /// autogroup gets this niceness: a plain `nice` only ranks a process within its
+    /// session's autogroup, which would not shield the measurement from other
+    /// sessions' work. Negative values need root.
+    pub nice: i32,
 }
 
 impl Launcher {
@@ -84,6 +90,7 @@ impl Launcher {
             cpus: (cpus >= 2).then_some((1, 0)),
             crossbar,
             work,
+            nice: 0,
         })
     }
 
@@ -113,15 +120,45 @@ impl Launcher {
         Ok(())
     }
 
-    /// `[taskset -c CPU] program`.
+    /// `[setsid nice -n N] [taskset -c CPU] program`: each wrapper execs the next
+    /// (`setsid` does not fork, the child leads no process group), so the child's pid
+    /// is the program's.
     fn command(&self, program: &Path, cpu: Option<usize>) -> Command {
-        match cpu {
-            Some(c) => {
-                let mut cmd = Command::new("taskset");
-                cmd.arg("-c").arg(c.to_string()).arg(program);
-                cmd
+        let mut argv: Vec<std::ffi::OsString> = Vec::new();
+        if self.nice != 0 {
+            argv.extend(["setsid".into(), "nice".into(), "-n".into()]);
+            argv.push(self.nice.to_string().into());
+        }
+        if let Some(c) = cpu {
+            argv.extend(["taskset".into(), "-c".into(), c.to_string().into()]);
+        }
+        argv.push(program.into());
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..]);
+        cmd
+    }
+
+    /// Spawns `cmd`; with a niceness set, gives the child's autogroup that niceness.
+    fn spawn(&self, cmd: &mut Command, what: &str) -> Result<Child, RunError> {
+        let child = cmd.spawn().map_err(io_err(what))?;
+        if self.nice != 0 {
+            // setsid runs first: wait until the child leads its own session.
+            for _ in 0..200 {
+                if session_of(child.id()) == Some(child.id()) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(1));
             }
-            None => Command::new(program),
+            self.renice_group(child.id());
+        }
+        Ok(child)
+    }
+
+    /// Sets the niceness of `pid`'s autogroup (best effort: a kernel without
+    /// autogroups has no such file).
+    fn renice_group(&self, pid: u32) {
+        if self.nice != 0 {
+            let _ = fs::write(format!("/proc/{pid}/autogroup"), self.nice.to_string());
         }
     }
 
@@ -227,7 +264,7 @@ impl RouterProc {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log);
-        let mut child = cmd.spawn().map_err(io_err("ferrobahn router"))?;
+        let mut child = l.spawn(&mut cmd, "ferrobahn router")?;
         let out = child.stdout.take();
         let guard = Guard {
             child,
@@ -271,7 +308,7 @@ impl RouterProc {
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(io_err("crossbar log"))?)
             .stderr(log);
-        let child = cmd.spawn().map_err(io_err("crossbar"))?;
+        let child = l.spawn(&mut cmd, "crossbar")?;
         let controller = child.id();
         let mut guard = Guard {
             child,
@@ -304,6 +341,7 @@ impl RouterProc {
                 what: "crossbar".into(),
                 detail: "no router worker process found".into(),
             })?;
+        l.renice_group(worker);
         guard.also.push(worker);
         Ok(Self {
             _guard: guard,
@@ -340,21 +378,25 @@ impl RouterProc {
     }
 }
 
+/// Field `n` (0-based, after the command name) of `/proc/PID/stat`.
+fn stat_field(pid: u32, n: usize) -> Option<u32> {
+    let s = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = s.rsplit_once(')')?;
+    rest.split_whitespace().nth(n)?.parse().ok()
+}
+
+/// The session id of `pid`.
+fn session_of(pid: u32) -> Option<u32> {
+    stat_field(pid, 3)
+}
+
 /// Pids whose parent is `pid`.
 fn children(pid: u32) -> Vec<u32> {
     let Ok(dir) = fs::read_dir("/proc") else {
         return Vec::new();
     };
     dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|p| {
-            fs::read_to_string(format!("/proc/{p}/stat"))
-                .ok()
-                .and_then(|s| {
-                    let (_, rest) = s.rsplit_once(')')?;
-                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
-                })
-                == Some(pid)
-        })
+        .filter(|p| stat_field(*p, 1) == Some(pid))
         .collect()
 }
 
@@ -404,7 +446,7 @@ pub fn run_driver(l: &Launcher, args: &[String], timeout: Duration) -> Result<St
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(io_err("wamp-driver"))?;
+    let mut child = l.spawn(&mut cmd, "wamp-driver")?;
     let out = lines(
         child
             .stdout
@@ -466,7 +508,7 @@ impl IdleDriver {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(io_err("wamp-driver idle"))?;
+        let mut child = l.spawn(&mut cmd, "wamp-driver idle")?;
         let stdin = child.stdin.take();
         let out = lines(
             child
@@ -534,5 +576,7 @@ mod tests {
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(!alive(child.id()));
+        assert_eq!(session_of(me), stat_field(me, 3));
+        assert!(session_of(me).is_some());
     }
 }
