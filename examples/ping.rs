@@ -85,7 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => {
             let listener = ferrobahn::tokio::bind("127.0.0.1:0").await?;
-            let addr = ferrobahn::Listener::local_addr(&listener)?;
+            let addr = listener.local_addr()?;
             let config = server_config(Duration::from_millis(500));
             tokio::spawn(ferrobahn::serve(
                 ferrobahn::tokio::runtime(),

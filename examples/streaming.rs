@@ -95,7 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => {
             let listener = ferrobahn::tokio::bind("127.0.0.1:0").await?;
-            let addr = ferrobahn::Listener::local_addr(&listener)?;
+            let addr = listener.local_addr()?;
             tokio::spawn(ferrobahn::serve(
                 ferrobahn::tokio::runtime(),
                 listener,

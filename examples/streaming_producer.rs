@@ -68,7 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = ServerConfig::default()
         .with_websocket(WebSocketConfig::default().with_max_message_payload(1 << 50));
     let listener = ferrobahn::tokio::bind("127.0.0.1:0").await?;
-    let addr = ferrobahn::Listener::local_addr(&listener)?;
+    let addr = listener.local_addr()?;
     tokio::spawn(ferrobahn::serve(
         ferrobahn::tokio::runtime(),
         listener,
