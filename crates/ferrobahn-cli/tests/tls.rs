@@ -32,7 +32,9 @@ fn ferrobahn() -> Command {
 
 /// Writes ca.pem, cert.pem (for localhost) and key.pem into a fresh directory.
 fn pki() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrobahn-cli-tls-{}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ferrobahn-cli-tls-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -102,6 +104,58 @@ fn wamp(args: &[&str], ca: Option<&Path>) -> Output {
         stdout,
         stderr,
     }
+}
+
+/// `ferrobahn echo --tls-cert --tls-key` on a free port; the port once it accepts.
+fn echo_server(dir: &Path, runtime: &str) -> (Proc, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let child = Proc(
+        ferrobahn()
+            .args(["echo", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--runtime", runtime, "--tls-cert"])
+            .arg(dir.join("cert.pem"))
+            .arg("--tls-key")
+            .arg(dir.join("key.pem"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ferrobahn echo starts"),
+    );
+    let deadline = Instant::now() + LIMIT;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "echo server not listening");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, port)
+}
+
+#[test]
+fn echo_cli_serves_wss_on_both_runtimes() {
+    use ferrobahn::tls::TlsClientConfig;
+    use ferrobahn::{ClientConfig, CloseCode, Message};
+
+    let dir = pki();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for runtime in ["tokio", "async-std"] {
+        let (_server, port) = echo_server(&dir, runtime);
+        let roots = TlsClientConfig::from_pem_roots_file(dir.join("ca.pem")).unwrap();
+        let url = format!("wss://localhost:{port}/");
+        rt.block_on(async {
+            let config = ClientConfig::default().with_tls(roots);
+            let (mut ws, _) = ferrobahn::tokio::connect_with(&url, config).await.unwrap();
+            ws.send(Message::text("echo over TLS")).await.unwrap();
+            let back = ws.recv().await.unwrap().unwrap();
+            assert_eq!(back.as_text(), Some("echo over TLS"), "{runtime}");
+            ws.close(CloseCode::NORMAL, "").await.unwrap();
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
