@@ -424,12 +424,17 @@ fn transport_loss_aborts_running_procedures_and_ends_streams() {
         let why = c.left().await;
         assert!(matches!(why, SessionError::TransportLost(_)), "{why:?}");
         // The pending call fails with a typed error, the stream ends, the procedure
-        // task was aborted (its future dropped), and the driver is gone.
+        // task is aborted (its future dropped when its executor next runs it), and the
+        // driver ends.
         let err = pending.result().await.unwrap_err();
         assert!(matches!(err, RequestError::SessionLost(_)), "{err:?}");
         assert!(sub.next().await.is_none());
+        let deadline = runtime.now() + Duration::from_secs(5);
+        while (dropped.load(Ordering::SeqCst) == 0 || !c.is_closed()) && runtime.now() < deadline {
+            ferrobahn_rt::sleep_until(&*runtime, runtime.now() + Duration::from_millis(5)).await;
+        }
         assert_eq!(dropped.load(Ordering::SeqCst), 1, "procedure task aborted");
-        assert!(c.is_closed());
+        assert!(c.is_closed(), "driver ended");
     });
 }
 
