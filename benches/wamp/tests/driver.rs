@@ -1,0 +1,60 @@
+//! Every driver scenario against our router, in process on one tokio runtime, with
+//! short windows: each one sets up, moves load, and reports sane numbers.
+
+use std::time::Duration;
+
+use ferrobahn_router::config::TransportConfig;
+use ferrobahn_router::RouterConfig;
+use ferrobahn_wamp_bench::driver::meter::Window;
+use ferrobahn_wamp_bench::driver::{self, pubsub, rpc, Target};
+
+const W: Window = Window {
+    warmup: Duration::from_millis(100),
+    duration: Duration::from_millis(300),
+};
+
+/// Serves the default router on a free port; its URL.
+async fn router() -> String {
+    let handle = ferrobahn_router::start(ferrobahn_tokio::runtime(), RouterConfig::default())
+        .expect("router");
+    let listener = ferrobahn_tokio::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let transport = TransportConfig::default();
+    let url = format!("ws://{addr}{}", transport.path);
+    tokio::spawn(async move { handle.serve_transport(listener, &transport).await });
+    url
+}
+
+#[test]
+fn scenarios_move_load_through_our_router() {
+    let rt = driver::runtime().expect("runtime");
+    rt.block_on(async {
+        let url = router().await;
+        for ser in ["wamp.2.json", "wamp.2.msgpack"] {
+            let t = Target::new(&url, ser, "realm1").expect("target");
+            for light in [true, false] {
+                let spec = pubsub::Fanout {
+                    subscribers: 3,
+                    size: 4096,
+                    window_events: 4000,
+                    light,
+                };
+                let r = pubsub::run(&t, spec, W, None).await.expect("fanout");
+                assert!(r.rate > 100.0, "{ser} light={light}: {r:?}");
+                assert!(r.router_cpu.is_none());
+            }
+            let r = rpc::calls(&t, 4, 1, 16, 64, W, None).await.expect("rpc");
+            assert!(r.rate > 100.0, "{ser}: {r:?}");
+            let r = rpc::progressive(&t, 50, 64, W, None)
+                .await
+                .expect("progressive");
+            assert!(r.rate > 100.0 && r.p50_us.is_some(), "{ser}: {r:?}");
+            let r = rpc::latency(&t, 2000.0, 64, W, None)
+                .await
+                .expect("latency");
+            let samples = r.samples.expect("samples");
+            assert!((300..=900).contains(&samples), "{ser}: {r:?}");
+            assert!(r.p50_us.expect("p50") <= r.p99_us.expect("p99"));
+        }
+    });
+}
