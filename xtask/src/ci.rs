@@ -76,6 +76,72 @@ const CARGO_STEPS: &[(&str, &[&str])] = &[
         &["run", "-q", "-p", "ferrobahn-examples", "--example", "ping"],
     ),
     (
+        "ex-echo-endpoints",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "ferrobahn-examples",
+            "--example",
+            "echo_endpoints",
+        ],
+    ),
+    (
+        "ex-echo-httpheaders",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "ferrobahn-examples",
+            "--example",
+            "echo_httpheaders",
+        ],
+    ),
+    (
+        "ex-multiproto",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "ferrobahn-examples",
+            "--example",
+            "multiproto",
+        ],
+    ),
+    (
+        "ex-echo-site",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "ferrobahn-examples",
+            "--example",
+            "echo_site",
+        ],
+    ),
+    (
+        "ex-wrapping",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "ferrobahn-examples",
+            "--example",
+            "wrapping",
+        ],
+    ),
+    (
+        "ex-echo-multicore",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "ferrobahn-examples",
+            "--example",
+            "echo_multicore",
+        ],
+    ),
+    (
         "ex-echo-tls",
         &[
             "run",
