@@ -185,6 +185,8 @@ pub struct BrotliCodec {
     /// The decoder of the message being received.
     inflight: Option<Box<State>>,
     ended: bool,
+    /// The encoder of a message being sent piece by piece.
+    sending: Option<Box<brotli::CompressorWriter<Vec<u8>>>>,
 }
 
 impl std::fmt::Debug for BrotliCodec {
@@ -192,6 +194,7 @@ impl std::fmt::Debug for BrotliCodec {
         f.debug_struct("BrotliCodec")
             .field("params", &self.params)
             .field("receiving", &self.inflight.is_some())
+            .field("sending", &self.sending.is_some())
             .finish()
     }
 }
@@ -221,7 +224,17 @@ impl BrotliCodec {
             params,
             inflight: None,
             ended: false,
+            sending: None,
         }
+    }
+
+    fn new_writer<W: Write>(&self, out: W) -> brotli::CompressorWriter<W> {
+        brotli::CompressorWriter::new(
+            out,
+            4096,
+            u32::from(self.params.quality),
+            u32::from(self.params.window_bits),
+        )
     }
 
     fn invalid(&mut self, what: &str) -> CodecError {
@@ -232,22 +245,43 @@ impl BrotliCodec {
     }
 }
 
+fn compressor_error(e: std::io::Error) -> CodecError {
+    CodecError::Invalid(format!("permessage-brotli compressor: {e}"))
+}
+
 impl PerMessageCodec for BrotliCodec {
     fn rsv_bits(&self) -> u8 {
         RSV1
     }
 
     fn encode(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Result<bool, CodecError> {
-        let mut w = brotli::CompressorWriter::new(
-            &mut *out,
-            4096,
-            u32::from(self.params.quality),
-            u32::from(self.params.window_bits),
-        );
-        w.write_all(payload)
-            .map_err(|e| CodecError::Invalid(format!("permessage-brotli compressor: {e}")))?;
+        let mut w = self.new_writer(&mut *out);
+        w.write_all(payload).map_err(compressor_error)?;
         // Finishes the stream.
         w.into_inner();
+        Ok(true)
+    }
+
+    fn encode_fragment(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, CodecError> {
+        // One brotli stream per message, as `encode` makes; every fragment
+        // but the last is flushed so the peer can decode it at once.
+        let mut w = match self.sending.take() {
+            Some(w) => w,
+            None => Box::new(self.new_writer(Vec::new())),
+        };
+        w.write_all(input).map_err(compressor_error)?;
+        if fin {
+            out.append(&mut w.into_inner());
+        } else {
+            w.flush().map_err(compressor_error)?;
+            out.append(w.get_mut());
+            self.sending = Some(w);
+        }
         Ok(true)
     }
 
@@ -302,7 +336,10 @@ impl PerMessageCodec for BrotliCodec {
                     self.inflight = None;
                     self.ended = true;
                 }
-                BrotliResult::NeedsMoreInput => break,
+                // Wanting input with a full output chunk may still hold
+                // decoded bytes: drain them before waiting for the next frame.
+                BrotliResult::NeedsMoreInput if out_off < chunk => break,
+                BrotliResult::NeedsMoreInput => {}
                 BrotliResult::NeedsMoreOutput => {}
                 BrotliResult::ResultFailure => return Err(self.invalid("corrupt stream")),
             }

@@ -227,6 +227,8 @@ pub struct Bzip2Codec {
     inflight: Option<Decompress>,
     /// The current message's bzip2 stream has ended.
     ended: bool,
+    /// The compressor of a message being sent piece by piece.
+    sending: Option<Compress>,
 }
 
 impl std::fmt::Debug for Bzip2Codec {
@@ -234,6 +236,7 @@ impl std::fmt::Debug for Bzip2Codec {
         f.debug_struct("Bzip2Codec")
             .field("params", &self.params)
             .field("receiving", &self.inflight.is_some())
+            .field("sending", &self.sending.is_some())
             .finish()
     }
 }
@@ -247,7 +250,12 @@ impl Bzip2Codec {
             params,
             inflight: None,
             ended: false,
+            sending: None,
         }
+    }
+
+    fn new_compress(&self) -> Compress {
+        Compress::new(Compression::new(u32::from(self.params.compress_level)), 30)
     }
 
     fn invalid(&mut self, what: &str) -> CodecError {
@@ -258,34 +266,70 @@ impl Bzip2Codec {
     }
 }
 
+/// Runs `input` through `c` with `action` (Flush: end the block, Finish: end
+/// the stream), appending what comes out to `out`.
+fn compress_into(
+    c: &mut Compress,
+    mut input: &[u8],
+    action: Action,
+    out: &mut Vec<u8>,
+) -> Result<(), CodecError> {
+    loop {
+        let start = out.len();
+        let chunk = (input.len() / 2).clamp(1024, 1 << 20);
+        out.resize(start + chunk, 0);
+        let (in0, out0) = (c.total_in(), c.total_out());
+        let status = c.compress(input, &mut out[start..], action);
+        let consumed = (c.total_in() - in0) as usize;
+        let produced = (c.total_out() - out0) as usize;
+        out.truncate(start + produced);
+        input = &input[consumed..];
+        match status {
+            // The stream is complete (Finish).
+            Ok(Status::StreamEnd) => return Ok(()),
+            // Flush is done once bzip2 answers RunOk again.
+            Ok(Status::RunOk) if input.is_empty() && action != Action::Finish => return Ok(()),
+            Ok(_) => {}
+            Err(err) => {
+                return Err(CodecError::Invalid(format!(
+                    "permessage-bzip2 compressor: {err}"
+                )))
+            }
+        }
+    }
+}
+
 impl PerMessageCodec for Bzip2Codec {
     fn rsv_bits(&self) -> u8 {
         RSV1
     }
 
     fn encode(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Result<bool, CodecError> {
-        let mut c = Compress::new(Compression::new(u32::from(self.params.compress_level)), 30);
-        let mut input = payload;
-        loop {
-            let start = out.len();
-            let chunk = (input.len() / 2).clamp(1024, 1 << 20);
-            out.resize(start + chunk, 0);
-            let (in0, out0) = (c.total_in(), c.total_out());
-            let status = c.compress(input, &mut out[start..], Action::Finish);
-            let consumed = (c.total_in() - in0) as usize;
-            let produced = (c.total_out() - out0) as usize;
-            out.truncate(start + produced);
-            input = &input[consumed..];
-            match status {
-                Ok(Status::StreamEnd) => return Ok(true),
-                Ok(_) => {}
-                Err(err) => {
-                    return Err(CodecError::Invalid(format!(
-                        "permessage-bzip2 compressor: {err}"
-                    )))
-                }
-            }
+        let mut c = self.new_compress();
+        compress_into(&mut c, payload, Action::Finish, out)?;
+        Ok(true)
+    }
+
+    fn encode_fragment(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, CodecError> {
+        // One bzip2 stream per message, as `encode` makes; every fragment
+        // but the last ends its block (BZ_FLUSH) so the peer can decode it
+        // at once, the last one ends the stream.
+        let mut c = match self.sending.take() {
+            Some(c) => c,
+            None => self.new_compress(),
+        };
+        if fin {
+            compress_into(&mut c, input, Action::Finish, out)?;
+        } else {
+            compress_into(&mut c, input, Action::Flush, out)?;
+            self.sending = Some(c);
         }
+        Ok(true)
     }
 
     fn decode(

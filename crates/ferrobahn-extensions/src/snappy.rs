@@ -159,6 +159,8 @@ pub struct SnappyCodec {
     params: SnappyParams,
     encoder: snap::raw::Encoder,
     sent_stream_id: bool,
+    /// A message is being sent piece by piece.
+    sending: bool,
     /// The peer's stream identifier has been seen.
     seen_stream_id: bool,
     /// A chunk split across frames.
@@ -178,6 +180,7 @@ impl SnappyCodec {
             params,
             encoder: snap::raw::Encoder::new(),
             sent_stream_id: false,
+            sending: false,
             seen_stream_id: false,
             pending: Vec::new(),
             skip: 0,
@@ -299,11 +302,23 @@ impl PerMessageCodec for SnappyCodec {
     }
 
     fn encode(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Result<bool, CodecError> {
-        if !self.sent_stream_id || self.params.compress_no_context_takeover {
+        self.encode_fragment(payload, true, out)
+    }
+
+    fn encode_fragment(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, CodecError> {
+        // Chunks carry no history, so a fragment is just more chunks; only
+        // a message's first fragment may start a new stream.
+        if !self.sending && (!self.sent_stream_id || self.params.compress_no_context_takeover) {
             out.extend_from_slice(&STREAM_ID);
             self.sent_stream_id = true;
         }
-        for block in payload.chunks(MAX_BLOCK) {
+        self.sending = !fin;
+        for block in input.chunks(MAX_BLOCK) {
             let crc = masked_crc32c(block).to_le_bytes();
             self.scratch
                 .resize(snap::raw::max_compress_len(block.len()), 0);
