@@ -7,7 +7,11 @@
 //!   runs every case of `wstest -m fuzzingserver`, echoing, then asks for the
 //!   reports; exits 0 when done.
 //!
-//! Both use the one [`Echo`] handler on both runtimes. Options are the
+//! - `ws-roundtrip --url ws://HOST:PORT/ [--window-bits N ...]`: a client for
+//!   interop runs (testsuite/compression): offers permessage-deflate with the
+//!   given knobs, round-trips text and binary messages, checks the echoes.
+//!
+//! Both testees use the one [`Echo`] handler on both runtimes. Options are the
 //! defaults except the size limits, raised for the 16 MiB messages of
 //! cases 9.x, and `permessage-deflate` enabled (default knobs) for cases
 //! 12.x and 13.x.
@@ -83,6 +87,46 @@ impl Handler for Echo {
     }
 }
 
+/// A deterministic message body of `len` bytes for round-trip checks:
+/// words from a small vocabulary (ASCII, so valid text) or, for binary,
+/// random runs mixed with repeats; compressible, but not trivially.
+pub fn sample_payload(seed: usize, len: usize, binary: bool) -> Vec<u8> {
+    const WORDS: &[&str] = &[
+        "websocket ",
+        "deflate ",
+        "window ",
+        "context ",
+        "takeover ",
+        "frame ",
+        "message ",
+        "ferrobahn ",
+        "zlib ",
+        "inflate ",
+        "0123456789 ",
+    ];
+    let mut state = (seed as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut out = Vec::with_capacity(len + 16);
+    while out.len() < len {
+        let r = next();
+        if !binary {
+            out.extend_from_slice(WORDS[(r % WORDS.len() as u64) as usize].as_bytes());
+        } else if r & 1 == 0 {
+            out.extend(r.to_le_bytes());
+        } else {
+            let run = (r >> 8) as usize % 200 + 1;
+            out.extend(std::iter::repeat_n((r >> 32) as u8, run));
+        }
+    }
+    out.truncate(len);
+    out
+}
+
 /// Logs to stderr, filtered by `RUST_LOG` (default `warn`).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -91,4 +135,21 @@ pub fn init_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sample_payload;
+
+    #[test]
+    fn sample_payloads_are_exact_deterministic_and_text_is_utf8() {
+        for len in [0, 1, 1023, 65_536] {
+            let text = sample_payload(3, len, false);
+            assert_eq!(text.len(), len);
+            assert!(std::str::from_utf8(&text).is_ok());
+            assert_eq!(text, sample_payload(3, len, false));
+            assert_eq!(sample_payload(4, len, true).len(), len);
+        }
+        assert_ne!(sample_payload(1, 4096, true), sample_payload(2, 4096, true));
+    }
 }
