@@ -14,7 +14,8 @@ use std::fmt::Debug;
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CodecError {
-    /// The payload is not valid for this extension (fails with close code 1007).
+    /// The payload is not valid for this extension (the connection core
+    /// fails the connection with close code 1002, protocol error).
     #[error("invalid payload: {0}")]
     Invalid(String),
     /// Decoding would exceed the allowed output size (close code 1009).

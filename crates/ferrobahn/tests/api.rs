@@ -10,6 +10,8 @@ mod on_tokio {
     mod close;
     #[path = "rt/compression.rs"]
     mod compression;
+    #[path = "rt/compression_bad.rs"]
+    mod compression_bad;
     #[path = "rt/echo.rs"]
     mod echo;
     #[path = "rt/endpoints.rs"]
@@ -39,6 +41,8 @@ mod on_async_std {
     mod close;
     #[path = "rt/compression.rs"]
     mod compression;
+    #[path = "rt/compression_bad.rs"]
+    mod compression_bad;
     #[path = "rt/echo.rs"]
     mod echo;
     #[path = "rt/endpoints.rs"]
