@@ -167,6 +167,7 @@ impl Core {
             let now = self.runtime.now();
             let res = match &cmd {
                 Command::Message(m) => self.conn.send(now, m),
+                Command::Framed(m, frame) => self.conn.send_framed(now, m, frame).map(drop),
                 Command::Ping(p) => self.conn.ping(now, p),
                 Command::Close(code, reason) => self.conn.close(now, *code, reason),
             };

@@ -12,6 +12,9 @@ use crate::error::Error;
 #[derive(Debug)]
 pub(crate) enum Command {
     Message(Message),
+    /// A message with its pre-built frame (`Message::encode_frame`), shared with other
+    /// connections.
+    Framed(Message, Bytes),
     Ping(Bytes),
     Close(Option<CloseCode>, String),
 }
@@ -46,6 +49,17 @@ impl Sender {
     /// [`Error::Usage`] when the connection's driver is gone.
     pub async fn send(&mut self, msg: Message) -> Result<(), Error> {
         self.command(Command::Message(msg)).await
+    }
+
+    /// Queues `msg` with `frame`, its `Message::encode_frame` built once and shared by
+    /// many connections (a server's fan-out): a connection that frames `msg` the same
+    /// way queues those bytes; one that would not (compression, masking,
+    /// fragmentation) frames `msg` itself. Waits while the channel is full.
+    ///
+    /// # Errors
+    /// As [`Sender::send`].
+    pub async fn send_framed(&mut self, msg: Message, frame: Bytes) -> Result<(), Error> {
+        self.command(Command::Framed(msg, frame)).await
     }
 
     /// Queues a text message.

@@ -168,7 +168,7 @@ impl Task {
         while let Some(t) = self.core.poll_transmit() {
             match t {
                 Transmit::Send { to, message } => {
-                    let encoded = Arc::new(Encoded::new(message));
+                    let encoded = Arc::new(Encoded::new(message, to.as_slice().len() > 1));
                     for &conn in to.as_slice() {
                         let Some(o) = self.outlets.get(&conn) else {
                             continue;

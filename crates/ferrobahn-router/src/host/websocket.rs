@@ -148,10 +148,14 @@ async fn pump(
         match item {
             Outgoing::Message(enc) => {
                 shared.queued.fetch_sub(1, Ordering::Relaxed);
-                match enc.bytes(&ser) {
-                    Ok(data) => {
+                match enc.frame(&ser, kind) {
+                    Ok((data, frame)) => {
                         let msg = ferrobahn_websocket::Message { kind, data };
-                        if sender.send(msg).await.is_err() {
+                        let sent = match frame {
+                            Some(frame) => sender.send_framed(msg, frame).await,
+                            None => sender.send(msg).await,
+                        };
+                        if sent.is_err() {
                             return;
                         }
                     }

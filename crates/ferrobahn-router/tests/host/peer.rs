@@ -33,7 +33,16 @@ pub(crate) struct Peer {
 impl Peer {
     /// Connects offering `protocol` only.
     pub(crate) async fn connect(addr: SocketAddr, protocol: &str) -> Result<Peer, Error> {
-        let cfg = ClientConfig::default().with_protocols([protocol]);
+        Self::connect_with(addr, protocol, ClientConfig::default()).await
+    }
+
+    /// Connects offering `protocol` only, with `cfg` (e.g. extension offers).
+    pub(crate) async fn connect_with(
+        addr: SocketAddr,
+        protocol: &str,
+        cfg: ClientConfig,
+    ) -> Result<Peer, Error> {
+        let cfg = cfg.with_protocols([protocol]);
         let (ws, resp) = rt::connect_with(&format!("ws://{addr}/ws"), cfg).await?;
         assert_eq!(resp.protocol.as_deref(), Some(protocol));
         Ok(Peer {

@@ -74,17 +74,35 @@ fn pubsub_fans_out_to_every_serializer() {
             "wamp.2.json.batched",
             "wamp.2.msgpack.batched",
         ] {
-            let mut p = Peer::connect(addr, proto).await.unwrap();
-            p.join().await;
-            p.send(Subscribe {
-                request: id(1),
-                topic: "com.hello".into(),
-                ..Default::default()
-            })
-            .await;
-            assert!(matches!(p.expect().await, Message::Subscribed(_)));
-            subs.push(p);
+            // Each serializer twice: the same shared frame goes to both.
+            for _ in 0..2 {
+                let mut p = Peer::connect(addr, proto).await.unwrap();
+                p.join().await;
+                p.send(Subscribe {
+                    request: id(1),
+                    topic: "com.hello".into(),
+                    ..Default::default()
+                })
+                .await;
+                assert!(matches!(p.expect().await, Message::Subscribed(_)));
+                subs.push(p);
+            }
         }
+        // A subscriber with compression cannot take the shared frame: it gets its own.
+        let deflate = ferrobahn_extensions::ClientExtensions::new().with_offer(
+            ferrobahn_extensions::ClientOffer::Deflate(Default::default()),
+        );
+        let cfg = ferrobahn_rt::ClientConfig::default().with_extensions(deflate);
+        let mut p = Peer::connect_with(addr, "wamp.2.json", cfg).await.unwrap();
+        p.join().await;
+        p.send(Subscribe {
+            request: id(1),
+            topic: "com.hello".into(),
+            ..Default::default()
+        })
+        .await;
+        assert!(matches!(p.expect().await, Message::Subscribed(_)));
+        subs.push(p);
         let mut publisher = Peer::connect(addr, "wamp.2.json").await.unwrap();
         publisher.join().await;
         let options = PublishOptions {
@@ -211,6 +229,46 @@ fn a_subscriber_that_does_not_read_is_dropped() {
             }
         }
         assert!(gone, "the slow subscriber was never dropped");
+        router.shutdown();
+    });
+}
+
+/// Regression: events that fill the connection's flush threshold kept waiting in its
+/// command channel once the buffer was written (no waker), so a subscriber stalled.
+#[test]
+fn large_events_keep_flowing_past_the_flush_threshold() {
+    rt::block_on(async {
+        let (router, addr) = start_router(RouterConfig::default()).await;
+        let mut sub = Peer::connect(addr, "wamp.2.msgpack").await.unwrap();
+        sub.join().await;
+        sub.send(Subscribe {
+            request: id(1),
+            topic: "com.big".into(),
+            ..Default::default()
+        })
+        .await;
+        assert!(matches!(sub.expect().await, Message::Subscribed(_)));
+        let mut publisher = Peer::connect(addr, "wamp.2.msgpack").await.unwrap();
+        publisher.join().await;
+        let big = "y".repeat(4096);
+        for n in 0..200u64 {
+            let payload = Payload::from_args(&(&big, n)).unwrap();
+            publisher
+                .send(Publish {
+                    request: id(100 + n),
+                    topic: "com.big".into(),
+                    payload,
+                    ..Default::default()
+                })
+                .await;
+        }
+        publisher.ws.flush().await.unwrap();
+        for n in 0..200u64 {
+            let Message::Event(e) = sub.expect().await else {
+                panic!("expected EVENT {n}")
+            };
+            assert_eq!(e.payload.args()[1], Value::from(n));
+        }
         router.shutdown();
     });
 }

@@ -3,6 +3,7 @@
 mod close;
 mod recv;
 mod send;
+mod shared;
 mod stream;
 mod timer;
 

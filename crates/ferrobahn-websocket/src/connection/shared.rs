@@ -1,0 +1,147 @@
+//! Frames shared between connections: a server sends the same unmasked frame to many
+//! peers (a WAMP router's fan-out), so it is built once ([`Message::encode_frame`]) and
+//! queued on each connection as bytes ([`Connection::send_framed`]), not framed again
+//! per connection.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use ferrobahn_frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
+
+use super::{Connection, Role};
+use crate::{Message, MessageKind, SendError, State};
+
+fn opcode(kind: MessageKind) -> OpCode {
+    match kind {
+        MessageKind::Text => OpCode::Text,
+        MessageKind::Binary => OpCode::Binary,
+    }
+}
+
+impl Message {
+    /// This message as one final, unmasked frame without extension bits: the bytes a
+    /// server connection sends for it when no extension or fragmentation applies.
+    /// Build it once and hand it to [`Connection::send_framed`] of every connection.
+    #[must_use]
+    pub fn encode_frame(&self) -> Bytes {
+        let header = FrameHeader {
+            fin: true,
+            rsv: 0,
+            opcode: opcode(self.kind),
+            mask: None,
+            payload_len: self.data.len() as u64,
+        };
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let n = header.encode(&mut head);
+        let mut out = Vec::with_capacity(n + self.data.len());
+        out.extend_from_slice(&head[..n]);
+        out.extend_from_slice(&self.data);
+        Bytes::from(out)
+    }
+}
+
+impl Connection {
+    /// Queues `msg` using `frame`, its [`Message::encode_frame`], when this connection
+    /// would send exactly those bytes (a server connection that does not mask, with no
+    /// per-message extension negotiated and no auto-fragmentation of this payload);
+    /// otherwise frames `msg` as [`Connection::send`] does. Returns whether `frame` was
+    /// used.
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_framed(
+        &mut self,
+        now: Instant,
+        msg: &Message,
+        frame: &[u8],
+    ) -> Result<bool, SendError> {
+        let chunk = self.config.auto_fragment_size;
+        let shareable = self.role == Role::Server
+            && !self.config.mask_server_frames
+            && self.codec.is_none()
+            && (chunk == 0 || msg.data.len() <= chunk)
+            && frame.len() >= msg.data.len() + 2
+            && frame[0] == 0x80 | opcode(msg.kind).as_u8()
+            && frame[1] & 0x80 == 0
+            && frame.ends_with(&msg.data);
+        if !shareable {
+            self.send(now, msg)?;
+            return Ok(false);
+        }
+        if self.state != State::Open {
+            return Err(SendError::Closed);
+        }
+        self.compact_out();
+        self.out.extend_from_slice(frame);
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    fn conn(role: Role, config: Config) -> Connection {
+        Connection::new(role, config, Instant::now(), 1)
+    }
+
+    fn sent(c: &mut Connection) -> Vec<u8> {
+        let out = c.transmit_buf().to_vec();
+        c.advance_transmit(out.len());
+        out
+    }
+
+    #[test]
+    fn a_shared_frame_is_what_send_would_write() {
+        let now = Instant::now();
+        for data in [&b""[..], b"hi", &[7u8; 200][..], &[1u8; 70_000][..]] {
+            for msg in [
+                Message::binary(Bytes::copy_from_slice(data)),
+                Message::text(String::from_utf8(vec![b'a'; data.len()]).unwrap()),
+            ] {
+                let mut plain = conn(Role::Server, Config::default());
+                plain.send(now, &msg).unwrap();
+                let frame = msg.encode_frame();
+                let mut shared = conn(Role::Server, Config::default());
+                assert!(shared.send_framed(now, &msg, &frame).unwrap());
+                assert_eq!(sent(&mut shared), sent(&mut plain));
+                assert_eq!(&frame[..], &sent_again(&msg)[..]);
+            }
+        }
+    }
+
+    fn sent_again(msg: &Message) -> Vec<u8> {
+        let mut c = conn(Role::Server, Config::default());
+        c.send(Instant::now(), msg).unwrap();
+        sent(&mut c)
+    }
+
+    #[test]
+    fn connections_that_frame_differently_do_not_use_it() {
+        let now = Instant::now();
+        let msg = Message::binary(Bytes::from_static(&[9u8; 300]));
+        let frame = msg.encode_frame();
+        let cases = [
+            conn(Role::Client, Config::default()),
+            conn(
+                Role::Server,
+                Config::default().with_mask_server_frames(true),
+            ),
+            conn(Role::Server, Config::default().with_auto_fragment_size(100)),
+        ];
+        for mut c in cases {
+            assert!(!c.send_framed(now, &msg, &frame).unwrap());
+            assert!(!sent(&mut c).is_empty(), "the message is still sent");
+        }
+        // A frame of another message is never queued in its place.
+        let other = Message::binary(Bytes::from_static(b"other"));
+        let mut c = conn(Role::Server, Config::default());
+        assert!(!c.send_framed(now, &other, &frame).unwrap());
+        assert_eq!(sent(&mut c), sent_again(&other));
+        // Nothing is queued on a closed connection.
+        let mut c = conn(Role::Server, Config::default());
+        c.abort(now);
+        assert_eq!(c.send_framed(now, &msg, &frame), Err(SendError::Closed));
+    }
+}
