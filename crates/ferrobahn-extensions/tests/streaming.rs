@@ -38,6 +38,7 @@ enum Lag {
     /// Every piece decodes as soon as its frame arrives.
     None,
     /// A piece decodes once the next frame arrives.
+    #[cfg_attr(not(feature = "bzip2"), allow(dead_code))]
     OnePiece,
 }
 
@@ -189,4 +190,70 @@ fn brotli_streams() {
         },
         Lag::None,
     );
+}
+
+/// Through the connection core: a message sent frame by frame
+/// (`begin_message` / `send_message_frame` / `end_message`) with each
+/// negotiated extension arrives as the one message it was.
+#[test]
+fn streamed_messages_cross_the_connection_with_every_extension() {
+    use std::time::Instant;
+
+    use ferrobahn_extensions::{
+        client_accept, client_offers, server_negotiate, ClientExtensions, ClientOffer,
+        ServerExtensions,
+    };
+    use ferrobahn_websocket::{Config, Connection, Event, MessageKind, Role};
+
+    let mut offers: Vec<ClientOffer> = Vec::new();
+    #[cfg(feature = "deflate")]
+    offers.push(ClientOffer::Deflate(Default::default()));
+    #[cfg(feature = "bzip2")]
+    offers.push(ClientOffer::Bzip2(Default::default()));
+    #[cfg(feature = "snappy")]
+    offers.push(ClientOffer::Snappy(Default::default()));
+    #[cfg(feature = "brotli")]
+    offers.push(ClientOffer::Brotli(Default::default()));
+    for offer in offers {
+        let name = offer.kind().name();
+        let client = ClientExtensions::new().with_offer(offer);
+        let mut server = ServerExtensions::new();
+        #[cfg(feature = "deflate")]
+        {
+            server = server.with_deflate(Default::default());
+        }
+        #[cfg(feature = "bzip2")]
+        {
+            server = server.with_bzip2(Default::default());
+        }
+        #[cfg(feature = "snappy")]
+        {
+            server = server.with_snappy(Default::default());
+        }
+        #[cfg(feature = "brotli")]
+        {
+            server = server.with_brotli(Default::default());
+        }
+        let (response, server_codec) = server_negotiate(&client_offers(&client), &server)
+            .unwrap()
+            .unwrap();
+        assert_eq!(response.name, name);
+        let client_codec = client_accept(&[response], &client).unwrap().unwrap();
+        let now = Instant::now();
+        let mut tx = Connection::new(Role::Client, Config::new(), now, 1).with_codec(client_codec);
+        let mut rx = Connection::new(Role::Server, Config::new(), now, 2).with_codec(server_codec);
+        let msg = message(7, 100_000);
+        tx.begin_message(now, MessageKind::Binary).unwrap();
+        for piece in msg.chunks(30_000) {
+            tx.send_message_frame(now, piece, false).unwrap();
+        }
+        tx.end_message(now).unwrap();
+        let bytes = tx.transmit_buf().to_vec();
+        tx.advance_transmit(bytes.len());
+        rx.feed(now, &bytes);
+        match rx.poll_event() {
+            Some(Event::Message(m)) => assert_eq!(m.data, msg, "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
 }
