@@ -120,9 +120,9 @@ fn run(args: &Args) -> Result<(), String> {
     let mut l = Launcher::new(crossbar.clone()).map_err(|e| e.to_string())?;
     l.nice = args.nice;
     l.check(&plan.routers).map_err(|e| e.to_string())?;
+    let argv = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let command = format!(
-        "cargo xtask bench wamp -- {}",
-        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+        "cargo xtask bench wamp -- {argv}` (it builds, then runs `target/release/wamp-bench {argv}"
     );
     let mut meta = Meta::start(&plan, command.trim_end().to_owned(), &crossbar);
     if args.nice != 0 {
