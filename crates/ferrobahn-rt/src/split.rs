@@ -141,7 +141,9 @@ impl<T: Transport> Stream for ReadHalf<T> {
 /// The writing half of a [`WebSocket`] (see [`WebSocket::split`]).
 ///
 /// Sends wait while the outgoing buffer is full ("Backpressure" on
-/// [`WebSocket`]). [`WriteHalf::close`] sends the close frame; the
+/// [`WebSocket`]) and are written at once: unlike [`WebSocket::send`] they
+/// do not wait for the reading side to run dry, since the reader may not be
+/// polled at the time. [`WriteHalf::close`] sends the close frame; the
 /// [`ReadHalf`] sees the rest of the closing handshake.
 #[derive(Debug)]
 pub struct WriteHalf<T> {
@@ -174,7 +176,7 @@ impl<T: Transport> WriteHalf<T> {
         }
         poll_fn(|cx| {
             self.shared
-                .poll_with(cx, false, |ws, cx| ws.poll_flush_batched(cx))
+                .poll_with(cx, false, |ws, cx| ws.poll_flush_all(cx))
         })
         .await
     }
@@ -325,7 +327,7 @@ impl<T: Transport> Sink<Message> for WriteHalf<T> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.shared
-            .poll_with(cx, false, |ws, cx| ws.poll_flush_batched(cx))
+            .poll_with(cx, false, |ws, cx| ws.poll_flush_all(cx))
     }
 
     /// Sends a close frame (1000) and writes it; the [`ReadHalf`] sees the end.

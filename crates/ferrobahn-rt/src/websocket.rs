@@ -119,10 +119,6 @@ impl<T: Transport> WebSocket<T> {
         self.core.poll_drained(&mut self.io, cx)
     }
 
-    pub(crate) fn poll_flush_batched(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.core.poll_flush_batched(&mut self.io, cx)
-    }
-
     pub(crate) fn poll_flush_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.core.poll_flush(&mut self.io, cx)
     }

@@ -89,9 +89,11 @@ pub struct Config {
     /// [`Config::max_outgoing_buffer`] bytes wait to be written. Default
     /// [`SlowReader::Wait`].
     pub slow_reader: SlowReader,
-    /// Drop the connection when the outgoing buffer, once found full by a
-    /// send, does not drain to half of [`Config::max_outgoing_buffer`]
-    /// within this time. Default 60 s; `None` waits forever.
+    /// Drop the connection when the outgoing buffer, once found full (by a
+    /// send, or by replies to a peer that sends but does not read, when
+    /// reading stops), does not drain to half of
+    /// [`Config::max_outgoing_buffer`] within this time. Default 60 s;
+    /// `None` waits forever.
     pub slow_reader_timeout: Option<Duration>,
     /// Any received byte postpones the next automatic ping
     /// (`autoPingRestartOnAnyTraffic`). Default true; false pings every

@@ -158,6 +158,11 @@ impl Connection {
             self.in_buf.clear();
             self.filled = 0;
             self.frame = None;
+        } else if !self.wants_read() {
+            // Replies to a peer that sends but does not read (pongs, echoes)
+            // filled the buffer: reading stops, and the slow-reader timeout
+            // drops the peer unless the buffer drains.
+            self.arm_drain(now);
         }
     }
 

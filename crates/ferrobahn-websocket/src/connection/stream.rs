@@ -391,7 +391,7 @@ impl Connection {
         }
     }
 
-    fn arm_drain(&mut self, now: Instant) {
+    pub(super) fn arm_drain(&mut self, now: Instant) {
         if !self.want_drain {
             self.want_drain = true;
             if let Some(timeout) = self.config.slow_reader_timeout {

@@ -321,6 +321,28 @@ fn slow_reader_timeout_drops_a_peer_that_never_reads() {
 }
 
 #[test]
+fn ping_flood_from_a_peer_that_never_reads_is_dropped_after_the_timeout() {
+    let (_, now) = server();
+    let mut s = super::Connection::new(crate::Role::Server, tight(SlowReader::Wait), now, 1);
+    let mut flood = Vec::new();
+    for _ in 0..20 {
+        flood.extend(cframe(true, 0x9, &[7u8; 10]));
+    }
+    s.feed(now, &flood);
+    let evs = events(&mut s);
+    assert!(evs.iter().all(|e| matches!(e, Event::Ping(_))));
+    assert!(!s.wants_read(), "pongs above the limit stop reading");
+    s.handle_timeout(now + Duration::from_secs(4));
+    assert!(!s.is_closed());
+    s.handle_timeout(now + Duration::from_secs(5));
+    let evs = events(&mut s);
+    assert_eq!(
+        closed_of(&evs).expect("closed").error,
+        Some(ProtocolError::SlowReader { max: 100 })
+    );
+}
+
+#[test]
 fn ping_round_trip_time_is_measured() {
     let mut p = Pair::new(Config::default(), Config::default());
     let now = p.now;

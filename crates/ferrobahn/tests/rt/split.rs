@@ -94,6 +94,37 @@ fn a_waiting_reader_does_not_stall_the_writer() {
     });
 }
 
+#[test]
+fn writer_sends_while_the_reader_is_not_polled() {
+    rt::block_on(async {
+        let (factory, mut seen) = Recorder::factory(Behaviour {
+            push_on_open: 2,
+            ..Behaviour::default()
+        });
+        let addr = rt::start_server(ServerConfig::default(), factory).await;
+        let (ws, _) = rt::connect_with(&format!("ws://{addr}/"), ClientConfig::default())
+            .await
+            .unwrap();
+        let (mut reader, mut writer) = ws.split();
+        let first = reader.next().await.unwrap().unwrap();
+        assert_eq!(first.as_text(), Some("pushed 0"));
+        // The reader rests (the second push may wait in it, unread); the
+        // writer's message must still go out.
+        writer.send_text("from the writer").await.unwrap();
+        loop {
+            match seen.next().await.expect("server alive") {
+                ferrobahn_test::Seen::Message(m) => {
+                    assert_eq!(m.as_text(), Some("from the writer"));
+                    break;
+                }
+                _ => continue,
+            }
+        }
+        let second = reader.next().await.unwrap().unwrap();
+        assert_eq!(second.as_text(), Some("pushed 1"));
+    });
+}
+
 /// Records the measured round-trip time at every pong.
 struct Pinger(mpsc::UnboundedSender<Option<Duration>>);
 
