@@ -128,6 +128,30 @@ impl<T: Transport> ReadHalf<T> {
     pub fn closed(&self) -> Option<ferrobahn_websocket::Closed> {
         self.shared.lock().closed().cloned()
     }
+
+    /// Puts the halves back together.
+    ///
+    /// # Errors
+    /// Gives both back when `writer` belongs to another connection.
+    pub fn reunite(self, writer: WriteHalf<T>) -> Result<WebSocket<T>, (Self, WriteHalf<T>)> {
+        if !Arc::ptr_eq(&self.shared, &writer.shared) {
+            return Err((self, writer));
+        }
+        drop(writer);
+        match Arc::try_unwrap(self.shared) {
+            Ok(shared) => Ok(shared
+                .ws
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)),
+            // Unreachable: the two halves were the only owners.
+            Err(shared) => {
+                let writer = WriteHalf {
+                    shared: shared.clone(),
+                };
+                Err((Self { shared }, writer))
+            }
+        }
+    }
 }
 
 impl<T: Transport> Stream for ReadHalf<T> {

@@ -50,9 +50,13 @@ fn reader_and_writer_halves_in_different_tasks() {
             .collect();
         assert_eq!(got, want);
         let mut writer = done_rx.next().await.unwrap();
-        writer.close(CloseCode::NORMAL, "bye").await.unwrap();
-        assert!(reader.next().await.is_none());
-        assert!(reader.closed().expect("closed").was_clean);
+        writer.send_text("after").await.unwrap();
+        // Back together: the whole WebSocket again.
+        let mut ws = reader.reunite(writer).map_err(|_| "other halves").unwrap();
+        let m = ws.recv().await.unwrap().unwrap();
+        assert_eq!(m.as_text(), Some("after"));
+        let closed = ws.close(CloseCode::NORMAL, "bye").await.unwrap();
+        assert!(closed.was_clean);
     });
 }
 
@@ -91,6 +95,7 @@ fn a_waiting_reader_does_not_stall_the_writer() {
         writer.send_text("close").await.unwrap();
         let events = rx.next().await.unwrap();
         assert!(events >= 2, "close frame and Closed");
+        writer.close(CloseCode::NORMAL, "").await.unwrap();
     });
 }
 
