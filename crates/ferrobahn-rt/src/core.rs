@@ -70,6 +70,8 @@ pub(crate) struct Core {
     /// The client address trusted proxies reported (`X-Forwarded-For`).
     pub(crate) forwarded_for: Option<IpAddr>,
     pub(crate) protocol: Option<String>,
+    /// The TLS exporter (RFC 9266) of the transport, captured when a handler starts.
+    pub(crate) tls_exporter: Option<[u8; 32]>,
 }
 
 impl Core {
@@ -94,6 +96,7 @@ impl Core {
             peer: None,
             forwarded_for: None,
             protocol: None,
+            tls_exporter: None,
         }
     }
 

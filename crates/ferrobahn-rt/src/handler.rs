@@ -278,6 +278,13 @@ impl<'a> Ctx<'a> {
         self.core.client_ip()
     }
 
+    /// The transport's TLS exporter value (RFC 9266 `tls-exporter` channel
+    /// binding, see [`Transport::tls_exporter`](crate::Transport::tls_exporter)),
+    /// read once when the connection was opened; `None` without TLS.
+    pub fn tls_exporter(&self) -> Option<[u8; 32]> {
+        self.core.tls_exporter
+    }
+
     /// The negotiated subprotocol, if any.
     pub fn protocol(&self) -> Option<&str> {
         self.core.protocol.as_deref()
@@ -309,6 +316,8 @@ impl<'a> Ctx<'a> {
 /// Drives `handler` over an open connection until it is closed; `on_open`
 /// first, `on_close` last (exactly once).
 pub async fn run_handler<T: Transport, H: Handler>(mut ws: WebSocket<T>, mut handler: H) {
+    let exporter = ws.get_ref().tls_exporter();
+    ws.core_mut().tls_exporter = exporter;
     handler.on_open(&mut Ctx::new(ws.core_mut()));
     loop {
         let ev = poll_fn(|cx| ws.poll_event(cx)).await;

@@ -79,6 +79,9 @@ pub struct TransportInfo {
     pub kind: String,
     /// The serializer's subprotocol, e.g. `wamp.2.json`.
     pub protocol: String,
+    /// The TLS exporter value (RFC 9266) of a TLS transport: the channel ID a
+    /// cryptosign `tls-exporter` channel binding signs over (`None` without TLS).
+    pub tls_exporter: Option<[u8; 32]>,
 }
 
 impl TransportInfo {
@@ -88,7 +91,15 @@ impl TransportInfo {
             peer,
             kind: kind.to_owned(),
             protocol: protocol.to_owned(),
+            tls_exporter: None,
         }
+    }
+
+    /// The same info with the transport's TLS exporter value (see
+    /// [`TransportInfo::tls_exporter`]).
+    pub fn with_tls_exporter(mut self, exporter: Option<[u8; 32]>) -> Self {
+        self.tls_exporter = exporter;
+        self
     }
 }
 

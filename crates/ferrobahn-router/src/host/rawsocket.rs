@@ -85,6 +85,8 @@ struct Driver {
     host: Arc<HostShared>,
     conn: ConnId,
     peer: Option<SocketAddr>,
+    /// The transport's TLS exporter value, read when the connection starts.
+    tls_exporter: Option<[u8; 32]>,
     raw: RawSocket,
     ser: Option<Serializer>,
     shared: Arc<ConnShared>,
@@ -126,6 +128,7 @@ pub(crate) async fn serve<T: Transport>(
         conn: host.next_conn(),
         host,
         peer,
+        tls_exporter: io.tls_exporter(),
         raw,
         ser: None,
         shared: Arc::new(ConnShared::default()),
@@ -243,7 +246,8 @@ impl Driver {
         let ser = Serializer::new(format).with_limits(limits);
         self.open_deadline = None;
         let (tx, rx) = mpsc::unbounded();
-        let info = TransportInfo::new("rawsocket", ser.subprotocol(), self.peer);
+        let info = TransportInfo::new("rawsocket", ser.subprotocol(), self.peer)
+            .with_tls_exporter(self.tls_exporter);
         self.attached = self.host.send(Cmd::Attach {
             conn: self.conn,
             info,

@@ -70,7 +70,8 @@ impl Handler for WsSession {
             return;
         };
         let (tx, rx) = mpsc::unbounded();
-        let info = TransportInfo::new("websocket", ser.subprotocol(), ctx.peer_addr());
+        let info = TransportInfo::new("websocket", ser.subprotocol(), ctx.peer_addr())
+            .with_tls_exporter(ctx.tls_exporter());
         self.attached = self.host.send(Cmd::Attach {
             conn: self.conn,
             info,

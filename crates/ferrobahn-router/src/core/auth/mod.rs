@@ -34,7 +34,8 @@ pub(crate) enum Method {
     Ticket,
     /// The expected signature and role (`None`: unknown principal).
     Cra(Option<(String, String)>),
-    /// The challenge, and the principal's key and role (`None`: unknown principal).
+    /// The bytes to be signed (the challenge, XORed with the channel ID under a
+    /// channel binding), and the principal's key and role (`None`: unknown principal).
     Cryptosign([u8; 32], Option<(VerifyingKey, String)>),
 }
 
@@ -119,14 +120,28 @@ pub(crate) fn start(
                 return cra_challenge(realm_cfg, realm, authid, roles, info, rng);
             }
             "cryptosign" if realm_cfg.auth.cryptosign.is_some() => {
-                let pubkey = details
-                    .authextra
-                    .as_ref()
+                let extra = details.authextra.as_ref();
+                let pubkey = extra
                     .and_then(|e| e.get("pubkey"))
                     .and_then(Value::as_str)
                     .unwrap_or("");
+                let binding = match channel_binding(extra, &info) {
+                    Ok(b) => b,
+                    Err(message) => {
+                        return AuthOutcome::Refuse {
+                            info: Box::new(info),
+                            uri: error_uri::NOT_AUTHORIZED,
+                            message,
+                        }
+                    }
+                };
                 let authid = details.authid.clone();
-                return cryptosign_challenge(realm_cfg, realm, authid, pubkey, roles, info, rng);
+                let hello = CryptosignHello {
+                    authid,
+                    pubkey,
+                    binding,
+                };
+                return cryptosign_challenge(realm_cfg, realm, hello, roles, info, rng);
             }
             _ => {}
         }
@@ -253,16 +268,56 @@ fn cra_challenge(
     AuthOutcome::Challenge(Box::new(pending), ch)
 }
 
-/// WAMP-Cryptosign: 32 random bytes to sign with the key announced in HELLO.
+/// The channel binding types this router can verify.
+pub(crate) const TLS_EXPORTER: &str = "tls-exporter";
+
+/// The channel binding a cryptosign HELLO asks for (`authextra.channel_binding`):
+/// `None` (absent or `null`) or the binding type and this transport's channel ID.
+/// A type the router cannot verify (`tls-unique`: rustls does not expose the
+/// Finished message), or `tls-exporter` on a transport without TLS, is refused.
+fn channel_binding(
+    extra: Option<&ferrobahn_wamp::Dict>,
+    info: &TransportInfo,
+) -> Result<Option<(&'static str, [u8; 32])>, String> {
+    let kind = match extra.and_then(|e| e.get("channel_binding")) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Str(kind)) => kind.as_str(),
+        Some(other) => return Err(format!("invalid channel binding type {other:?} requested")),
+    };
+    if kind != TLS_EXPORTER {
+        return Err(format!("invalid channel binding type \"{kind}\" requested"));
+    }
+    match info.tls_exporter {
+        Some(id) => Ok(Some((TLS_EXPORTER, id))),
+        None => Err(format!(
+            "channel binding \"{kind}\" requested, but the transport has no TLS channel ID"
+        )),
+    }
+}
+
+/// What a cryptosign HELLO announced.
+struct CryptosignHello<'a> {
+    authid: Option<String>,
+    pubkey: &'a str,
+    /// The channel binding type and channel ID, when one was asked for.
+    binding: Option<(&'static str, [u8; 32])>,
+}
+
+/// WAMP-Cryptosign: 32 random bytes to sign with the key announced in HELLO (XORed
+/// with the channel ID under a channel binding).
 fn cryptosign_challenge(
     realm_cfg: &RealmConfig,
     realm: usize,
-    authid: Option<String>,
-    pubkey: &str,
+    hello: CryptosignHello<'_>,
     roles: Roles,
     info: TransportInfo,
     rng: &mut SecretRng,
 ) -> AuthOutcome {
+    let CryptosignHello {
+        authid,
+        pubkey,
+        binding,
+    } = hello;
     let principals = realm_cfg.auth.cryptosign.as_ref();
     let has_key = |keys: &[String]| keys.iter().any(|k| k.eq_ignore_ascii_case(pubkey));
     let found = match &authid {
@@ -281,9 +336,13 @@ fn cryptosign_challenge(
         .and_then(|(_, p)| Some((parse_public_key(pubkey)?, p.role.clone())));
     let authid = found.map(|(id, _)| id).or(authid).unwrap_or_default();
     let challenge = rng.bytes32();
+    let mut signed = challenge;
+    if let Some((_, id)) = &binding {
+        signed.iter_mut().zip(id).for_each(|(b, c)| *b ^= c);
+    }
     let pending = Pending {
         realm,
-        method: Method::Cryptosign(challenge, key),
+        method: Method::Cryptosign(signed, key),
         authid,
         roles,
         info,
@@ -292,6 +351,7 @@ fn cryptosign_challenge(
         method: "cryptosign".into(),
         extra: ChallengeExtra {
             challenge: Some(crypto::hex(&challenge)),
+            channel_binding: binding.map(|(kind, _)| kind.to_owned()),
             ..ChallengeExtra::default()
         },
     };

@@ -265,3 +265,69 @@ fn dynamic_authorizer_is_consulted_first() {
     );
     assert_eq!(only_error(&out, c), error_uri::NOT_AUTHORIZED);
 }
+
+/// A TLS connection with channel ID `id`, and a cryptosign HELLO asking for `binding`.
+fn bound_hello(h: &mut Harness, id: Option<[u8; 32]>, binding: Value) -> (ConnId, Vec<Out>) {
+    let info = TransportInfo::new("websocket", "wamp.2.json", None).with_tls_exporter(id);
+    let c = h.attach_with(info);
+    let mut extra = pubkey_extra(&SigningKey::from_bytes(&[7; 32]));
+    extra.insert("channel_binding".into(), binding);
+    let out = h.send(c, hello_with("cryptosign", Some("alice"), Some(extra)));
+    (c, out)
+}
+
+/// Signs the challenge XORed with `id` (AutobahnPython's answer: signature + message).
+fn sign_bound(ch: &Challenge, id: [u8; 32]) -> String {
+    let sk = SigningKey::from_bytes(&[7; 32]);
+    let bytes = unhex(ch.extra.challenge.as_deref().unwrap()).unwrap();
+    let data: Vec<u8> = bytes.iter().zip(id).map(|(b, i)| b ^ i).collect();
+    let mut answer = sk.sign(&data).to_bytes().to_vec();
+    answer.extend_from_slice(&data);
+    hex(&answer)
+}
+
+#[test]
+fn cryptosign_tls_exporter_binding() {
+    let mut h = Harness::with_config(config());
+    let id = [0x5a; 32];
+    let (c, out) = bound_hello(&mut h, Some(id), "tls-exporter".into());
+    let ch = challenge(&out);
+    assert_eq!(ch.extra.channel_binding.as_deref(), Some("tls-exporter"));
+    let out = authenticate(&mut h, c, sign_bound(&ch, id));
+    let [Out::Msg(_, Message::Welcome(w))] = out.as_slice() else {
+        panic!("{out:?}")
+    };
+    assert_eq!(w.details.authmethod.as_deref(), Some("cryptosign"));
+    // `null` asks for no binding: the plain challenge is signed, even over TLS.
+    let (c, out) = bound_hello(&mut h, Some(id), Value::Null);
+    let ch = challenge(&out);
+    assert_eq!(ch.extra.channel_binding, None);
+    let out = authenticate(&mut h, c, sign_bound(&ch, [0; 32]));
+    assert!(matches!(out.as_slice(), [Out::Msg(_, Message::Welcome(_))]));
+}
+
+#[test]
+fn cryptosign_binding_signed_over_another_channel_fails() {
+    let mut h = Harness::with_config(config());
+    let id = [0x5a; 32];
+    // Signed with another connection's channel ID, or without the XOR.
+    for signed_id in [[0x11; 32], [0; 32]] {
+        let (c, out) = bound_hello(&mut h, Some(id), "tls-exporter".into());
+        let ch = challenge(&out);
+        let out = authenticate(&mut h, c, sign_bound(&ch, signed_id));
+        assert_eq!(aborted(&out, c), error_uri::AUTHENTICATION_FAILED);
+    }
+}
+
+#[test]
+fn cryptosign_binding_refused_without_tls_or_unknown_type() {
+    let mut h = Harness::with_config(config());
+    // No TLS: nothing to bind to.
+    let (c, out) = bound_hello(&mut h, None, "tls-exporter".into());
+    assert_eq!(aborted(&out, c), error_uri::NOT_AUTHORIZED);
+    // Types this router cannot verify, or not a string.
+    for binding in ["tls-unique".into(), "foo".into(), Value::from(1u64)] {
+        let (c, out) = bound_hello(&mut h, Some([1; 32]), binding);
+        assert_eq!(aborted(&out, c), error_uri::NOT_AUTHORIZED);
+    }
+}

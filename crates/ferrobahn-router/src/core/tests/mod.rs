@@ -85,15 +85,14 @@ impl Harness {
     }
 
     pub(super) fn attach(&mut self) -> ConnId {
+        self.attach_with(TransportInfo::new("websocket", "wamp.2.json", None))
+    }
+
+    /// Attaches a connection described by `info`.
+    pub(super) fn attach_with(&mut self, info: TransportInfo) -> ConnId {
         self.next += 1;
         let c = ConnId(self.next);
-        self.router
-            .attach(
-                self.now,
-                c,
-                TransportInfo::new("websocket", "wamp.2.json", None),
-            )
-            .unwrap();
+        self.router.attach(self.now, c, info).unwrap();
         c
     }
 
