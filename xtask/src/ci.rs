@@ -120,6 +120,17 @@ const CARGO_STEPS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "ex-echo-site-tls",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "ferrobahn-examples",
+            "--example",
+            "echo_site_tls",
+        ],
+    ),
+    (
         "ex-wrapping",
         &[
             "run",
