@@ -18,15 +18,68 @@ pub const WAMPCRA_MAX_ITERATIONS: u64 = 10_000_000;
 /// Largest derived key length accepted from a router.
 pub const WAMPCRA_MAX_KEYLEN: u64 = 1024;
 
+/// A channel binding type the client takes from its connected transport (see
+/// [`JoinOptions::with_channel_binding_type`](crate::JoinOptions::with_channel_binding_type)).
+///
+/// Only `tls-exporter` (RFC 9266) exists here: `tls-unique` (RFC 5929) needs the first
+/// TLS Finished message, which rustls does not expose (rustls issue #995) and which
+/// RFC 9266 leaves undefined for TLS 1.3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChannelBindingType {
+    /// RFC 9266 `tls-exporter`: 32 bytes of TLS keying material exported with label
+    /// `EXPORTER-Channel-Binding` and no context.
+    TlsExporter,
+}
+
+impl ChannelBindingType {
+    /// The name sent in HELLO `authextra.channel_binding`, e.g. `tls-exporter`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelBindingType::TlsExporter => "tls-exporter",
+        }
+    }
+
+    /// The binding of this type on a transport whose TLS exporter value is
+    /// `tls_exporter` (`None`: not a TLS transport, no binding).
+    pub fn binding(self, tls_exporter: Option<[u8; 32]>) -> Option<ChannelBinding> {
+        match self {
+            ChannelBindingType::TlsExporter => tls_exporter.map(ChannelBinding::tls_exporter),
+        }
+    }
+}
+
+impl fmt::Display for ChannelBindingType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ChannelBindingType {
+    type Err = AuthError;
+
+    /// Parses `tls-exporter`; `tls-unique` and anything else is
+    /// [`AuthError::UnsupportedBinding`].
+    fn from_str(s: &str) -> Result<Self, AuthError> {
+        match s {
+            "tls-exporter" => Ok(ChannelBindingType::TlsExporter),
+            other => Err(AuthError::UnsupportedBinding(other.to_owned())),
+        }
+    }
+}
+
 /// A TLS channel binding for WAMP-cryptosign: the binding type asked for in HELLO
 /// (`authextra.channel_binding`) and the 32-byte channel ID the signed challenge is
 /// XORed with, so the signature is only valid on this TLS connection.
 ///
-/// The application takes the ID from its TLS connection. Crossbar.io 26 and
-/// AutobahnPython 26 accept only `tls-unique` (SHA-256 of the first TLS Finished
-/// message, [`ChannelBinding::tls_unique`]); rustls does not expose Finished
-/// messages, so with rustls only `tls-exporter` (RFC 9266,
-/// [`ChannelBinding::tls_exporter`]) can be computed, which those routers refuse.
+/// Usually the client takes it from the transport by itself
+/// ([`ChannelBindingType`]); an explicit binding (e.g. [`ChannelBinding::tls_unique`]
+/// computed by an application with another TLS stack) is given with
+/// [`JoinOptions::with_channel_binding`](crate::JoinOptions::with_channel_binding).
+/// ferrobahn's router verifies `tls-exporter`. Crossbar.io 26 and AutobahnPython 26
+/// accept only `tls-unique` (SHA-256 of the first TLS Finished message, taken through
+/// pyOpenSSL), which rustls cannot compute, so a rustls client cannot bind against
+/// them (cryptosign without binding works).
 #[derive(Clone, PartialEq, Eq)]
 pub struct ChannelBinding {
     kind: String,
@@ -144,7 +197,9 @@ impl Credentials {
     ///
     /// # Errors
     /// As [`Credentials::answer`]; [`AuthError::ChannelBinding`] when the router asks
-    /// for a binding type this connection does not have.
+    /// for a binding type this connection does not have;
+    /// [`AuthError::BindingNotHonoured`] when `binding` was asked for and the
+    /// challenge is not bound.
     pub fn answer_bound(
         &self,
         method: &str,
@@ -191,11 +246,14 @@ impl Credentials {
                     return Err(AuthError::Malformed("challenge is not 32 bytes"));
                 }
                 // The message signed: the challenge, or challenge XOR channel ID.
+                // A binding we asked for must be in the challenge: signing the bare
+                // challenge instead would be a silent downgrade.
                 let data: Vec<u8> = match (&extra.channel_binding, binding) {
-                    (None, _) => nonce,
+                    (None, None) => nonce,
                     (Some(kind), Some(b)) if *kind == b.kind => {
                         nonce.iter().zip(b.id).map(|(n, i)| n ^ i).collect()
                     }
+                    (None, Some(b)) => return Err(AuthError::BindingNotHonoured(b.kind.clone())),
                     (Some(kind), _) => return Err(AuthError::ChannelBinding(kind.clone())),
                 };
                 let sig = key.sign(&data);
@@ -220,6 +278,14 @@ pub enum AuthError {
     /// The router asks for a channel binding this transport cannot give (no TLS).
     #[error("channel binding {0:?} is not available on this transport")]
     ChannelBinding(String),
+    /// We asked for a channel binding and the router's challenge is not bound to it
+    /// (an old router, or someone in the middle stripped it): not answered.
+    #[error("channel binding {0:?} was asked for, but the challenge is not bound to it")]
+    BindingNotHonoured(String),
+    /// A channel binding type this client cannot compute (`tls-unique`: rustls does
+    /// not expose the TLS Finished message).
+    #[error("unsupported channel binding type {0:?} (only \"tls-exporter\")")]
+    UnsupportedBinding(String),
     /// A key that is not 32 bytes of hex.
     #[error("a cryptosign key must be 64 hex digits")]
     BadKey,
@@ -364,18 +430,34 @@ mod tests {
         assert!(c
             .answer_bound("cryptosign", &extra, Some(&exporter))
             .is_err());
-        // Not asked for: the plain challenge is signed.
+        // Asked for, but the challenge is not bound: refused (no silent downgrade).
         let plain = ChallengeExtra {
             channel_binding: None,
             ..extra
         };
-        let raw = hex_decode(
-            &c.answer_bound("cryptosign", &plain, Some(&binding))
-                .unwrap(),
-        )
-        .unwrap();
+        assert_eq!(
+            c.answer_bound("cryptosign", &plain, Some(&binding)),
+            Err(AuthError::BindingNotHonoured("tls-unique".into()))
+        );
+        // Not asked for: the plain challenge is signed.
+        let raw = hex_decode(&c.answer("cryptosign", &plain).unwrap()).unwrap();
         assert_eq!(&raw[64..], &nonce[..]);
         assert!(!format!("{binding:?}").contains("id"));
+    }
+
+    #[test]
+    fn channel_binding_types() {
+        let t: ChannelBindingType = "tls-exporter".parse().unwrap();
+        assert_eq!(t, ChannelBindingType::TlsExporter);
+        assert_eq!(t.to_string(), "tls-exporter");
+        assert_eq!(
+            "tls-unique".parse::<ChannelBindingType>(),
+            Err(AuthError::UnsupportedBinding("tls-unique".into()))
+        );
+        assert_eq!(t.binding(None), None);
+        let b = t.binding(Some([3; 32])).unwrap();
+        assert_eq!(b, ChannelBinding::tls_exporter([3; 32]));
+        assert_eq!(b.kind(), "tls-exporter");
     }
 
     #[test]

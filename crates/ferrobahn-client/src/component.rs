@@ -6,8 +6,9 @@
 //! router GOODBYE) calls `on_leave` and `on_disconnect`, waits the backoff delay and
 //! starts over. It ends
 //! when the application leaves the realm itself (`Client::leave`), when the router
-//! refuses the join (ABORT, e.g. bad credentials), or after `max_retries` failed
-//! attempts in a row.
+//! refuses the join (ABORT, e.g. bad credentials), when the join options do not fit
+//! the transport (a channel binding asked for over a transport without TLS: list only
+//! TLS transports then), or after `max_retries` failed attempts in a row.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,7 +19,7 @@ use ferrobahn_rt::Runtime;
 
 use crate::client::{Client, ClientConfig};
 use crate::core::{JoinOptions, SessionDetails};
-use crate::error::SessionError;
+use crate::error::{SessionError, UsageError};
 use crate::transport::{TransportError, WampTransport};
 
 /// A boxed, sendable future.
@@ -103,6 +104,10 @@ pub enum ComponentError {
     /// The router refused to let the session join (not retried).
     #[error("join refused: {0}")]
     JoinRefused(SessionError),
+    /// The join options do not fit the transport, found before HELLO (e.g. a channel
+    /// binding asked for over a transport without TLS); not retried.
+    #[error("cannot join: {0}")]
+    Usage(UsageError),
     /// `max_retries` attempts in a row failed; the last error.
     #[error("gave up after {attempts} attempts: {last}")]
     RetriesExhausted {
@@ -219,6 +224,7 @@ impl Component {
             match outcome {
                 Attempt::Done => return Ok(()),
                 Attempt::Refused(e) => return Err(ComponentError::JoinRefused(e)),
+                Attempt::Misconfigured(e) => return Err(ComponentError::Usage(e)),
                 Attempt::Lost => failures = 0,
                 Attempt::Failed(why) => {
                     failures += 1;
@@ -249,6 +255,11 @@ impl Component {
                 client.disconnect().await;
                 self.disconnected();
                 return Attempt::Refused(e);
+            }
+            Err(SessionError::Usage(e)) => {
+                client.disconnect().await;
+                self.disconnected();
+                return Attempt::Misconfigured(e);
             }
             Err(e) => {
                 client.disconnect().await;
@@ -286,6 +297,8 @@ enum Attempt {
     Done,
     /// The router refused the join: stop with an error.
     Refused(SessionError),
+    /// The join options do not fit the transport: stop with an error.
+    Misconfigured(UsageError),
     /// A joined session was lost: reconnect (the failure count restarts).
     Lost,
     /// Connecting or joining failed: retry with backoff.

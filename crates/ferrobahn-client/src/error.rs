@@ -4,6 +4,8 @@ use std::fmt;
 
 use ferrobahn_wamp::{Dict, Payload, UriError, Value};
 
+use crate::auth::ChannelBindingType;
+
 /// An error answered by the peer (router or callee): a WAMP error URI with optional
 /// positional and keyword arguments, as carried by an ERROR message or an ABORT.
 ///
@@ -100,6 +102,10 @@ pub enum UsageError {
     /// Too many requests are outstanding (see `SessionConfig::max_pending_requests`).
     #[error("too many outstanding requests (limit {0})")]
     TooManyPending(usize),
+    /// A channel binding was asked for (`JoinOptions::channel_binding_type`) on a
+    /// transport that cannot give it (no TLS); nothing was sent.
+    #[error("channel binding {0} asked for, but the transport has no TLS channel binding")]
+    ChannelBindingUnavailable(ChannelBindingType),
 }
 
 /// Why a session ended or could not be joined.

@@ -63,7 +63,7 @@ pub mod core;
 mod error;
 pub mod transport;
 
-pub use crate::auth::{ChannelBinding, Credentials};
+pub use crate::auth::{ChannelBinding, ChannelBindingType, Credentials};
 pub use crate::client::{
     Client, ClientConfig, EventSink, Invocation, PendingCall, Procedure, ProcedureFuture,
     ProcedureResult, Registration, Subscription,

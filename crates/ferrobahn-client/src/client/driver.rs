@@ -15,7 +15,7 @@ use futures_core::Stream;
 use futures_util::future::{AbortHandle, Abortable};
 
 use super::{Command, EventSink, Internal, Invocation, Procedure, Reply};
-use crate::core::{Ack, Session, SessionDetails, SessionEvent, SessionState};
+use crate::core::{Ack, JoinOptions, Session, SessionDetails, SessionEvent, SessionState};
 use crate::error::{ApplicationError, RequestError, SessionError, UsageError};
 use crate::transport::{TransportError, WampTransport};
 
@@ -211,10 +211,19 @@ impl<W: WampTransport> Driver<W> {
         }
     }
 
+    /// Fills in a channel binding asked for by type from this connection's transport
+    /// (none without TLS: the core then refuses the join before HELLO).
+    fn bind(&self, mut options: JoinOptions) -> JoinOptions {
+        if let (Some(kind), None) = (options.channel_binding_type, &options.channel_binding) {
+            options.channel_binding = kind.binding(self.transport.tls_exporter());
+        }
+        options
+    }
+
     fn apply(&mut self, cmd: Command) {
         let now = self.runtime.now();
         match cmd {
-            Command::Join { options, done } => match self.core.join(now, options) {
+            Command::Join { options, done } => match self.core.join(now, self.bind(options)) {
                 Ok(()) => {
                     self.last_left = None;
                     self.join = Some(done);

@@ -24,10 +24,15 @@ impl Session {
     /// Starts joining a realm: queues HELLO.
     ///
     /// # Errors
-    /// [`UsageError::WrongState`] unless closed, [`UsageError::InvalidUri`] for the realm.
+    /// [`UsageError::WrongState`] unless closed, [`UsageError::InvalidUri`] for the realm;
+    /// [`UsageError::ChannelBindingUnavailable`] when
+    /// [`JoinOptions::channel_binding_type`] is set but no binding of that type was
+    /// filled in (the transport has no TLS); [`UsageError::InvalidOption`] for a
+    /// channel binding without cryptosign credentials.
     pub fn join(&mut self, now: Instant, options: JoinOptions) -> Result<(), UsageError> {
         self.expect_state(SessionState::Closed, "join")?;
         validate_uri(&options.realm, self.config.uri_check)?;
+        check_channel_binding(&options)?;
         let mut authextra = options.authextra.clone();
         if let Some(pk) = options.credentials.public_key_hex() {
             authextra.insert("pubkey".into(), Value::from(pk));
@@ -344,4 +349,28 @@ impl Session {
         );
         Ok(())
     }
+}
+
+/// A channel binding is asked for only with cryptosign, and a binding type taken from
+/// the transport must have been filled in (never a silent join without it).
+fn check_channel_binding(options: &JoinOptions) -> Result<(), UsageError> {
+    if let Some(kind) = options.channel_binding_type {
+        match &options.channel_binding {
+            None => return Err(UsageError::ChannelBindingUnavailable(kind)),
+            Some(b) if b.kind() != kind.as_str() => {
+                return Err(UsageError::InvalidOption(format!(
+                    "channel binding {:?} given, but {kind:?} asked for",
+                    b.kind()
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    if options.channel_binding.is_some() && options.credentials.public_key_hex().is_none() {
+        return Err(UsageError::InvalidOption(format!(
+            "channel binding needs cryptosign credentials, not {}",
+            options.credentials.method()
+        )));
+    }
+    Ok(())
 }

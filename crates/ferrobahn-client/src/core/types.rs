@@ -5,7 +5,7 @@ use std::time::Duration;
 use ferrobahn_wamp::options::{CancelMode, EventDetails, InvocationDetails, ResultDetails};
 use ferrobahn_wamp::{Dict, Id, Payload, Roles, UriCheck, Value};
 
-use crate::auth::{ChannelBinding, Credentials};
+use crate::auth::{ChannelBinding, ChannelBindingType, Credentials};
 use crate::error::{ApplicationError, RequestError, SessionError};
 
 /// Limits and timeouts of a session core. Every one has a safe default.
@@ -124,8 +124,17 @@ pub struct JoinOptions {
     /// Extra authentication data (cryptosign's `pubkey` and `channel_binding` are added
     /// automatically).
     pub authextra: Dict,
-    /// The TLS channel binding to ask for with cryptosign (see [`ChannelBinding`]).
+    /// The TLS channel binding to ask for with cryptosign (see [`ChannelBinding`]),
+    /// given explicitly or filled in from the transport for
+    /// [`JoinOptions::channel_binding_type`].
     pub channel_binding: Option<ChannelBinding>,
+    /// A channel binding to take from the connected transport: the async
+    /// [`Client`](crate::Client) fills [`JoinOptions::channel_binding`] from
+    /// [`WampTransport::tls_exporter`](crate::transport::WampTransport::tls_exporter)
+    /// when it joins. [`Session::join`](crate::Session::join) refuses a type whose
+    /// binding is not filled in ([`UsageError::ChannelBindingUnavailable`](crate::UsageError::ChannelBindingUnavailable)),
+    /// so a transport without TLS fails before HELLO instead of joining unbound.
+    pub channel_binding_type: Option<ChannelBindingType>,
 }
 
 impl JoinOptions {
@@ -155,6 +164,14 @@ impl JoinOptions {
     #[must_use]
     pub fn with_channel_binding(mut self, binding: ChannelBinding) -> Self {
         self.channel_binding = Some(binding);
+        self
+    }
+
+    /// Asks for a cryptosign channel binding of type `kind`, taken from the
+    /// transport the session joins over (see [`JoinOptions::channel_binding_type`]).
+    #[must_use]
+    pub fn with_channel_binding_type(mut self, kind: ChannelBindingType) -> Self {
+        self.channel_binding_type = Some(kind);
         self
     }
 

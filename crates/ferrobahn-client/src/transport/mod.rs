@@ -68,6 +68,13 @@ pub trait WampTransport: Send + 'static {
 
     /// The negotiated serializer, e.g. `wamp.2.json` (for logs and tests).
     fn serializer_name(&self) -> &'static str;
+
+    /// The RFC 9266 `tls-exporter` value of the TLS connection underneath (from the
+    /// byte stream's [`ferrobahn_rt::Transport::tls_exporter`]); `None` (the
+    /// default) without TLS. The client takes cryptosign channel bindings from it.
+    fn tls_exporter(&self) -> Option<[u8; 32]> {
+        None
+    }
 }
 
 impl WampTransport for Box<dyn WampTransport> {
@@ -85,6 +92,9 @@ impl WampTransport for Box<dyn WampTransport> {
     }
     fn serializer_name(&self) -> &'static str {
         (**self).serializer_name()
+    }
+    fn tls_exporter(&self) -> Option<[u8; 32]> {
+        (**self).tls_exporter()
     }
 }
 

@@ -170,4 +170,8 @@ impl<T: Transport> WampTransport for RawSocketTransport<T> {
     fn serializer_name(&self) -> &'static str {
         self.serializer.subprotocol()
     }
+
+    fn tls_exporter(&self) -> Option<[u8; 32]> {
+        self.io.tls_exporter()
+    }
 }

@@ -113,4 +113,8 @@ impl<T: Transport> WampTransport for WebSocketTransport<T> {
     fn serializer_name(&self) -> &'static str {
         self.serializer.subprotocol()
     }
+
+    fn tls_exporter(&self) -> Option<[u8; 32]> {
+        self.ws.get_ref().tls_exporter()
+    }
 }

@@ -68,6 +68,9 @@ impl Router {
         if let Some(p) = j.info.peer {
             transport.insert("peer".into(), format!("tcp4:{p}").into());
         }
+        if let Some(b) = &j.info.channel_binding {
+            transport.insert("channel_binding".into(), b.as_str().into());
+        }
         let mut d = Dict::new();
         d.insert("session".into(), Value::from_u64(j.session.get()));
         d.insert("authid".into(), j.authid.as_str().into());

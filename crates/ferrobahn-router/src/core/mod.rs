@@ -82,6 +82,10 @@ pub struct TransportInfo {
     /// The TLS exporter value (RFC 9266) of a TLS transport: the channel ID a
     /// cryptosign `tls-exporter` channel binding signs over (`None` without TLS).
     pub tls_exporter: Option<[u8; 32]>,
+    /// The channel binding type the session's authentication was bound to
+    /// (cryptosign `tls-exporter`), shown by `wamp.session.get` as
+    /// `transport.channel_binding`; set by the router, `None` for an unbound login.
+    pub channel_binding: Option<String>,
 }
 
 impl TransportInfo {
@@ -92,6 +96,7 @@ impl TransportInfo {
             kind: kind.to_owned(),
             protocol: protocol.to_owned(),
             tls_exporter: None,
+            channel_binding: None,
         }
     }
 

@@ -285,3 +285,72 @@ fn cryptosign_channel_binding_in_hello_and_signature() {
         "{out:?}"
     );
 }
+
+#[test]
+fn channel_binding_type_without_a_binding_is_refused_before_hello() {
+    use crate::auth::{ChannelBinding, ChannelBindingType};
+    use ferrobahn_wamp::options::ChallengeExtra;
+
+    let now = Instant::now();
+    let mut s = Session::new(SessionConfig::default());
+    let key = Credentials::cryptosign_from_hex(&"03".repeat(32)).unwrap();
+    let join = JoinOptions::new("realm1")
+        .with_credentials(key.clone())
+        .with_channel_binding_type(ChannelBindingType::TlsExporter);
+    // No TLS under the session: nothing filled the binding in.
+    assert_eq!(
+        s.join(now, join.clone()),
+        Err(UsageError::ChannelBindingUnavailable(
+            ChannelBindingType::TlsExporter
+        ))
+    );
+    assert!(drain(&mut s).is_empty(), "no HELLO");
+    assert_eq!(s.state(), SessionState::Closed);
+    // A binding of another type does not stand in for it.
+    let other = join
+        .clone()
+        .with_channel_binding(ChannelBinding::new("tls-unique", [1; 32]));
+    assert!(matches!(
+        s.join(now, other),
+        Err(UsageError::InvalidOption(_))
+    ));
+    // A binding needs cryptosign.
+    let ticket = JoinOptions::new("realm1")
+        .with_credentials(Credentials::Ticket("t".into()))
+        .with_channel_binding(ChannelBinding::tls_exporter([1; 32]));
+    assert!(matches!(
+        s.join(now, ticket),
+        Err(UsageError::InvalidOption(m)) if m.contains("cryptosign")
+    ));
+    assert!(drain(&mut s).is_empty());
+    // Filled in (as the async client does from the transport): HELLO asks for it, and
+    // a router that leaves it out of the challenge gets no signature.
+    let bound = join.with_channel_binding(ChannelBinding::tls_exporter([2; 32]));
+    s.join(now, bound).unwrap();
+    let out = drain(&mut s);
+    let [Message::Hello(h)] = &out[..] else {
+        panic!("{out:?}")
+    };
+    let extra = h.details.authextra.as_ref().expect("authextra");
+    assert_eq!(extra["channel_binding"], "tls-exporter".into());
+    s.handle_message(
+        now,
+        Challenge {
+            method: "cryptosign".into(),
+            extra: ChallengeExtra {
+                challenge: Some("00".repeat(32)),
+                ..Default::default()
+            },
+        }
+        .into(),
+    );
+    let out = drain(&mut s);
+    assert!(
+        matches!(&out[..], [Message::Abort(a)] if a.reason == "wamp.error.cannot_authenticate"),
+        "{out:?}"
+    );
+    assert!(matches!(
+        &events(&mut s)[..],
+        [SessionEvent::Left(SessionError::Auth(m))] if m.contains("not bound")
+    ));
+}

@@ -310,7 +310,7 @@ fn cryptosign_challenge(
     realm: usize,
     hello: CryptosignHello<'_>,
     roles: Roles,
-    info: TransportInfo,
+    mut info: TransportInfo,
     rng: &mut SecretRng,
 ) -> AuthOutcome {
     let CryptosignHello {
@@ -340,6 +340,8 @@ fn cryptosign_challenge(
     if let Some((_, id)) = &binding {
         signed.iter_mut().zip(id).for_each(|(b, c)| *b ^= c);
     }
+    // Kept with the session if the signature verifies (the meta API shows it).
+    info.channel_binding = binding.map(|(kind, _)| kind.to_owned());
     let pending = Pending {
         realm,
         method: Method::Cryptosign(signed, key),
