@@ -42,6 +42,16 @@ struct Linger {
     left: usize,
 }
 
+/// The channels of a connection's [`Sender`]s.
+#[derive(Debug)]
+struct Commands {
+    tx: mpsc::Sender<Command>,
+    rx: mpsc::Receiver<Command>,
+    timed_out_tx: mpsc::UnboundedSender<Duration>,
+    /// A sender waited longer than `send_timeout`.
+    timed_out_rx: mpsc::UnboundedReceiver<Duration>,
+}
+
 /// Everything of a connection but the transport (so handler contexts need no
 /// type parameter).
 #[derive(Debug)]
@@ -65,7 +75,7 @@ pub(crate) struct Core {
     transport_closed: bool,
     linger: Option<Linger>,
     pub(crate) flush_threshold: usize,
-    commands: Option<(mpsc::Sender<Command>, mpsc::Receiver<Command>)>,
+    commands: Option<Commands>,
     pub(crate) peer: Option<PeerAddr>,
     /// The client address trusted proxies reported (`X-Forwarded-For`).
     pub(crate) forwarded_for: Option<IpAddr>,
@@ -112,10 +122,53 @@ impl Core {
 
     /// A handle that queues messages from other tasks.
     pub(crate) fn sender(&mut self) -> Sender {
-        let (tx, _) = self
-            .commands
-            .get_or_insert_with(|| mpsc::channel(SENDER_CHANNEL_CAPACITY));
-        Sender::new(tx.clone())
+        let commands = self.commands.get_or_insert_with(|| {
+            let (tx, rx) = mpsc::channel(SENDER_CHANNEL_CAPACITY);
+            let (timed_out_tx, timed_out_rx) = mpsc::unbounded();
+            Commands {
+                tx,
+                rx,
+                timed_out_tx,
+                timed_out_rx,
+            }
+        });
+        Sender::new(
+            commands.tx.clone(),
+            commands.timed_out_tx.clone(),
+            self.runtime.clone(),
+            self.conn.config().send_timeout,
+        )
+    }
+
+    /// Drops the connection when a [`Sender`] reported that it waited past
+    /// `send_timeout` (registers for that report otherwise): no close frame,
+    /// since a peer that does not read would never get it; what waits to be
+    /// written is discarded and the transport is not written again (it
+    /// closes when dropped). The connection ends with 1006.
+    fn poll_send_timeout(&mut self, cx: &mut Context<'_>) {
+        let Some(commands) = self.commands.as_mut() else {
+            return;
+        };
+        let Poll::Ready(Some(waited)) = Pin::new(&mut commands.timed_out_rx).poll_next(cx) else {
+            return;
+        };
+        // The other senders learn at once that the connection is gone.
+        commands.rx.close();
+        if self.io_dead || self.finished {
+            return;
+        }
+        tracing::info!(
+            peer = ?self.peer,
+            ?waited,
+            buffered = self.conn.transmit_buf().len(),
+            "a Sender waited past send_timeout: dropping the connection"
+        );
+        self.io_dead = true;
+        self.read_eof = true;
+        let pending = self.conn.transmit_buf().len();
+        self.conn.advance_transmit(pending);
+        let now = self.runtime.now();
+        self.conn.abort(now);
     }
 
     /// Maps a core send refusal to the shell's error.
@@ -156,7 +209,7 @@ impl Core {
     /// threshold: the channel was not polled to `Pending`, so no wake-up is registered
     /// for the commands still in it and the caller must come back once it has written.
     fn poll_commands(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some((_, rx)) = self.commands.as_mut() else {
+        let Some(Commands { rx, .. }) = self.commands.as_mut() else {
             return false;
         };
         loop {
@@ -261,6 +314,7 @@ impl Core {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Error>> {
         loop {
+            self.poll_send_timeout(cx);
             if self.conn.is_closed() || self.io_dead {
                 return Poll::Ready(Ok(()));
             }
@@ -339,6 +393,7 @@ impl Core {
             return Poll::Ready(None);
         }
         loop {
+            self.poll_send_timeout(cx);
             let commands_left = self.poll_commands(cx);
 
             // 1. decoded events first: no I/O while the application has work.

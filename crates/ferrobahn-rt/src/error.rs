@@ -12,12 +12,17 @@ use ferrobahn_websocket::{Closed, ProtocolError, SendError};
 pub enum Timeout {
     /// The opening handshake did not complete within `open_handshake_timeout`.
     OpenHandshake,
+    /// A [`Sender`](crate::Sender) could not queue a command within the
+    /// connection's `send_timeout` (the peer does not read, or the
+    /// connection is not being driven); the connection is dropped.
+    Send,
 }
 
 impl fmt::Display for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Timeout::OpenHandshake => f.write_str("opening handshake"),
+            Timeout::Send => f.write_str("send"),
         }
     }
 }

@@ -1,12 +1,17 @@
 //! [`Sender`]: queue messages on a connection from any task.
 
 use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ferrobahn_websocket::{CloseCode, Message, SendError};
 use futures_channel::mpsc;
 
-use crate::error::Error;
+use crate::error::{Error, Timeout};
+use crate::runtime::{AsyncTimer, Runtime};
 
 /// A command for the connection's driver.
 #[derive(Debug)]
@@ -23,30 +28,90 @@ pub(crate) enum Command {
 ///
 /// Obtained from `WebSocket::sender` or `Ctx::sender`. The commands go
 /// through a bounded channel that the connection's driver polls, so a sender
-/// waits when the connection falls behind. Clone it freely.
+/// waits when the connection falls behind, at most the connection's
+/// `send_timeout` (`WebSocketConfig::send_timeout`, 30 s by default): then
+/// the send fails with [`Error::Timeout`]`(`[`Timeout::Send`]`)` and the
+/// driver drops the connection without a close frame (the peer does not
+/// read, so it would never get one; the handler sees code 1006). Clone it
+/// freely.
 #[derive(Clone, Debug)]
 pub struct Sender {
     tx: mpsc::Sender<Command>,
+    /// Tells the driver that a send timed out (how long it waited).
+    timed_out: mpsc::UnboundedSender<Duration>,
+    runtime: Arc<dyn Runtime>,
+    timeout: Option<Duration>,
 }
 
 impl Sender {
-    pub(crate) fn new(tx: mpsc::Sender<Command>) -> Self {
-        Self { tx }
+    pub(crate) fn new(
+        tx: mpsc::Sender<Command>,
+        timed_out: mpsc::UnboundedSender<Duration>,
+        runtime: Arc<dyn Runtime>,
+        timeout: Option<Duration>,
+    ) -> Self {
+        Self {
+            tx,
+            timed_out,
+            runtime,
+            timeout,
+        }
     }
 
     async fn command(&mut self, cmd: Command) -> Result<(), Error> {
-        poll_fn(|cx| self.tx.poll_ready(cx))
-            .await
-            .map_err(|_| Error::Usage(SendError::Closed))?;
+        let Self {
+            tx,
+            runtime,
+            timeout,
+            ..
+        } = self;
+        // The timer is made only when the channel is full (the common send
+        // finds room at once).
+        let mut timer: Option<(Instant, Pin<Box<dyn AsyncTimer>>)> = None;
+        let ready = poll_fn(|cx| {
+            if let Poll::Ready(r) = tx.poll_ready(cx) {
+                return Poll::Ready(Some(r));
+            }
+            let Some(limit) = *timeout else {
+                return Poll::Pending;
+            };
+            let now = runtime.now();
+            let (deadline, timer) = timer.get_or_insert_with(|| {
+                let deadline = now + limit;
+                (deadline, runtime.new_timer(deadline))
+            });
+            if now >= *deadline {
+                return Poll::Ready(None);
+            }
+            timer.as_mut().poll(cx).map(|()| None)
+        })
+        .await;
+        match ready {
+            Some(Ok(())) => {}
+            Some(Err(_)) => return Err(Error::Usage(SendError::Closed)),
+            None => {
+                let waited = self.timeout.unwrap_or_default();
+                tracing::info!(
+                    ?waited,
+                    "a Sender could not queue in time: dropping the connection"
+                );
+                // The driver may be gone already; then there is nothing to drop.
+                let _ = self.timed_out.unbounded_send(waited);
+                return Err(Error::Timeout(Timeout::Send));
+            }
+        }
         self.tx
             .start_send(cmd)
             .map_err(|_| Error::Usage(SendError::Closed))
     }
 
-    /// Queues `msg`, waiting while the channel is full.
+    /// Queues `msg`, waiting while the channel is full (at most the
+    /// connection's `send_timeout`).
     ///
     /// # Errors
-    /// [`Error::Usage`] when the connection's driver is gone.
+    /// [`Error::Usage`] when the connection's driver is gone;
+    /// [`Error::Timeout`]`(`[`Timeout::Send`]`)` when no room came within
+    /// `send_timeout` (the connection is then dropped).
     pub async fn send(&mut self, msg: Message) -> Result<(), Error> {
         self.command(Command::Message(msg)).await
     }

@@ -95,6 +95,13 @@ pub struct Config {
     /// [`Config::max_outgoing_buffer`] within this time. Default 60 s;
     /// `None` waits forever.
     pub slow_reader_timeout: Option<Duration>,
+    /// For async shells: how long a waiting send from another task (a
+    /// `Sender` of `ferrobahn-rt`, whose commands queue in a bounded
+    /// channel) may wait for room. When it expires the send fails with a
+    /// timeout error and the connection is dropped without a close frame (a
+    /// peer that does not read would never get one). Default 30 s; `None`
+    /// waits forever. The sans-IO connection itself does not use it.
+    pub send_timeout: Option<Duration>,
     /// Any received byte postpones the next automatic ping
     /// (`autoPingRestartOnAnyTraffic`). Default true; false pings every
     /// [`Config::auto_ping_interval`] regardless of traffic.
@@ -149,6 +156,7 @@ impl Default for Config {
             streaming: false,
             slow_reader: SlowReader::Wait,
             slow_reader_timeout: Some(Duration::from_secs(60)),
+            send_timeout: Some(Duration::from_secs(30)),
             auto_ping_restart_on_traffic: true,
         }
     }
@@ -224,6 +232,8 @@ impl Config {
         with_slow_reader: slow_reader: SlowReader;
         /// Sets [`Config::slow_reader_timeout`].
         with_slow_reader_timeout: slow_reader_timeout: Option<Duration>;
+        /// Sets [`Config::send_timeout`].
+        with_send_timeout: send_timeout: Option<Duration>;
         /// Sets [`Config::auto_ping_restart_on_traffic`].
         with_auto_ping_restart_on_traffic: auto_ping_restart_on_traffic: bool;
     }

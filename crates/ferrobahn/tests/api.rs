@@ -24,6 +24,8 @@ mod on_tokio {
     mod proxy;
     #[path = "rt/routes.rs"]
     mod routes;
+    #[path = "rt/send_timeout.rs"]
+    mod send_timeout;
     #[path = "rt/split.rs"]
     mod split;
     #[path = "rt/streaming.rs"]
@@ -55,6 +57,8 @@ mod on_async_std {
     mod proxy;
     #[path = "rt/routes.rs"]
     mod routes;
+    #[path = "rt/send_timeout.rs"]
+    mod send_timeout;
     #[path = "rt/split.rs"]
     mod split;
     #[path = "rt/streaming.rs"]

@@ -59,3 +59,23 @@ fn refused_tunnel_is_reported() {
         }
     });
 }
+
+#[test]
+fn silent_proxy_times_out() {
+    rt::block_on(async {
+        // Connections complete in the kernel's backlog; nobody answers CONNECT.
+        let silent = rt::bind().await;
+        let port = silent.local_addr().unwrap().port();
+        let config = ClientConfig::default()
+            .with_open_handshake_timeout(std::time::Duration::from_millis(300))
+            .with_proxy(Proxy::new("127.0.0.1", port));
+        let started = std::time::Instant::now();
+        match rt::connect_with("ws://127.0.0.1:1/", config).await {
+            Err(Error::Timeout(ferrobahn::Timeout::OpenHandshake)) => {}
+            Err(e) => panic!("unexpected error {e}"),
+            Ok(_) => panic!("connected through a silent proxy"),
+        }
+        assert!(started.elapsed() < ferrobahn_test::TEST_TIMEOUT);
+        drop(silent);
+    });
+}
