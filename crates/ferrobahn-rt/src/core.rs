@@ -5,7 +5,7 @@
 //! inbound side has nothing more ready (just before the driver would wait on
 //! the transport), when they pass the flush threshold, or on an explicit flush.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -25,6 +25,9 @@ use crate::transport::Transport;
 /// Bytes queued for the transport above which the driver writes without
 /// waiting for the inbound side to run dry.
 pub(crate) const DEFAULT_FLUSH_THRESHOLD: usize = 64 * 1024;
+
+/// Most slices handed to one vectored write.
+const WRITE_SLICES: usize = 32;
 
 /// How many commands a [`Sender`]'s channel holds before senders wait.
 const SENDER_CHANNEL_CAPACITY: usize = 64;
@@ -213,7 +216,7 @@ impl Core {
             return false;
         };
         loop {
-            if self.conn.transmit_buf().len() >= self.flush_threshold {
+            if self.conn.transmit_len() >= self.flush_threshold {
                 return true;
             }
             let cmd = match Pin::new(&mut *rx).poll_next(cx) {
@@ -238,7 +241,7 @@ impl Core {
         tracing::debug!(error = %e, "transport failed");
         self.io_dead = true;
         self.read_eof = true;
-        let pending = self.conn.transmit_buf().len();
+        let pending = self.conn.transmit_len();
         self.conn.advance_transmit(pending);
         let now = self.runtime.now();
         self.conn.abort(now);
@@ -258,7 +261,16 @@ impl Core {
             if buf.is_empty() {
                 break;
             }
-            match ready!(io.poll_write(cx, buf)) {
+            // Large payloads are queued apart from their frame headers:
+            // write several runs at once when there are.
+            let res = if buf.len() < self.conn.transmit_len() {
+                let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
+                let n = self.conn.transmit_slices(&mut slices);
+                ready!(io.poll_write_vectored(cx, &slices[..n]))
+            } else {
+                ready!(io.poll_write(cx, buf))
+            };
+            match res {
                 Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Ok(n) => {
                     self.conn.advance_transmit(n);
@@ -297,7 +309,7 @@ impl Core {
         io: &mut T,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Error>> {
-        let queued = self.conn.transmit_buf().len();
+        let queued = self.conn.transmit_len();
         if queued == 0 || (queued < self.flush_threshold && self.inbound_pending()) {
             return Poll::Ready(Ok(()));
         }
@@ -327,7 +339,7 @@ impl Core {
                 Poll::Pending => {}
             }
             let limit = self.conn.config().max_outgoing_buffer;
-            if self.conn.transmit_buf().len() <= limit / 2 {
+            if self.conn.transmit_len() <= limit / 2 {
                 return Poll::Ready(Ok(()));
             }
             let Some(deadline) = self.conn.poll_timeout() else {
@@ -402,7 +414,7 @@ impl Core {
                     self.closed_event = Some(c);
                     continue;
                 }
-                if self.conn.transmit_buf().len() >= self.flush_threshold {
+                if self.conn.transmit_len() >= self.flush_threshold {
                     if let Poll::Ready(Err(e)) = self.poll_write_out(io, cx) {
                         self.peeked = Some(ev);
                         self.fail_io(&e);

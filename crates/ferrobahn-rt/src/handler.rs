@@ -141,7 +141,9 @@ impl<'a> Ctx<'a> {
             .map_err(|e| self.core.send_error(e))
     }
 
-    /// Sends a binary message.
+    /// Sends a binary message (copied into the outgoing buffer; to send a
+    /// `Bytes` you hold, such as a received payload, without a copy, use
+    /// [`Ctx::send_message`]).
     ///
     /// # Errors
     /// As [`Ctx::send_text`].
@@ -153,7 +155,9 @@ impl<'a> Ctx<'a> {
             .map_err(|e| self.core.send_error(e))
     }
 
-    /// Sends `msg`.
+    /// Sends `msg`. A large payload (8 KiB or more) that goes out as it is
+    /// (a server's frames, no compression) is queued without a copy and
+    /// written with vectored writes.
     ///
     /// # Errors
     /// As [`Ctx::send_text`].

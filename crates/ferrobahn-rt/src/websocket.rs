@@ -129,7 +129,7 @@ impl<T: Transport> WebSocket<T> {
         if self.core.conn.is_outgoing_full() {
             ready!(self.core.poll_drained(&mut self.io, cx))?;
         }
-        if self.core.conn.transmit_buf().len() >= self.core.flush_threshold {
+        if self.core.conn.transmit_len() >= self.core.flush_threshold {
             return self.core.poll_flush(&mut self.io, cx);
         }
         Poll::Ready(Ok(()))

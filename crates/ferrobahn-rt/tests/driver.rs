@@ -177,7 +177,7 @@ fn full_outgoing_buffer_stops_reading() {
         peer.flush();
         assert!(poll_once(pin!(ws.recv())).is_pending());
     }
-    let queued = ws.connection().transmit_buf().len();
+    let queued = ws.connection().transmit_len();
     assert!(ws.get_ref().unread() > 0, "the server kept reading");
     assert!(queued < 4096 + 8192, "outgoing queue grew to {queued}");
 

@@ -27,8 +27,17 @@ fn pair(client: Config, server: Config) -> (Connection, Connection) {
 }
 
 fn flow(from: &mut Connection, to: &mut Connection) -> usize {
-    let bytes = from.transmit_buf().to_vec();
-    from.advance_transmit(bytes.len());
+    // Large payloads are queued in several runs.
+    let mut bytes = Vec::new();
+    loop {
+        let run = from.transmit_buf();
+        if run.is_empty() {
+            break;
+        }
+        bytes.extend_from_slice(run);
+        let n = run.len();
+        from.advance_transmit(n);
+    }
     to.feed(Instant::now(), &bytes);
     bytes.len()
 }

@@ -12,19 +12,23 @@ use bytes::Bytes;
 use ferrobahn_extensions::{DeflateConfig, ServerExtensions};
 use ferrobahn_load::{server, MAX_MESSAGE};
 use ferrobahn_rt::{Ctx, Handler, ServerConfig};
+use ferrobahn_websocket::{Message, MessageKind};
 
-/// Echoes every message back with its own kind.
+/// Echoes every message back with its own kind, handing the received
+/// payload back as it is (a large one goes out without a copy).
 struct Echo;
 
 impl Handler for Echo {
     fn on_message(&mut self, ctx: &mut Ctx<'_>, payload: Bytes, is_binary: bool) {
-        let sent = if is_binary {
-            ctx.send_binary(&payload)
+        let kind = if is_binary {
+            MessageKind::Binary
         } else {
-            // Text payloads arrive validated.
-            ctx.send_text(std::str::from_utf8(&payload).unwrap_or_default())
+            MessageKind::Text
         };
-        if let Err(e) = sent {
+        if let Err(e) = ctx.send_message(Message {
+            kind,
+            data: payload,
+        }) {
             eprintln!("echo failed: {e}");
         }
     }

@@ -1,6 +1,7 @@
 //! The sans-IO connection: [`Connection`].
 
 mod close;
+mod outq;
 mod recv;
 mod send;
 mod shared;
@@ -10,12 +11,14 @@ mod timer;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_outq;
+#[cfg(test)]
 mod tests_stream;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use ferrobahn_frame::Utf8Validator;
 
 use crate::rng::MaskRng;
@@ -49,14 +52,17 @@ const OUT_SHRINK_ABOVE: usize = 8 << 20;
 /// - **commands**: [`send`](Self::send), [`send_text`](Self::send_text),
 ///   [`send_binary`](Self::send_binary), [`ping`](Self::ping),
 ///   [`pong`](Self::pong), [`close`](Self::close), [`abort`](Self::abort);
-/// - **output**: [`transmit_buf`](Self::transmit_buf) +
+/// - **output**: [`transmit_buf`](Self::transmit_buf) (or
+///   [`transmit_slices`](Self::transmit_slices) for a vectored write) +
 ///   [`advance_transmit`](Self::advance_transmit),
 ///   [`poll_timeout`](Self::poll_timeout), [`poll_event`](Self::poll_event);
 /// - **getters**: [`state`](Self::state), [`wants_read`](Self::wants_read),
 ///   [`should_close_transport`](Self::should_close_transport), ...
 ///
 /// After every input or command call, the owner writes out
-/// `transmit_buf()` (calling `advance_transmit` with what was written),
+/// `transmit_buf()` (calling `advance_transmit` with what was written, and
+/// again until it is empty: a large payload sent as `Bytes` is queued as a
+/// run of its own, without a copy),
 /// re-arms its timer from `poll_timeout()`, then drains `poll_event()`.
 /// When [`should_close_transport`](Self::should_close_transport) is true and
 /// `transmit_buf()` is empty, it shuts the transport down.
@@ -90,8 +96,15 @@ pub struct Connection {
     assembly: Option<Assembly>,
     utf8: Utf8Validator,
     // --- output ---
+    /// Frame bytes to write, from `out_pos` on; payloads queued without a
+    /// copy sit between them in `shared` (see `outq.rs`).
     out: Vec<u8>,
     out_pos: usize,
+    /// `(offset in out, payload)`: each payload goes out after
+    /// `out[..offset]`, in order.
+    shared: VecDeque<(usize, Bytes)>,
+    /// Bytes still held in `shared`.
+    shared_len: usize,
     // --- closing ---
     close_sent: bool,
     close_transport: bool,
@@ -146,6 +159,8 @@ impl Connection {
             utf8: Utf8Validator::new(),
             out: Vec::new(),
             out_pos: 0,
+            shared: VecDeque::new(),
+            shared_len: 0,
             close_sent: false,
             close_transport: false,
             eof: false,
@@ -193,7 +208,7 @@ impl Connection {
     /// (backpressure against a peer that sends but does not read).
     pub fn wants_read(&self) -> bool {
         !self.close_transport
-            && self.transmit_buf().len() + self.deferred.len() <= self.config.max_outgoing_buffer
+            && self.transmit_len() + self.deferred.len() <= self.config.max_outgoing_buffer
     }
 
     /// True when the transport should be shut down once
@@ -207,25 +222,6 @@ impl Connection {
     /// True once [`Event::Closed`] has been queued.
     pub fn is_closed(&self) -> bool {
         self.state == State::Closed
-    }
-
-    /// The bytes waiting to be written to the transport.
-    #[must_use]
-    pub fn transmit_buf(&self) -> &[u8] {
-        &self.out[self.out_pos..]
-    }
-
-    /// Marks the first `n` bytes of [`transmit_buf`](Self::transmit_buf) as written.
-    pub fn advance_transmit(&mut self, n: usize) {
-        self.out_pos = (self.out_pos + n).min(self.out.len());
-        if self.out_pos == self.out.len() {
-            self.out.clear();
-            self.out_pos = 0;
-            if self.out.capacity() > OUT_SHRINK_ABOVE {
-                self.out = Vec::new();
-            }
-        }
-        self.check_drained();
     }
 
     /// The earliest deadline at which [`handle_timeout`](Self::handle_timeout)
@@ -288,7 +284,7 @@ impl Connection {
                 .min_read_buffer
                 .clamp(1, self.config.read_buffer_size.max(1));
         }
-        if self.transmit_buf().is_empty() {
+        if self.transmit_len() == 0 {
             self.out = Vec::new();
             self.out_pos = 0;
         }
@@ -296,7 +292,7 @@ impl Connection {
 
     /// Bytes held by the read and write buffers (their capacity).
     pub fn buffered_capacity(&self) -> usize {
-        self.in_buf.capacity() + self.out.capacity()
+        self.in_buf.capacity() + self.out.capacity() + self.shared_len
     }
 
     /// Arms the next automatic ping, if configured and none is outstanding.

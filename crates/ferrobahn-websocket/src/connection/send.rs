@@ -4,7 +4,10 @@ use std::time::Instant;
 
 use ferrobahn_frame::{apply_mask, FrameHeader, OpCode, MAX_HEADER_LEN};
 
-use super::Connection;
+use bytes::Bytes;
+
+use super::outq::SHARE_MIN;
+use super::{Connection, Role};
 use crate::{Message, MessageKind, SendError, State};
 
 /// Largest payload of a control frame (RFC 6455 5.5).
@@ -25,17 +28,17 @@ impl Connection {
             MessageKind::Text => OpCode::Text,
             MessageKind::Binary => OpCode::Binary,
         };
-        self.send_data(now, opcode, &msg.data)
+        self.send_data(now, opcode, &msg.data, Some(&msg.data))
     }
 
     /// Queues a text message.
     pub fn send_text(&mut self, now: Instant, text: &str) -> Result<(), SendError> {
-        self.send_data(now, OpCode::Text, text.as_bytes())
+        self.send_data(now, OpCode::Text, text.as_bytes(), None)
     }
 
     /// Queues a binary message.
     pub fn send_binary(&mut self, now: Instant, data: &[u8]) -> Result<(), SendError> {
-        self.send_data(now, OpCode::Binary, data)
+        self.send_data(now, OpCode::Binary, data, None)
     }
 
     /// Queues a ping (payload of at most 125 bytes). When its pong comes
@@ -62,7 +65,16 @@ impl Connection {
         Ok(())
     }
 
-    fn send_data(&mut self, now: Instant, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
+    /// `shared` is `payload` as [`Bytes`] when the caller has it so: large
+    /// payloads sent as they are (no masking, no encoding) are then queued
+    /// without a copy.
+    fn send_data(
+        &mut self,
+        now: Instant,
+        opcode: OpCode,
+        payload: &[u8],
+        shared: Option<&Bytes>,
+    ) -> Result<(), SendError> {
         if self.state != State::Open {
             return Err(SendError::Closed);
         }
@@ -73,28 +85,39 @@ impl Connection {
             return Ok(());
         }
         let mut encoded = Vec::new();
-        let (payload, rsv) = match self.codec.as_mut() {
+        let (payload, rsv, shared) = match self.codec.as_mut() {
             Some(codec) => match codec.encode(payload, &mut encoded) {
-                Ok(true) => (&encoded[..], codec.rsv_bits()),
-                Ok(false) => (payload, 0),
+                Ok(true) => (&encoded[..], codec.rsv_bits(), None),
+                Ok(false) => (payload, 0, shared),
                 Err(err) => return Err(SendError::Extension(err.to_string())),
             },
-            None => (payload, 0),
+            None => (payload, 0, shared),
         };
-        let chunk = self.config.auto_fragment_size;
-        if chunk == 0 || payload.len() <= chunk {
-            self.write_frame(opcode, true, rsv, payload);
-            return Ok(());
+        let chunk = match self.config.auto_fragment_size {
+            0 => payload.len().max(1),
+            n => n,
+        };
+        let mut start = 0;
+        loop {
+            let end = payload.len().min(start + chunk);
+            let op = if start == 0 {
+                opcode
+            } else {
+                OpCode::Continuation
+            };
+            let bits = if start == 0 { rsv } else { 0 };
+            let fin = end == payload.len();
+            match shared {
+                Some(bytes) if end - start >= SHARE_MIN => {
+                    self.write_frame_shared(op, fin, bits, bytes.slice(start..end));
+                }
+                _ => self.write_frame(op, fin, bits, &payload[start..end]),
+            }
+            if fin {
+                return Ok(());
+            }
+            start = end;
         }
-        let mut pieces = payload.chunks(chunk).peekable();
-        let mut first = true;
-        while let Some(piece) = pieces.next() {
-            let op = if first { opcode } else { OpCode::Continuation };
-            let bits = if first { rsv } else { 0 };
-            self.write_frame(op, pieces.peek().is_none(), bits, piece);
-            first = false;
-        }
-        Ok(())
     }
 
     /// Appends one frame to the write buffer, masked as the role and
@@ -128,12 +151,28 @@ impl Connection {
         }
     }
 
-    /// Drops already-written bytes from the front of the write buffer once
-    /// they are the larger part of it.
-    pub(super) fn compact_out(&mut self) {
-        if self.out_pos > 0 && self.out_pos * 2 >= self.out.len() {
-            self.out.drain(..self.out_pos);
-            self.out_pos = 0;
+    /// [`write_frame`](Self::write_frame) for a payload held as [`Bytes`]:
+    /// queued without a copy unless it must be masked or deferred.
+    fn write_frame_shared(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
+        let masks = match self.role {
+            Role::Client => self.config.mask_client_frames,
+            Role::Server => self.config.mask_server_frames,
+        };
+        if self.mid_frame || (masks && self.config.apply_mask) {
+            return self.write_frame(opcode, fin, rsv, &payload);
         }
+        let mask = self.next_mask();
+        let header = FrameHeader {
+            fin,
+            rsv,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let head_len = header.encode(&mut head);
+        self.compact_out();
+        self.out.extend_from_slice(&head[..head_len]);
+        self.push_shared(payload);
     }
 }

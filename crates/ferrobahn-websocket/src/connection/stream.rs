@@ -71,7 +71,7 @@ impl Connection {
 
     /// True while a data send would meet a full outgoing buffer.
     pub fn is_outgoing_full(&self) -> bool {
-        self.transmit_buf().len() > self.config.max_outgoing_buffer
+        self.transmit_len() > self.config.max_outgoing_buffer
     }
 
     // ---- receive ----
@@ -366,7 +366,7 @@ impl Connection {
     /// outgoing buffer is full: `Ok(true)` to queue, `Ok(false)` to drop.
     #[inline]
     pub(super) fn check_room(&mut self, now: Instant, streamed: bool) -> Result<bool, SendError> {
-        if self.transmit_buf().len() <= self.config.max_outgoing_buffer {
+        if self.transmit_len() <= self.config.max_outgoing_buffer {
             return Ok(true);
         }
         self.outgoing_full(now, streamed)
@@ -404,7 +404,7 @@ impl Connection {
     /// found full is at most half full.
     #[inline]
     pub(super) fn check_drained(&mut self) {
-        if self.want_drain && self.transmit_buf().len() <= self.config.max_outgoing_buffer / 2 {
+        if self.want_drain && self.transmit_len() <= self.config.max_outgoing_buffer / 2 {
             self.want_drain = false;
             self.timers.stop(Timer::SlowReader);
             self.events.push_back(Event::Drained);
@@ -415,12 +415,11 @@ impl Connection {
     /// and fails the connection without a close frame.
     pub(super) fn drop_slow_reader(&mut self) {
         tracing::debug!(
-            buffered = self.transmit_buf().len(),
+            buffered = self.transmit_len(),
             "dropping a peer that does not read"
         );
         self.want_drain = false;
-        self.out = Vec::new();
-        self.out_pos = 0;
+        self.discard_transmit();
         self.deferred = Vec::new();
         self.mid_frame = false;
         self.fail(ProtocolError::SlowReader {

@@ -58,8 +58,17 @@ pub(super) fn events(conn: &mut Connection) -> Vec<Event> {
 }
 
 pub(super) fn take_out(conn: &mut Connection) -> Vec<u8> {
-    let out = conn.transmit_buf().to_vec();
-    conn.advance_transmit(out.len());
+    // Large payloads are queued in several runs.
+    let mut out = Vec::new();
+    loop {
+        let run = conn.transmit_buf();
+        if run.is_empty() {
+            break;
+        }
+        out.extend_from_slice(run);
+        let n = run.len();
+        conn.advance_transmit(n);
+    }
     out
 }
 
