@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use ferrobahn_client::wamp::MatchPolicy;
-use ferrobahn_client::{RequestError, SessionError};
+use ferrobahn_client::{ChannelBindingType, RequestError, SessionError};
 
 /// Options of `ferrobahn wamp`.
 #[derive(Debug, Args)]
@@ -62,6 +62,11 @@ pub(crate) struct ConnArgs {
         hide_env_values = true
     )]
     pub(crate) secret: Option<String>,
+    /// With --authmethod cryptosign: bind the signature to the TLS connection
+    /// (wss:// and rss:// only). ferrobahn's router verifies tls-exporter (RFC 9266);
+    /// Crossbar.io only knows tls-unique, which rustls cannot compute.
+    #[arg(long, global = true, value_enum, value_name = "TYPE")]
+    pub(crate) channel_binding: Option<ChannelBindingArg>,
     /// Seconds allowed to connect, run the handshake and join.
     #[arg(long, global = true, default_value_t = 10)]
     pub(crate) connect_timeout: u64,
@@ -95,6 +100,21 @@ pub(crate) enum AuthMethod {
     Wampcra,
     /// WAMP-cryptosign (Ed25519; the secret is the private key seed in hex).
     Cryptosign,
+}
+
+/// A cryptosign channel binding type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ChannelBindingArg {
+    /// RFC 9266: keying material exported from the TLS connection.
+    TlsExporter,
+}
+
+impl From<ChannelBindingArg> for ChannelBindingType {
+    fn from(b: ChannelBindingArg) -> Self {
+        match b {
+            ChannelBindingArg::TlsExporter => ChannelBindingType::TlsExporter,
+        }
+    }
 }
 
 /// How a URI matches (pattern-based subscriptions and registrations).

@@ -55,13 +55,22 @@ fn pki() -> PathBuf {
 
 /// `ferrobahn router` over TLS on a free port; the port.
 fn router(dir: &Path) -> (Proc, u16) {
-    let mut child = Proc(
-        ferrobahn()
-            .args(["router", "--listen", "127.0.0.1:0", "--tls-cert"])
+    router_with(Some(dir), &[])
+}
+
+/// `ferrobahn router ARGS` on a free port, over TLS with the certificate in `dir`
+/// (else plain); the port.
+fn router_with(dir: Option<&Path>, args: &[&str]) -> (Proc, u16) {
+    let mut cmd = ferrobahn();
+    cmd.args(["router", "--listen", "127.0.0.1:0"]).args(args);
+    if let Some(dir) = dir {
+        cmd.arg("--tls-cert")
             .arg(dir.join("cert.pem"))
             .arg("--tls-key")
-            .arg(dir.join("key.pem"))
-            .stdout(Stdio::piped())
+            .arg(dir.join("key.pem"));
+    }
+    let mut child = Proc(
+        cmd.stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("ferrobahn router starts"),
@@ -69,9 +78,10 @@ fn router(dir: &Path) -> (Proc, u16) {
     let stdout = child.0.stdout.take().expect("piped stdout");
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let scheme = if dir.is_some() { "wss" } else { "ws" };
     let port = line
         .trim()
-        .strip_prefix("listening on wss://127.0.0.1:")
+        .strip_prefix(&format!("listening on {scheme}://127.0.0.1:"))
         .and_then(|rest| rest.split('/').next())
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
@@ -186,5 +196,69 @@ fn wamp_cli_calls_the_router_over_wss_and_tls_rawsocket() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("certificate not trusted"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn wamp_cli_cryptosign_with_tls_exporter_channel_binding() {
+    let dir = pki();
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testsuite/router/router.toml"
+    );
+    let (_router, port) = router_with(Some(&dir), &["--config", config]);
+    let ca = dir.join("ca.pem");
+    let seed = "07".repeat(32);
+    let auth = |url: &str| {
+        let mut a = vec![
+            "--url",
+            url,
+            "--realm",
+            "auth",
+            "--authmethod",
+            "cryptosign",
+        ];
+        a.extend(["--authid", "alice", "--secret", &seed]);
+        a.extend(["--channel-binding", "tls-exporter"]);
+        a.extend(["call", "com.auth.allowed"]);
+        a.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    for url in [
+        format!("wss://localhost:{port}/ws"),
+        format!("rss://localhost:{port}"),
+    ] {
+        let args = auth(&url);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = wamp(&args, Some(&ca));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Joined (bound): the call reaches the dealer, where nobody registered it.
+        assert_eq!(out.status.code(), Some(5), "{url}: {stderr}");
+        assert!(
+            stderr.contains("wamp.error.no_such_procedure"),
+            "{url}: {stderr}"
+        );
+    }
+    // Over plain WebSocket the binding cannot be had: a usage error before HELLO.
+    let (_plain, plain_port) = router_with(None, &["--config", config]);
+    let args = auth(&format!("ws://127.0.0.1:{plain_port}/ws"));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = wamp(&args, None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no TLS channel binding"), "{stderr}");
+    // Only with cryptosign.
+    let url = format!("wss://localhost:{port}/ws");
+    let out = wamp(
+        &[
+            "--url",
+            &url,
+            "--channel-binding",
+            "tls-exporter",
+            "call",
+            "x.y",
+        ],
+        Some(&ca),
+    );
+    assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -54,6 +54,26 @@
 //!         .await
 //! }
 //! ```
+//!
+//! # Cryptosign channel binding
+//!
+//! Over TLS (`wss://`, `rss://`) a cryptosign login can be bound to the connection,
+//! so a signature relayed from another TLS connection is worthless:
+//! [`JoinOptions::with_channel_binding_type`] with [`ChannelBindingType::TlsExporter`]
+//! makes the [`Client`] take the RFC 9266 `tls-exporter` value from its transport
+//! ([`transport::WampTransport::tls_exporter`], which the runtime shells read from
+//! rustls), ask for `authextra.channel_binding = "tls-exporter"` in HELLO, and sign
+//! the challenge XORed with it, as AutobahnPython does for its binding type. On a
+//! transport without TLS the join fails with
+//! [`UsageError::ChannelBindingUnavailable`] before HELLO is sent, and a challenge
+//! that comes back unbound is not answered ([`auth::AuthError::BindingNotHonoured`]):
+//! never a silent downgrade. ferrobahn's router verifies `tls-exporter`.
+//!
+//! Crossbar.io and AutobahnPython accept only `tls-unique` (SHA-256 of the first
+//! TLS Finished message, taken through pyOpenSSL). rustls does not expose the
+//! Finished messages (rustls issue #995), and `tls-unique` is undefined for TLS
+//! 1.3, so binding against Crossbar.io is not possible with this (rustls) client;
+//! cryptosign without binding works with Crossbar.io and is tested against it.
 #![forbid(unsafe_code)]
 
 pub mod auth;

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use ferrobahn::tokio::{runtime, TokioIo};
 use ferrobahn_client::transport::{connect_endpoint, Endpoint, WampTransport};
-use ferrobahn_client::{Client, ClientConfig, Credentials, JoinOptions, SessionConfig};
+use ferrobahn_client::{
+    Client, ClientConfig, Credentials, JoinOptions, SessionConfig, SessionError, UsageError,
+};
 use ferrobahn_serializers::{Format, Serializer};
 
 use super::{AuthMethod, CliError, ConnArgs, SerializerArg};
@@ -100,6 +102,11 @@ async fn open(conn: &ConnArgs, timeout: Duration) -> Result<Box<dyn WampTranspor
 /// A client joined to the realm with the flags' credentials.
 pub(crate) async fn joined(conn: &ConnArgs) -> Result<Client, CliError> {
     let credentials = credentials(conn)?;
+    if conn.channel_binding.is_some() && conn.authmethod != AuthMethod::Cryptosign {
+        return Err(CliError::Usage(
+            "--channel-binding needs --authmethod cryptosign".into(),
+        ));
+    }
     let timeout = Duration::from_secs(conn.connect_timeout.max(1));
     let transport = open(conn, timeout).await?;
     let config = ClientConfig::default()
@@ -109,10 +116,20 @@ pub(crate) async fn joined(conn: &ConnArgs) -> Result<Client, CliError> {
     let mut join = JoinOptions::new(conn.realm.clone()).with_credentials(credentials);
     join.authid.clone_from(&conn.authid);
     join.authrole.clone_from(&conn.authrole);
+    join.channel_binding_type = conn.channel_binding.map(Into::into);
     match client.join(join).await {
         Ok(details) => {
             tracing::debug!(session = %details.session, realm = %details.realm, "joined");
             Ok(client)
+        }
+        // Found before HELLO, e.g. a channel binding over a transport without TLS.
+        Err(SessionError::Usage(e)) => {
+            client.disconnect().await;
+            let hint = match e {
+                UsageError::ChannelBindingUnavailable(_) => " (use wss:// or rss://)",
+                _ => "",
+            };
+            Err(CliError::Usage(format!("{e}{hint}")))
         }
         Err(source) => {
             client.disconnect().await;
