@@ -1,7 +1,8 @@
 //! Runs every WAMP demo pair (backend, then frontend) against its own in-process
 //! ferrobahn router (the testsuite config: realm1, caller and publisher disclosure) and
-//! checks what the frontend prints against the Python originals' output. All pairs run
-//! at once; the longest (pubsub.unsubscribe) takes about 18 s.
+//! checks what the frontend prints against the Python originals' output, once with both
+//! components on tokio and once with both on async-std (the same component code). All
+//! runs go at once; the longest (pubsub.unsubscribe) takes about 18 s.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -21,10 +22,13 @@ impl Drop for Proc {
     }
 }
 
-fn demo(name: &str, url: &str) -> Proc {
+/// The runtimes every pair runs on.
+const RUNTIMES: [&str; 2] = ["tokio", "async-std"];
+
+fn demo(name: &str, url: &str, runtime: &str) -> Proc {
     Proc(
         Command::new(env!("CARGO_BIN_EXE_wamp_demo"))
-            .args([name, "--url", url])
+            .args([name, "--url", url, "--runtime", runtime])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -237,8 +241,9 @@ fn pairs() -> Vec<Pair> {
 }
 
 /// Runs one pair; what went wrong, if anything.
-fn run_pair(pair: &Pair, url: &str) -> Result<(), String> {
-    let mut backend = demo(&format!("{}.backend", pair.name), url);
+fn run_pair(pair: &Pair, url: &str, runtime: &str) -> Result<(), String> {
+    let name = format!("{} on {runtime}", pair.name);
+    let mut backend = demo(&format!("{}.backend", pair.name), url, runtime);
     let stderr = backend.0.stderr.take().expect("piped");
     let (tx, rx) = mpsc::channel();
     let ready = pair.ready;
@@ -250,19 +255,16 @@ fn run_pair(pair: &Pair, url: &str) -> Result<(), String> {
         }
     });
     rx.recv_timeout(LIMIT)
-        .map_err(|_| format!("{}: backend not {ready}", pair.name))?;
+        .map_err(|_| format!("{name}: backend not {ready}"))?;
 
-    let mut frontend = demo(&format!("{}.frontend", pair.name), url);
+    let mut frontend = demo(&format!("{}.frontend", pair.name), url, runtime);
     let deadline = Instant::now() + LIMIT;
     let status = loop {
         if let Some(s) = frontend.0.try_wait().map_err(|e| e.to_string())? {
             break s;
         }
         if Instant::now() > deadline {
-            return Err(format!(
-                "{}: frontend still running after {LIMIT:?}",
-                pair.name
-            ));
+            return Err(format!("{name}: frontend still running after {LIMIT:?}"));
         }
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -283,7 +285,7 @@ fn run_pair(pair: &Pair, url: &str) -> Result<(), String> {
         .read_to_string(&mut err)
         .map_err(|e| e.to_string())?;
     if !status.success() {
-        return Err(format!("{}: frontend {status}: {err}", pair.name));
+        return Err(format!("{name}: frontend {status}: {err}"));
     }
     let lines: Vec<&str> = out.lines().collect();
     let ok = match &pair.frontend {
@@ -299,7 +301,7 @@ fn run_pair(pair: &Pair, url: &str) -> Result<(), String> {
     };
     let leaked = |text: &str| pair.never.is_some_and(|n| text.contains(n));
     if !ok || leaked(&out) {
-        return Err(format!("{}: frontend printed:\n{out}", pair.name));
+        return Err(format!("{name}: frontend printed:\n{out}"));
     }
 
     let _ = backend.0.kill();
@@ -315,7 +317,7 @@ fn run_pair(pair: &Pair, url: &str) -> Result<(), String> {
         .lines()
         .find(|l| !pair.backend.iter().any(|p| matches(p, l)));
     if bad.is_some() || printed.is_empty() != pair.backend.is_empty() || leaked(&printed) {
-        return Err(format!("{}: backend printed:\n{printed}", pair.name));
+        return Err(format!("{name}: backend printed:\n{printed}"));
     }
     Ok(())
 }
@@ -323,12 +325,16 @@ fn run_pair(pair: &Pair, url: &str) -> Result<(), String> {
 #[test]
 fn every_demo_pair_prints_what_the_python_original_prints() {
     let pairs = pairs();
-    let (_rt, urls) = routers(pairs.len());
+    let runs: Vec<(&Pair, &str)> = RUNTIMES
+        .iter()
+        .flat_map(|rt| pairs.iter().map(move |p| (p, *rt)))
+        .collect();
+    let (_rt, urls) = routers(runs.len());
     let failures: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = pairs
+        let handles: Vec<_> = runs
             .iter()
             .zip(&urls)
-            .map(|(pair, url)| s.spawn(move || run_pair(pair, url)))
+            .map(|((pair, runtime), url)| s.spawn(move || run_pair(pair, url, runtime)))
             .collect();
         handles
             .into_iter()

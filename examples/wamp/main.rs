@@ -7,9 +7,11 @@
 //! cargo run -p ferrobahn-examples --bin wamp_demo -- rpc.timeservice.frontend
 //! ```
 //!
-//! Options: `--url URL` (ws://, rs://, unix://; default `$AUTOBAHN_DEMO_ROUTER` or
-//! ws://127.0.0.1:8080/ws) and `--realm REALM` (default realm1). Backends serve until
-//! Ctrl-C; frontends leave when done. `wamp_demo list` names every component.
+//! Options: `--url URL` (ws://, wss://, rs://, rss://, unix://; default
+//! `$AUTOBAHN_DEMO_ROUTER` or ws://127.0.0.1:8080/ws), `--realm REALM` (default realm1)
+//! and `--runtime tokio|async-std` (default `$FERROBAHN_RUNTIME` or tokio: the same
+//! component code runs on either). Backends serve until Ctrl-C; frontends leave when
+//! done. `wamp_demo list` names every component.
 #![forbid(unsafe_code)]
 // A binary: `pub` only lets `main` reach the demo modules.
 #![allow(unreachable_pub)]

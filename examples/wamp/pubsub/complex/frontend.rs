@@ -1,12 +1,10 @@
 //! Receives events without payload and with complex payloads, and stops after 5
 //! seconds.
 
-use std::time::Duration;
-
 use ferrobahn_client::wamp::Value;
 use ferrobahn_client::Client;
 use ferrobahn_examples::py;
-use ferrobahn_examples::wamp::DemoResult;
+use ferrobahn_examples::wamp::{sleep, DemoResult};
 
 pub async fn component(client: Client) -> DemoResult {
     let mut heartbeat = client
@@ -15,8 +13,9 @@ pub async fn component(client: Client) -> DemoResult {
     let mut topic2 = client
         .subscribe("com.myapp.topic2", Default::default())
         .await?;
-    let stop = tokio::time::sleep(Duration::from_secs(5));
-    tokio::pin!(stop);
+    // `select!` only polls its branches: it runs on any executor, and `sleep` uses the
+    // demo's runtime (tokio or async-std).
+    let mut stop = std::pin::pin!(sleep(5.0));
     loop {
         tokio::select! {
             Some(e) = heartbeat.next() => {

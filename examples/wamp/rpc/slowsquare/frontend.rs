@@ -21,7 +21,7 @@ async fn timed(client: &Client, msg: &str, procedure: &str, args: Vec<i64>) -> D
 }
 
 pub async fn component(client: Client) -> DemoResult {
-    let (slow, quick) = tokio::join!(
+    let (slow, quick) = futures_util::join!(
         timed(&client, "Slow Square", "com.math.slowsquare", vec![3, 2]),
         timed(&client, "Quick Square", "com.math.square", vec![3]),
     );
