@@ -67,7 +67,11 @@
 //! transport without TLS the join fails with
 //! [`UsageError::ChannelBindingUnavailable`] before HELLO is sent, and a challenge
 //! that comes back unbound is not answered ([`auth::AuthError::BindingNotHonoured`]):
-//! never a silent downgrade. ferrobahn's router verifies `tls-exporter`.
+//! never a silent downgrade. ferrobahn's router verifies `tls-exporter`. The TLS
+//! streams of `ferrobahn_tokio::connect_tls` / `ferrobahn_async_std::connect_tls`
+//! (`ClientStream`) give the exporter value; a TLS stream wrapped by hand in
+//! `TokioIo` / `FuturesIo` does not (those wrappers know no TLS), so a binding asked
+//! for over it fails the same way.
 //!
 //! Crossbar.io and AutobahnPython accept only `tls-unique` (SHA-256 of the first
 //! TLS Finished message, taken through pyOpenSSL). rustls does not expose the
