@@ -12,6 +12,7 @@ use ferrobahn_wamp::options::{EventDetails, PublishOptions};
 use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message, Payload, Value};
 
 use super::authz::Action;
+use super::matching::PatternTable;
 use super::session::{ConnState, Joined};
 use super::{ConnId, Router, Targets, Transmit};
 
@@ -35,56 +36,24 @@ pub(crate) struct Retained {
 #[derive(Debug, Default)]
 pub(crate) struct Broker {
     pub(crate) subs: HashMap<Id, Subscription>,
-    exact: HashMap<String, Id>,
-    prefix: HashMap<String, Id>,
-    wildcard: HashMap<String, Id>,
+    table: PatternTable,
     retained: HashMap<String, Retained>,
 }
 
 impl Broker {
-    fn index(&mut self, policy: MatchPolicy) -> &mut HashMap<String, Id> {
-        match policy {
-            MatchPolicy::Exact => &mut self.exact,
-            MatchPolicy::Prefix => &mut self.prefix,
-            MatchPolicy::Wildcard => &mut self.wildcard,
-        }
-    }
-
     /// The subscription with exactly this topic and policy.
     pub(crate) fn lookup(&self, topic: &str, policy: MatchPolicy) -> Option<Id> {
-        match policy {
-            MatchPolicy::Exact => self.exact.get(topic),
-            MatchPolicy::Prefix => self.prefix.get(topic),
-            MatchPolicy::Wildcard => self.wildcard.get(topic),
-        }
-        .copied()
+        self.table.lookup(topic, policy)
     }
 
     /// Every subscription matching `topic`.
     pub(crate) fn matching(&self, topic: &str) -> Vec<Id> {
-        let mut out: Vec<Id> = self.exact.get(topic).copied().into_iter().collect();
-        out.extend(
-            self.prefix
-                .iter()
-                .filter(|(p, _)| topic.starts_with(p.as_str()))
-                .map(|(_, id)| *id),
-        );
-        out.extend(
-            self.wildcard
-                .iter()
-                .filter(|(p, _)| MatchPolicy::Wildcard.matches(p, topic))
-                .map(|(_, id)| *id),
-        );
-        out
+        self.table.matching(topic)
     }
 
     /// All subscription IDs by policy.
     pub(crate) fn list(&self) -> [Vec<Id>; 3] {
-        [
-            self.exact.values().copied().collect(),
-            self.prefix.values().copied().collect(),
-            self.wildcard.values().copied().collect(),
-        ]
+        self.table.list()
     }
 
     /// Removes `conn` from subscription `id`; returns whether it was subscribed and
@@ -100,7 +69,7 @@ impl Broker {
         if sub.subscribers.is_empty() {
             let (topic, policy) = (sub.topic.clone(), sub.policy);
             self.subs.remove(&id);
-            self.index(policy).remove(&topic);
+            self.table.remove(&topic, policy);
             (true, true)
         } else {
             (true, false)
@@ -166,7 +135,7 @@ impl Router {
             Some(id) => (id, false),
             None => {
                 let id = self.ids.next_id();
-                broker.index(policy).insert(m.topic.clone(), id);
+                broker.table.insert(&m.topic, policy, id);
                 broker.subs.insert(
                     id,
                     Subscription {

@@ -37,6 +37,7 @@ mod authorizer;
 pub(crate) mod authz;
 mod broker;
 mod dealer;
+mod matching;
 mod meta;
 mod realm;
 mod session;

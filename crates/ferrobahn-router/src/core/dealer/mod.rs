@@ -12,6 +12,7 @@ use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message, Payload, Value};
 mod calls;
 
 use super::authz;
+use super::matching::PatternTable;
 use super::{ConnId, Router};
 
 /// One registration: a procedure pattern and its callees.
@@ -49,9 +50,7 @@ pub(super) struct InFlight {
 #[derive(Debug, Default)]
 pub(crate) struct Dealer {
     pub(crate) regs: HashMap<Id, Registration>,
-    exact: HashMap<String, Id>,
-    prefix: HashMap<String, Id>,
-    wildcard: HashMap<String, Id>,
+    table: PatternTable,
     pub(super) inflight: HashMap<Id, InFlight>,
     pub(super) by_call: HashMap<(ConnId, Id), Id>,
     /// Invocations in flight per (registration, callee), for callees with a limit.
@@ -60,52 +59,20 @@ pub(crate) struct Dealer {
 }
 
 impl Dealer {
-    fn index(&mut self, policy: MatchPolicy) -> &mut HashMap<String, Id> {
-        match policy {
-            MatchPolicy::Exact => &mut self.exact,
-            MatchPolicy::Prefix => &mut self.prefix,
-            MatchPolicy::Wildcard => &mut self.wildcard,
-        }
-    }
-
     /// The registration with exactly this procedure and policy.
     pub(crate) fn lookup(&self, procedure: &str, policy: MatchPolicy) -> Option<Id> {
-        match policy {
-            MatchPolicy::Exact => self.exact.get(procedure),
-            MatchPolicy::Prefix => self.prefix.get(procedure),
-            MatchPolicy::Wildcard => self.wildcard.get(procedure),
-        }
-        .copied()
+        self.table.lookup(procedure, policy)
     }
 
     /// The registration a call of `uri` goes to: exact, then the longest prefix, then the
-    /// wildcard with the most literal components.
+    /// wildcard whose literal components come first (WAMP's rule, Crossbar.io's order).
     pub(crate) fn best_match(&self, uri: &str) -> Option<Id> {
-        if let Some(id) = self.exact.get(uri) {
-            return Some(*id);
-        }
-        let prefix = self
-            .prefix
-            .iter()
-            .filter(|(p, _)| uri.starts_with(p.as_str()))
-            .max_by_key(|(p, _)| p.len())
-            .map(|(_, id)| *id);
-        prefix.or_else(|| {
-            self.wildcard
-                .iter()
-                .filter(|(p, _)| MatchPolicy::Wildcard.matches(p, uri))
-                .max_by_key(|(p, _)| (p.split('.').filter(|c| !c.is_empty()).count(), p.len()))
-                .map(|(_, id)| *id)
-        })
+        self.table.best_match(uri)
     }
 
     /// All registration IDs by policy.
     pub(crate) fn list(&self) -> [Vec<Id>; 3] {
-        [
-            self.exact.values().copied().collect(),
-            self.prefix.values().copied().collect(),
-            self.wildcard.values().copied().collect(),
-        ]
+        self.table.list()
     }
 
     /// Removes `conn` from registration `id`: (was a callee, registration deleted).
@@ -121,7 +88,7 @@ impl Dealer {
         if reg.callees.is_empty() {
             let (p, policy) = (reg.procedure.clone(), reg.policy);
             self.regs.remove(&id);
-            self.index(policy).remove(&p);
+            self.table.remove(&p, policy);
             (true, true)
         } else {
             (true, false)
@@ -235,7 +202,7 @@ impl Router {
             }
             None => {
                 let id = self.ids.next_id();
-                dealer.index(policy).insert(m.procedure.clone(), id);
+                dealer.table.insert(&m.procedure, policy, id);
                 let reg = Registration {
                     id,
                     procedure: m.procedure.clone(),
