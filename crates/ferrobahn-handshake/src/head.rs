@@ -32,23 +32,36 @@ impl HeadBuffer {
     /// Adds `data`. Returns `Ok(Some(head))` once the head (including the final `\r\n\r\n`) is
     /// complete; bytes after it become trailing data. Errors once the buffered head reaches the
     /// limit without a terminator (a head must be at most `max` bytes long).
-    pub(crate) fn push(&mut self, data: &[u8]) -> Result<Option<&[u8]>, HandshakeError> {
+    pub(crate) fn push<'a>(
+        &'a mut self,
+        data: &'a [u8],
+    ) -> Result<Option<&'a [u8]>, HandshakeError> {
         if self.finished {
             return Err(UsageError::Finished.into());
         }
         let old_len = self.buf.len();
         let room = self.max.saturating_sub(old_len);
         let take = data.len().min(room);
-        self.buf.extend_from_slice(&data[..take]);
-
-        let scan_from = old_len.saturating_sub(TERMINATOR.len() - 1);
-        if let Some(pos) = find(&self.buf[scan_from..], TERMINATOR) {
-            let end = scan_from + pos + TERMINATOR.len();
-            self.trailing.extend_from_slice(&self.buf[end..]);
-            self.trailing.extend_from_slice(&data[take..]);
-            self.buf.truncate(end);
-            self.finished = true;
-            return Ok(Some(&self.buf));
+        if old_len == 0 {
+            // The usual case, a whole head in the first read: no copy.
+            if let Some(pos) = find_terminator(&data[..take]) {
+                let end = pos + TERMINATOR.len();
+                self.trailing.extend_from_slice(&data[end..]);
+                self.finished = true;
+                return Ok(Some(&data[..end]));
+            }
+            self.buf.extend_from_slice(&data[..take]);
+        } else {
+            self.buf.extend_from_slice(&data[..take]);
+            let scan_from = old_len.saturating_sub(TERMINATOR.len() - 1);
+            if let Some(pos) = find_terminator(&self.buf[scan_from..]) {
+                let end = scan_from + pos + TERMINATOR.len();
+                self.trailing.extend_from_slice(&self.buf[end..]);
+                self.trailing.extend_from_slice(&data[take..]);
+                self.buf.truncate(end);
+                self.finished = true;
+                return Ok(Some(&self.buf));
+            }
         }
         if self.buf.len() >= self.max {
             self.finished = true;
@@ -69,8 +82,19 @@ impl HeadBuffer {
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+/// Where the first `\r\n\r\n` starts. Looks at the last byte of each
+/// 4-byte window: a byte that is neither CR nor LF cannot be part of a
+/// terminator, so the next possible one ends 4 bytes further on.
+fn find_terminator(h: &[u8]) -> Option<usize> {
+    let mut i = TERMINATOR.len() - 1;
+    while i < h.len() {
+        match h[i] {
+            b'\n' if h[i - 3..i] == TERMINATOR[..3] => return Some(i - 3),
+            b'\n' | b'\r' => i += 1,
+            _ => i += TERMINATOR.len(),
+        }
+    }
+    None
 }
 
 /// Maps an httparse error to the handshake error (and its HTTP status).
@@ -89,7 +113,10 @@ pub(crate) fn owned_headers(headers: &[httparse::Header<'_>]) -> Vec<(String, St
         .map(|h| {
             (
                 h.name.to_owned(),
-                String::from_utf8_lossy(h.value).trim().to_owned(),
+                match std::str::from_utf8(h.value) {
+                    Ok(v) => v.trim().to_owned(),
+                    Err(_) => String::from_utf8_lossy(h.value).trim().to_owned(),
+                },
             )
         })
         .collect()
@@ -128,6 +155,31 @@ mod tests {
                 limit: head.len() - 1
             })
         );
+        assert_eq!(hb.push(b"x"), Err(UsageError::Finished.into()));
+    }
+
+    #[test]
+    fn terminator_search_matches_a_naive_scan() {
+        let naive = |h: &[u8]| h.windows(4).position(|w| w == TERMINATOR);
+        let alphabet = [b'\r', b'\n', b'a', b':'];
+        // Every string of length <= 7 over CR, LF and two other bytes.
+        for len in 0..=7u32 {
+            for code in 0..4usize.pow(len) {
+                let h: Vec<u8> = (0..len).map(|k| alphabet[(code >> (2 * k)) & 3]).collect();
+                assert_eq!(find_terminator(&h), naive(&h), "{h:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_head_in_one_push_is_not_copied() {
+        let data = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nframes";
+        let mut hb = HeadBuffer::new(100);
+        let head = hb.push(data).unwrap().unwrap();
+        assert_eq!(head.as_ptr(), data.as_ptr());
+        assert_eq!(head.len(), data.len() - 6);
+        assert!(hb.buf.is_empty());
+        assert_eq!(hb.take_trailing(), b"frames");
         assert_eq!(hb.push(b"x"), Err(UsageError::Finished.into()));
     }
 

@@ -22,10 +22,23 @@ pub const WEBSOCKET_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /// ```
 #[must_use]
 pub fn accept_key(key: &str) -> String {
+    let mut out = [0u8; ACCEPT_KEY_LEN];
+    accept_key_into(key, &mut out).to_owned()
+}
+
+/// Length of a `Sec-WebSocket-Accept` value (base64 of 20 bytes).
+const ACCEPT_KEY_LEN: usize = 28;
+
+/// [`accept_key`] into a stack buffer.
+fn accept_key_into<'a>(key: &str, out: &'a mut [u8; ACCEPT_KEY_LEN]) -> &'a str {
     let mut sha = Sha1::new();
     sha.update(key.as_bytes());
     sha.update(WEBSOCKET_GUID.as_bytes());
-    STANDARD.encode(sha.finalize())
+    // 20 bytes always encode to 28 base64 characters.
+    let n = STANDARD
+        .encode_slice(sha.finalize(), &mut out[..])
+        .unwrap_or_default();
+    std::str::from_utf8(&out[..n]).unwrap_or_default()
 }
 
 /// What the server answers to an acceptable request.
@@ -64,7 +77,12 @@ pub fn accept_response(request: &Request, accept: &Accept) -> Result<Vec<u8>, Ha
     out.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
     write_header(&mut out, "Upgrade", "websocket");
     write_header(&mut out, "Connection", "Upgrade");
-    write_header(&mut out, "Sec-WebSocket-Accept", &accept_key(&request.key));
+    let mut key = [0u8; ACCEPT_KEY_LEN];
+    write_header(
+        &mut out,
+        "Sec-WebSocket-Accept",
+        accept_key_into(&request.key, &mut key),
+    );
     if let Some(p) = &accept.protocol {
         write_header(&mut out, "Sec-WebSocket-Protocol", p);
     }

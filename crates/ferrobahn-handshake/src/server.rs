@@ -1,5 +1,7 @@
 //! Server side: parse and validate the client's opening request (RFC 6455 4.2.1).
 
+use std::mem::MaybeUninit;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
@@ -142,9 +144,19 @@ impl RequestParser {
 
 /// Parses a complete head once and validates it.
 fn parse_request(head: &[u8], config: &ServerConfig) -> Result<Request, HandshakeError> {
-    let mut storage = vec![httparse::EMPTY_HEADER; config.max_headers];
-    let mut req = httparse::Request::new(&mut storage);
-    match req.parse(head) {
+    // Header slots on the stack up to the default limit (httparse fills
+    // them, so they need no initialising), on the heap above it.
+    let mut stack = [const { MaybeUninit::uninit() }; DEFAULT_MAX_HEADERS];
+    let mut heap;
+    let storage = if config.max_headers <= DEFAULT_MAX_HEADERS {
+        &mut stack[..config.max_headers]
+    } else {
+        heap = Vec::with_capacity(config.max_headers);
+        heap.resize_with(config.max_headers, MaybeUninit::uninit);
+        &mut heap[..]
+    };
+    let mut req = httparse::Request::new(&mut []);
+    match req.parse_with_uninit_headers(head, storage) {
         Ok(httparse::Status::Complete(_)) => {}
         Ok(httparse::Status::Partial) => return Err(HandshakeError::IncompleteHead),
         Err(e) => return Err(map_httparse_error(e, config.max_headers)),
@@ -245,7 +257,8 @@ fn validate(
 
 /// A key is valid when it is canonical base64 of exactly 16 bytes.
 fn key_is_valid(key: &str) -> bool {
-    key.len() == 24 && STANDARD.decode(key).is_ok_and(|k| k.len() == 16)
+    let mut raw = [0u8; 18];
+    key.len() == 24 && STANDARD.decode_slice(key, &mut raw).is_ok_and(|n| n == 16)
 }
 
 fn check_origin(origin: &str, config: &ServerConfig) -> Result<(), HandshakeError> {
