@@ -10,16 +10,24 @@
 //! ```text
 //! cargo run -p ferrobahn-examples --example echo_multicore                   # 2 workers each way, a quick check, exit
 //! cargo run --release -p ferrobahn-examples --example echo_multicore -- reuseport 127.0.0.1:9000 2
-//! cargo run --release -p ferrobahn-examples --example echo_multicore -- threads 127.0.0.1:9000 2
+//! cargo run --release -p ferrobahn-examples --example echo_multicore -- threads 127.0.0.1:9000 2 --deflate
 //! ```
-//! (N defaults to the number of cores.) Measured scaling: benches/RESULTS.md.
+//! (N defaults to the number of cores.) `--deflate` accepts
+//! permessage-deflate (default knobs) from clients that offer it: each echo
+//! is then inflated and deflated again, so the server is CPU-bound while a
+//! load generator sending pre-compressed frames stays light (scaling on a
+//! 2-core box: `MODE=deflate benches/multicore.sh`). Measured scaling:
+//! benches/RESULTS.md.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use ferrobahn::tokio::TokioListener;
-use ferrobahn::{Bytes, ClientConfig, CloseCode, Ctx, Handler, Message, MessageKind, ServerConfig};
+use ferrobahn::{
+    Bytes, ClientConfig, ClientExtensions, ClientOffer, CloseCode, Ctx, DeflateConfig, Handler,
+    Message, MessageKind, ServerConfig, ServerExtensions,
+};
 
 /// Echoes every message; counts connections per worker.
 struct Echo(Arc<AtomicUsize>);
@@ -42,10 +50,21 @@ impl Handler for Echo {
     }
 }
 
+/// The server's options: defaults, plus permessage-deflate with `deflate`.
+fn server_config(deflate: bool) -> ServerConfig {
+    let config = ServerConfig::default();
+    if deflate {
+        config.with_extensions(ServerExtensions::new().with_deflate(DeflateConfig::default()))
+    } else {
+        config
+    }
+}
+
 /// One multi-thread runtime with `workers` threads. Returns once bound.
 fn threads(
     addr: SocketAddr,
     workers: usize,
+    deflate: bool,
 ) -> std::io::Result<(SocketAddr, Vec<Arc<AtomicUsize>>)> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
@@ -59,7 +78,7 @@ fn threads(
         rt.block_on(ferrobahn::serve(
             ferrobahn::tokio::runtime(),
             listener,
-            ServerConfig::default(),
+            server_config(deflate),
             move || Echo(c.clone()),
         ));
     });
@@ -84,6 +103,7 @@ fn reuseport_listener(addr: SocketAddr) -> std::io::Result<TokioListener> {
 fn reuseport(
     addr: SocketAddr,
     workers: usize,
+    deflate: bool,
 ) -> std::io::Result<(SocketAddr, Vec<Arc<AtomicUsize>>)> {
     let mut bound = addr;
     let mut counts = Vec::new();
@@ -102,7 +122,7 @@ fn reuseport(
                 rt.block_on(ferrobahn::serve(
                     ferrobahn::tokio::runtime(),
                     listener,
-                    ServerConfig::default(),
+                    server_config(deflate),
                     move || Echo(c.clone()),
                 ));
             })?;
@@ -110,12 +130,23 @@ fn reuseport(
     Ok((bound, counts))
 }
 
-/// Opens `conns` connections, echoes one message on each.
-async fn check(addr: SocketAddr, conns: usize) -> Result<(), ferrobahn::Error> {
+/// Opens `conns` connections (offering permessage-deflate with `deflate`,
+/// and then insisting on it), echoes one message on each.
+async fn check(addr: SocketAddr, conns: usize, deflate: bool) -> Result<(), ferrobahn::Error> {
+    let mut config = ClientConfig::default();
+    if deflate {
+        let offer = ClientOffer::Deflate(DeflateConfig::default());
+        config = config.with_extensions(ClientExtensions::new().with_offer(offer));
+    }
     let mut open = Vec::new();
     for i in 0..conns {
         let url = format!("ws://{addr}/");
-        let (mut ws, _) = ferrobahn::tokio::connect_with(&url, ClientConfig::default()).await?;
+        let (mut ws, response) = ferrobahn::tokio::connect_with(&url, config.clone()).await?;
+        let compressed = response
+            .extensions
+            .iter()
+            .any(|e| e.name == "permessage-deflate");
+        assert_eq!(compressed, deflate, "permessage-deflate negotiated");
         ws.send(Message::text(format!("hello {i}"))).await?;
         let back = ws.recv().await.expect("an echo")?;
         assert_eq!(back.as_text(), Some(format!("hello {i}").as_str()));
@@ -128,7 +159,9 @@ async fn check(addr: SocketAddr, conns: usize) -> Result<(), ferrobahn::Error> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let deflate = args.iter().any(|a| a == "--deflate");
+    args.retain(|a| a != "--deflate");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = args.get(2).map_or(Ok(cores), |w| w.parse())?;
     let addr: SocketAddr = args
@@ -138,9 +171,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match args.first().map(String::as_str) {
         Some(mode @ ("threads" | "reuseport")) => {
             let (bound, _) = if mode == "threads" {
-                threads(addr, workers)?
+                threads(addr, workers, deflate)?
             } else {
-                reuseport(addr, workers)?
+                reuseport(addr, workers, deflate)?
             };
             // The bench harness reads this line.
             println!("READY {bound}");
@@ -153,13 +186,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let client = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            for (mode, (bound, counts)) in [
-                ("threads", threads(local, 2)?),
-                ("reuseport", reuseport(local, 2)?),
-            ] {
-                client.block_on(check(bound, 16))?;
-                let per: Vec<usize> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
-                println!("{mode}: 16 connections echoed on {bound}, per listener {per:?}");
+            for deflate in [false, true] {
+                for (mode, (bound, counts)) in [
+                    ("threads", threads(local, 2, deflate)?),
+                    ("reuseport", reuseport(local, 2, deflate)?),
+                ] {
+                    client.block_on(check(bound, 16, deflate))?;
+                    let per: Vec<usize> =
+                        counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+                    let how = if deflate {
+                        " with permessage-deflate"
+                    } else {
+                        ""
+                    };
+                    println!("{mode}: 16 connections echoed{how} on {bound}, per listener {per:?}");
+                }
             }
         }
     }
