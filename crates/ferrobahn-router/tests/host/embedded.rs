@@ -6,15 +6,11 @@ use std::sync::{Arc, Mutex};
 use ferrobahn_client::wamp::Payload;
 use ferrobahn_client::{Component, Invocation, JoinOptions};
 use ferrobahn_router::RouterConfig;
-use ferrobahn_wamp::message::{Call, Subscribe};
-use ferrobahn_wamp::{Id, Message, Value};
+use ferrobahn_wamp::message::Call;
+use ferrobahn_wamp::{Message, Value};
 
-use super::peer::{start_router, Peer};
+use super::peer::{id, start_router, Peer};
 use super::rt;
-
-fn id(n: u64) -> Id {
-    Id::new(n).unwrap()
-}
 
 #[test]
 fn an_embedded_components_procedure_is_called_by_an_external_client() {
@@ -51,14 +47,7 @@ fn an_embedded_components_procedure_is_called_by_an_external_client() {
         // Subscribe first so the component's announcement is seen over the socket too.
         let mut caller = Peer::connect(addr, "wamp.2.msgpack").await.unwrap();
         caller.join().await;
-        caller
-            .send(Subscribe {
-                request: id(1),
-                topic: "com.embedded.ready".into(),
-                ..Default::default()
-            })
-            .await;
-        assert!(matches!(caller.expect().await, Message::Subscribed(_)));
+        caller.subscribe("com.embedded.ready").await;
         router.embed(component);
         let deadline = std::time::Instant::now() + ferrobahn_test::TEST_TIMEOUT;
         ferrobahn_rt::timeout_at(&*rt::runtime(), deadline, ready_rx)

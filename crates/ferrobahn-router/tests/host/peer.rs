@@ -6,13 +6,34 @@ use std::net::SocketAddr;
 use ferrobahn_router::{RouterConfig, RouterHandle};
 use ferrobahn_rt::{ClientConfig, Error, WebSocket};
 use ferrobahn_serializers::Serializer;
-use ferrobahn_wamp::message::Hello;
+use ferrobahn_wamp::message::{Call, Hello, Publish, Subscribe};
 use ferrobahn_wamp::options::HelloDetails;
 use ferrobahn_wamp::roles::RoleFeatures;
-use ferrobahn_wamp::{Id, Message, Role, Roles};
+use ferrobahn_wamp::{Id, Message, Payload, Role, Roles};
 use ferrobahn_websocket::MessageKind;
 
 use super::rt;
+
+/// A request or session ID from a literal.
+pub(crate) fn id(n: u64) -> Id {
+    Id::new(n).unwrap()
+}
+
+/// A HELLO for `realm1` announcing `roles`, each with default features.
+pub(crate) fn hello(roles: &[Role]) -> Hello {
+    let mut set = Roles::default();
+    for r in roles {
+        set.set(*r, RoleFeatures::default());
+    }
+    let details = HelloDetails {
+        roles: Some(set),
+        ..Default::default()
+    };
+    Hello {
+        realm: "realm1".into(),
+        details,
+    }
+}
 
 /// Starts a router with `config` on a free loopback port.
 pub(crate) async fn start_router(config: RouterConfig) -> (RouterHandle, SocketAddr) {
@@ -82,27 +103,65 @@ impl Peer {
 
     /// Joins `realm1` with every client role; returns the session ID.
     pub(crate) async fn join(&mut self) -> Id {
-        let mut roles = Roles::default();
-        for r in [
+        self.send(hello(&[
             Role::Caller,
             Role::Callee,
             Role::Publisher,
             Role::Subscriber,
-        ] {
-            roles.set(r, RoleFeatures::default());
-        }
-        let details = HelloDetails {
-            roles: Some(roles),
-            ..Default::default()
-        };
-        self.send(Hello {
-            realm: "realm1".into(),
-            details,
-        })
+        ]))
         .await;
         match self.expect().await {
             Message::Welcome(w) => w.session,
             other => panic!("expected WELCOME, got {other:?}"),
         }
     }
+
+    /// Subscribes to `topic` (request 1) and asserts the SUBSCRIBED reply.
+    pub(crate) async fn subscribe(&mut self, topic: &str) {
+        self.send(Subscribe {
+            request: id(1),
+            topic: topic.into(),
+            ..Default::default()
+        })
+        .await;
+        assert!(matches!(self.expect().await, Message::Subscribed(_)));
+    }
+}
+
+/// Floods `topic` with 16 KiB events from `publisher` (up to 400 rounds of 50), asking
+/// `wamp.session.get` for `session` after each round; true once the router answers
+/// `wamp.error.no_such_session` (it dropped the session that does not read).
+pub(crate) async fn flood_until_dropped(publisher: &mut Peer, topic: &str, session: Id) -> bool {
+    let big = "x".repeat(16 * 1024);
+    for round in 0..400u64 {
+        for _ in 0..50 {
+            let payload = Payload::from_args(&(&big,)).unwrap();
+            publisher
+                .send(Publish {
+                    request: id(10 + round),
+                    topic: topic.into(),
+                    payload,
+                    ..Default::default()
+                })
+                .await;
+        }
+        let payload = Payload::from_args(&(session.get(),)).unwrap();
+        publisher
+            .send(Call {
+                request: id(1 + round),
+                procedure: "wamp.session.get".into(),
+                payload,
+                ..Default::default()
+            })
+            .await;
+        match publisher.expect().await {
+            Message::Error(e) => {
+                assert_eq!(e.error, "wamp.error.no_such_session");
+                return true;
+            }
+            Message::Result(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    false
 }

@@ -7,11 +7,9 @@ use ferrobahn_rt::Transport;
 use ferrobahn_serializers::rawsocket::{Config, Event, RawSocket};
 use ferrobahn_serializers::{Format, Serializer};
 use ferrobahn_wamp::message::*;
-use ferrobahn_wamp::options::HelloDetails;
-use ferrobahn_wamp::roles::RoleFeatures;
-use ferrobahn_wamp::{Id, Message, Payload, Role, Roles, Value};
+use ferrobahn_wamp::{Message, Payload, Role, Value};
 
-use super::peer::{start_router, Peer};
+use super::peer::{flood_until_dropped, hello, id, start_router, Peer};
 use super::rt;
 
 /// A WAMP peer over RawSocket (sans-IO client core over a TCP transport).
@@ -78,27 +76,12 @@ impl RawPeer {
     }
 }
 
-fn id(n: u64) -> Id {
-    Id::new(n).unwrap()
-}
-
 #[test]
 fn rawsocket_and_websocket_share_a_port() {
     rt::block_on(async {
         let (router, addr) = start_router(RouterConfig::default()).await;
         let mut callee = RawPeer::connect(addr, Format::MsgPack).await;
-        let mut roles = Roles::default();
-        roles.set(Role::Callee, RoleFeatures::default());
-        let details = HelloDetails {
-            roles: Some(roles),
-            ..Default::default()
-        };
-        callee
-            .send(Hello {
-                realm: "realm1".into(),
-                details,
-            })
-            .await;
+        callee.send(hello(&[Role::Callee])).await;
         assert!(matches!(callee.expect().await, Message::Welcome(_)));
         callee
             .send(Register {
@@ -147,17 +130,7 @@ fn rawsocket_json_session() {
     rt::block_on(async {
         let (router, addr) = start_router(RouterConfig::default()).await;
         let mut p = RawPeer::connect(addr, Format::Json).await;
-        let mut roles = Roles::default();
-        roles.set(Role::Caller, RoleFeatures::default());
-        let details = HelloDetails {
-            roles: Some(roles),
-            ..Default::default()
-        };
-        p.send(Hello {
-            realm: "realm1".into(),
-            details,
-        })
-        .await;
+        p.send(hello(&[Role::Caller])).await;
         assert!(matches!(p.expect().await, Message::Welcome(_)));
         p.send(Call {
             request: id(2),
@@ -216,17 +189,7 @@ fn a_rawsocket_peer_that_does_not_read_is_dropped() {
         config.limits.write_timeout_secs = 1;
         let (router, addr) = start_router(config).await;
         let mut slow = RawPeer::connect(addr, Format::Json).await;
-        let mut roles = Roles::default();
-        roles.set(Role::Subscriber, RoleFeatures::default());
-        let details = HelloDetails {
-            roles: Some(roles),
-            ..Default::default()
-        };
-        slow.send(Hello {
-            realm: "realm1".into(),
-            details,
-        })
-        .await;
+        slow.send(hello(&[Role::Subscriber])).await;
         let Message::Welcome(w) = slow.expect().await else {
             panic!("no WELCOME")
         };
@@ -239,39 +202,7 @@ fn a_rawsocket_peer_that_does_not_read_is_dropped() {
         assert!(matches!(slow.expect().await, Message::Subscribed(_)));
         let mut publisher = Peer::connect(addr, "wamp.2.json").await.unwrap();
         publisher.join().await;
-        let big = "x".repeat(16 * 1024);
-        let mut gone = false;
-        for round in 0..400u64 {
-            for _ in 0..50 {
-                let payload = Payload::from_args(&(&big,)).unwrap();
-                publisher
-                    .send(Publish {
-                        request: id(10 + round),
-                        topic: "com.flood".into(),
-                        payload,
-                        ..Default::default()
-                    })
-                    .await;
-            }
-            let payload = Payload::from_args(&(w.session.get(),)).unwrap();
-            publisher
-                .send(Call {
-                    request: id(1 + round),
-                    procedure: "wamp.session.get".into(),
-                    payload,
-                    ..Default::default()
-                })
-                .await;
-            match publisher.expect().await {
-                Message::Error(e) => {
-                    assert_eq!(e.error, "wamp.error.no_such_session");
-                    gone = true;
-                    break;
-                }
-                Message::Result(_) => {}
-                other => panic!("{other:?}"),
-            }
-        }
+        let gone = flood_until_dropped(&mut publisher, "com.flood", w.session).await;
         assert!(
             gone,
             "the RawSocket peer that does not read was never dropped"

@@ -4,14 +4,10 @@
 use ferrobahn_router::RouterConfig;
 use ferrobahn_wamp::message::*;
 use ferrobahn_wamp::options::*;
-use ferrobahn_wamp::{Id, Message, Payload, Value};
+use ferrobahn_wamp::{Message, Payload, Value};
 
-use super::peer::{start_router, Peer};
+use super::peer::{flood_until_dropped, id, start_router, Peer};
 use super::rt;
-
-fn id(n: u64) -> Id {
-    Id::new(n).unwrap()
-}
 
 #[test]
 fn rpc_across_serializers() {
@@ -78,13 +74,7 @@ fn pubsub_fans_out_to_every_serializer() {
             for _ in 0..2 {
                 let mut p = Peer::connect(addr, proto).await.unwrap();
                 p.join().await;
-                p.send(Subscribe {
-                    request: id(1),
-                    topic: "com.hello".into(),
-                    ..Default::default()
-                })
-                .await;
-                assert!(matches!(p.expect().await, Message::Subscribed(_)));
+                p.subscribe("com.hello").await;
                 subs.push(p);
             }
         }
@@ -95,13 +85,7 @@ fn pubsub_fans_out_to_every_serializer() {
         let cfg = ferrobahn_rt::ClientConfig::default().with_extensions(deflate);
         let mut p = Peer::connect_with(addr, "wamp.2.json", cfg).await.unwrap();
         p.join().await;
-        p.send(Subscribe {
-            request: id(1),
-            topic: "com.hello".into(),
-            ..Default::default()
-        })
-        .await;
-        assert!(matches!(p.expect().await, Message::Subscribed(_)));
+        p.subscribe("com.hello").await;
         subs.push(p);
         let mut publisher = Peer::connect(addr, "wamp.2.json").await.unwrap();
         publisher.join().await;
@@ -186,48 +170,10 @@ fn a_subscriber_that_does_not_read_is_dropped() {
         let (router, addr) = start_router(config).await;
         let mut slow = Peer::connect(addr, "wamp.2.json").await.unwrap();
         let slow_session = slow.join().await;
-        slow.send(Subscribe {
-            request: id(1),
-            topic: "com.flood".into(),
-            ..Default::default()
-        })
-        .await;
-        assert!(matches!(slow.expect().await, Message::Subscribed(_)));
+        slow.subscribe("com.flood").await;
         let mut publisher = Peer::connect(addr, "wamp.2.json").await.unwrap();
         publisher.join().await;
-        let big = "x".repeat(16 * 1024);
-        let mut gone = false;
-        for round in 0..400u64 {
-            for _ in 0..50 {
-                let payload = Payload::from_args(&(&big,)).unwrap();
-                publisher
-                    .send(Publish {
-                        request: id(10 + round),
-                        topic: "com.flood".into(),
-                        payload,
-                        ..Default::default()
-                    })
-                    .await;
-            }
-            let payload = Payload::from_args(&(slow_session.get(),)).unwrap();
-            publisher
-                .send(Call {
-                    request: id(1 + round),
-                    procedure: "wamp.session.get".into(),
-                    payload,
-                    ..Default::default()
-                })
-                .await;
-            match publisher.expect().await {
-                Message::Error(e) => {
-                    assert_eq!(e.error, "wamp.error.no_such_session");
-                    gone = true;
-                    break;
-                }
-                Message::Result(_) => {}
-                other => panic!("{other:?}"),
-            }
-        }
+        let gone = flood_until_dropped(&mut publisher, "com.flood", slow_session).await;
         assert!(gone, "the slow subscriber was never dropped");
         router.shutdown();
     });
@@ -241,13 +187,7 @@ fn large_events_keep_flowing_past_the_flush_threshold() {
         let (router, addr) = start_router(RouterConfig::default()).await;
         let mut sub = Peer::connect(addr, "wamp.2.msgpack").await.unwrap();
         sub.join().await;
-        sub.send(Subscribe {
-            request: id(1),
-            topic: "com.big".into(),
-            ..Default::default()
-        })
-        .await;
-        assert!(matches!(sub.expect().await, Message::Subscribed(_)));
+        sub.subscribe("com.big").await;
         let mut publisher = Peer::connect(addr, "wamp.2.msgpack").await.unwrap();
         publisher.join().await;
         let big = "y".repeat(4096);
