@@ -6,8 +6,9 @@
 //! runs a WAMP router (default: realm `realm1`, anonymous,
 //! `ws://127.0.0.1:8080/ws`). Logs go to stderr, filtered by `RUST_LOG`
 //! (default `info`). `ferrobahn forward --listen ws://127.0.0.1:9000 --to
-//! tcp:127.0.0.1:23` (or `--listen tcp:... --to ws://...`) carries byte
-//! streams over WebSocket, websockify-compatible. `ferrobahn wamp [--url URL] call|publish|subscribe|register URI
+//! tcp:127.0.0.1:23` (or `--listen tcp:|unix:... --to ws://...`, on
+//! `--runtime tokio|async-std`) carries byte streams over WebSocket,
+//! websockify-compatible. `ferrobahn wamp [--url URL] call|publish|subscribe|register URI
 //! ...` is a WAMP command-line client (see `ferrobahn wamp --help`).
 #![forbid(unsafe_code)]
 

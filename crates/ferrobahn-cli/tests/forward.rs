@@ -1,8 +1,10 @@
 //! `ferrobahn forward` against Debian's websockify as the peer, both ways,
-//! and broken upstreams ending cleanly.
+//! on both runtimes (`--runtime tokio|async-std`), over TCP and Unix
+//! sockets, and broken upstreams ending cleanly.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -10,6 +12,9 @@ use std::time::{Duration, Instant};
 use ferrobahn::{ClientConfig, CloseCode, HandshakeError};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The values of `ferrobahn forward --runtime`.
+const RUNTIMES: [&str; 2] = ["tokio", "async-std"];
 
 /// Kills the child process when dropped.
 struct Proc(Child);
@@ -50,7 +55,8 @@ fn dead_port() -> u16 {
         .port()
 }
 
-/// Starts `ferrobahn forward ARGS` and returns it with its bound address.
+/// Starts `ferrobahn forward ARGS` and returns it with its bound address
+/// (`HOST:PORT`, or `unix:PATH` for a Unix socket).
 fn forward(args: &[&str]) -> (Proc, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ferrobahn"))
         .arg("forward")
@@ -70,11 +76,12 @@ fn forward(args: &[&str]) -> (Proc, String) {
     let line = rx
         .recv_timeout(TIMEOUT)
         .expect("forwarder announces itself");
-    // "forwarding tcp:127.0.0.1:PORT -> ..."
+    // "forwarding tcp:127.0.0.1:PORT -> ..." or "forwarding unix:PATH -> ..."
     let addr = line
         .split_whitespace()
         .nth(1)
-        .and_then(|a| a.strip_prefix("tcp:"))
+        .map(|a| a.strip_prefix("tcp:").unwrap_or(a))
+        .filter(|a| line.starts_with("forwarding ") && !a.is_empty())
         .unwrap_or_else(|| panic!("unexpected announcement {line:?}"))
         .to_owned();
     (proc, addr)
@@ -99,8 +106,39 @@ fn websockify(target: SocketAddr) -> (Proc, u16) {
     (proc, port)
 }
 
+/// A byte stream the tests write to and read from (TCP or Unix).
+trait Stream: Read + Write + Send + Sized + 'static {
+    fn try_clone(&self) -> std::io::Result<Self>;
+    fn set_read_timeout(&self, t: Option<Duration>) -> std::io::Result<()>;
+    fn shutdown_write(&self) -> std::io::Result<()>;
+}
+
+impl Stream for TcpStream {
+    fn try_clone(&self) -> std::io::Result<Self> {
+        TcpStream::try_clone(self)
+    }
+    fn set_read_timeout(&self, t: Option<Duration>) -> std::io::Result<()> {
+        TcpStream::set_read_timeout(self, t)
+    }
+    fn shutdown_write(&self) -> std::io::Result<()> {
+        self.shutdown(std::net::Shutdown::Write)
+    }
+}
+
+impl Stream for UnixStream {
+    fn try_clone(&self) -> std::io::Result<Self> {
+        UnixStream::try_clone(self)
+    }
+    fn set_read_timeout(&self, t: Option<Duration>) -> std::io::Result<()> {
+        UnixStream::set_read_timeout(self, t)
+    }
+    fn shutdown_write(&self) -> std::io::Result<()> {
+        self.shutdown(std::net::Shutdown::Write)
+    }
+}
+
 /// Writes `payload` to `conn` and reads the same number of bytes back.
-fn round_trip(conn: &mut TcpStream, payload: &[u8]) -> Vec<u8> {
+fn round_trip<S: Stream>(conn: &mut S, payload: &[u8]) -> Vec<u8> {
     conn.set_read_timeout(Some(TIMEOUT)).unwrap();
     let mut writer = conn.try_clone().unwrap();
     let data = payload.to_vec();
@@ -111,31 +149,58 @@ fn round_trip(conn: &mut TcpStream, payload: &[u8]) -> Vec<u8> {
     back
 }
 
-#[test]
-fn tcp_through_our_client_to_websockify() {
-    let echo = tcp_echo();
-    let (_ws, port) = websockify(echo);
-    let to = format!("ws://127.0.0.1:{port}/");
-    let (_fwd, addr) = forward(&["--listen", "tcp:127.0.0.1:0", "--to", &to]);
-    let mut conn = TcpStream::connect(&addr).unwrap();
+/// 200 kB through `conn` and back; then its end travels as a close and
+/// comes back as the end.
+fn echo_and_end<S: Stream>(mut conn: S) {
     let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
     assert_eq!(round_trip(&mut conn, &payload), payload);
-    // The stream's end travels as a close, and comes back as the end.
-    conn.shutdown(std::net::Shutdown::Write).unwrap();
+    conn.shutdown_write().unwrap();
     let mut rest = Vec::new();
     conn.read_to_end(&mut rest).unwrap();
     assert!(rest.is_empty());
 }
 
 #[test]
-fn websockify_client_through_our_server() {
+fn tcp_through_our_client_to_websockify() {
     let echo = tcp_echo();
-    let to = format!("tcp:{echo}");
-    let (_fwd, addr) = forward(&["--listen", "ws://127.0.0.1:0", "--to", &to]);
+    let (_ws, port) = websockify(echo);
+    let to = format!("ws://127.0.0.1:{port}/");
+    for runtime in RUNTIMES {
+        let (_fwd, addr) = forward(&[
+            "--listen",
+            "tcp:127.0.0.1:0",
+            "--to",
+            &to,
+            "--runtime",
+            runtime,
+        ]);
+        echo_and_end(TcpStream::connect(&addr).unwrap());
+    }
+}
+
+#[test]
+fn unix_socket_through_our_client_to_websockify() {
+    let echo = tcp_echo();
+    let (_ws, port) = websockify(echo);
+    let to = format!("ws://127.0.0.1:{port}/");
+    let dir = std::env::temp_dir().join(format!("ferrobahn-forward-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for runtime in RUNTIMES {
+        let path = dir.join(format!("{runtime}.sock"));
+        let listen = format!("unix:{}", path.display());
+        let (_fwd, addr) = forward(&["--listen", &listen, "--to", &to, "--runtime", runtime]);
+        assert_eq!(addr, listen);
+        echo_and_end(UnixStream::connect(&path).unwrap());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs websockify's own client (binary subprotocol) against `url`.
+fn websockify_client(url: &str) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/websockify_client.py");
     let out = Command::new("/usr/bin/python3")
         .arg(script)
-        .arg(format!("ws://{addr}/"))
+        .arg(url)
         .arg("binary")
         .output()
         .unwrap();
@@ -145,6 +210,57 @@ fn websockify_client_through_our_server() {
         "websockify client: {stdout} {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn websockify_client_through_our_server() {
+    let echo = tcp_echo();
+    let to = format!("tcp:{echo}");
+    for runtime in RUNTIMES {
+        let (_fwd, addr) = forward(&[
+            "--listen",
+            "ws://127.0.0.1:0",
+            "--to",
+            &to,
+            "--runtime",
+            runtime,
+        ]);
+        websockify_client(&format!("ws://{addr}/"));
+    }
+}
+
+#[test]
+fn websockify_client_through_our_server_to_a_unix_socket() {
+    let dir = std::env::temp_dir().join(format!("ferrobahn-upstream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("echo.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = conn.read(&mut buf) {
+                    if n == 0 || conn.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let to = format!("unix:{}", path.display());
+    for runtime in RUNTIMES {
+        let (_fwd, addr) = forward(&[
+            "--listen",
+            "ws://127.0.0.1:0",
+            "--to",
+            &to,
+            "--runtime",
+            runtime,
+        ]);
+        websockify_client(&format!("ws://{addr}/"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Connects a ferrobahn client offering `protocols`; returns the close
@@ -167,10 +283,19 @@ fn close_seen(url: &str, protocols: &[&str], send: &[u8]) -> (CloseCode, String)
 #[test]
 fn refused_upstream_closes_with_1011_and_the_reason() {
     let to = format!("tcp:127.0.0.1:{}", dead_port());
-    let (_fwd, addr) = forward(&["--listen", "ws://127.0.0.1:0", "--to", &to]);
-    let (code, reason) = close_seen(&format!("ws://{addr}/"), &["binary"], b"");
-    assert_eq!(code, CloseCode::INTERNAL_ERROR);
-    assert!(reason.contains("cannot connect upstream"), "{reason}");
+    for runtime in RUNTIMES {
+        let (_fwd, addr) = forward(&[
+            "--listen",
+            "ws://127.0.0.1:0",
+            "--to",
+            &to,
+            "--runtime",
+            runtime,
+        ]);
+        let (code, reason) = close_seen(&format!("ws://{addr}/"), &["binary"], b"");
+        assert_eq!(code, CloseCode::INTERNAL_ERROR);
+        assert!(reason.contains("cannot connect upstream"), "{reason}");
+    }
 }
 
 #[test]

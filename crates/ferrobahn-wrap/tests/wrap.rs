@@ -1,10 +1,13 @@
-//! The wrapping pump on every runtime: base64 framing, bad base64, idle
-//! timeout. (The websockify interop tests are in ferrobahn-cli.)
+//! The wrapping pump and the forwarders on every runtime: base64 framing,
+//! bad base64, idle timeout, the accept loop, connect timeouts. (The
+//! websockify interop tests are in ferrobahn-cli.)
 #![allow(clippy::duplicate_mod)] // on purpose: one body per runtime
 
 #[path = "."]
 mod on_tokio {
     ferrobahn_test::runtime_tokio!();
+    #[path = "rt/forward.rs"]
+    mod forward;
     #[path = "rt/pump.rs"]
     mod pump;
 }
@@ -12,6 +15,8 @@ mod on_tokio {
 #[path = "."]
 mod on_async_std {
     ferrobahn_test::runtime_async_std!();
+    #[path = "rt/forward.rs"]
+    mod forward;
     #[path = "rt/pump.rs"]
     mod pump;
 }

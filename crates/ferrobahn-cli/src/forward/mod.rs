@@ -5,6 +5,10 @@
 //! forwards each connection to a TCP (or `unix:PATH`) upstream;
 //! `--listen tcp:127.0.0.1:2323 --to ws://host:9000/` wraps each accepted
 //! TCP (or `unix:PATH`) connection into a WebSocket client connection.
+//! `--runtime tokio|async-std` picks the runtime; the forwarder is the same
+//! code on both ([`runtimes::Binding`]).
+
+mod runtimes;
 
 use std::io;
 use std::path::PathBuf;
@@ -13,12 +17,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use ferrobahn::tokio::{bind, bind_unix, runtime, TokioIo};
 use ferrobahn::{ClientConfig, Listener, PeerAddr, ServerConfig, Transport};
 use ferrobahn_wrap::{
     forward_stream_connection, forward_ws_connection, serve_forward, WrapConfig, WrapError,
 };
-use tokio::net::{TcpStream, UnixStream};
+
+use crate::RuntimeKind;
+use runtimes::{AsyncStd, Binding, Tokio};
 
 /// One side of a forwarder.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,6 +86,9 @@ pub(crate) struct ForwardArgs {
     /// Connections forwarded at once.
     #[arg(long, default_value_t = 10_000)]
     pub(crate) max_connections: usize,
+    /// The runtime to run on.
+    #[arg(long, value_enum, default_value_t = RuntimeKind::Tokio)]
+    pub(crate) runtime: RuntimeKind,
 }
 
 /// What an accepted connection is forwarded with.
@@ -105,10 +113,13 @@ pub(crate) fn run(args: &ForwardArgs) -> io::Result<()> {
         server,
         to: args.to.clone(),
     });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(serve(&args.listen, shared))
+    match args.runtime {
+        RuntimeKind::Tokio => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(serve::<Tokio>(&args.listen, shared)),
+        RuntimeKind::AsyncStd => async_std::task::block_on(serve::<AsyncStd>(&args.listen, shared)),
+    }
 }
 
 /// `HOST:PORT` of a `ws://HOST[:PORT][/PATH]` listen URL (port 80 by
@@ -135,26 +146,26 @@ fn usage(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned())
 }
 
-async fn serve(listen: &Endpoint, shared: Arc<Shared>) -> io::Result<()> {
+async fn serve<B: Binding>(listen: &Endpoint, shared: Arc<Shared>) -> io::Result<()> {
     let max = shared.wrap.max_connections;
     match (listen, &shared.to) {
         (Endpoint::Ws(url), Endpoint::Tcp(_) | Endpoint::Unix(_)) => {
-            let listener = bind(listen_authority(url)?).await?;
+            let listener = B::bind(listen_authority(url)?).await?;
             announce(&listener, &shared.to)?;
-            let per = move |io, peer| ws_connection(io, peer, shared.clone());
-            serve_forward(runtime(), listener, max, per).await;
+            let per = move |io, peer| ws_connection::<B, _>(io, peer, shared.clone());
+            serve_forward(B::runtime(), listener, max, per).await;
         }
         (Endpoint::Tcp(addr), Endpoint::Ws(_)) => {
-            let listener = bind(addr.as_str()).await?;
+            let listener = B::bind(addr.clone()).await?;
             announce(&listener, &shared.to)?;
-            let per = move |io, _| stream_connection(io, shared.clone());
-            serve_forward(runtime(), listener, max, per).await;
+            let per = move |io, _| stream_connection::<B, _>(io, shared.clone());
+            serve_forward(B::runtime(), listener, max, per).await;
         }
         (Endpoint::Unix(path), Endpoint::Ws(_)) => {
-            let listener = bind_unix(path).await?;
+            let listener = B::bind_unix(path.clone()).await?;
             announce(&listener, &shared.to)?;
-            let per = move |io, _| stream_connection(io, shared.clone());
-            serve_forward(runtime(), listener, max, per).await;
+            let per = move |io, _| stream_connection::<B, _>(io, shared.clone());
+            serve_forward(B::runtime(), listener, max, per).await;
         }
         _ => {
             return Err(usage(
@@ -173,16 +184,6 @@ fn announce(listener: &impl Listener, to: &Endpoint) -> io::Result<()> {
     Ok(())
 }
 
-async fn tcp(addr: String) -> io::Result<TokioIo<TcpStream>> {
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    Ok(TokioIo(stream))
-}
-
-async fn unix(path: PathBuf) -> io::Result<TokioIo<UnixStream>> {
-    Ok(TokioIo(UnixStream::connect(path).await?))
-}
-
 fn report(result: Result<impl std::fmt::Debug, WrapError>) {
     match result {
         Ok(done) => tracing::debug!(?done, "forwarded connection ended"),
@@ -190,29 +191,29 @@ fn report(result: Result<impl std::fmt::Debug, WrapError>) {
     }
 }
 
-async fn ws_connection<T: Transport>(io: T, peer: PeerAddr, shared: Arc<Shared>) {
+async fn ws_connection<B: Binding, T: Transport>(io: T, peer: PeerAddr, shared: Arc<Shared>) {
     let (wrap, server) = (&shared.wrap, &shared.server);
     let result = match &shared.to {
         Endpoint::Tcp(addr) => {
-            let connect = || tcp(addr.clone());
-            forward_ws_connection(runtime(), io, Some(peer), server, wrap, connect).await
+            let connect = || B::tcp(addr.clone());
+            forward_ws_connection(B::runtime(), io, Some(peer), server, wrap, connect).await
         }
         Endpoint::Unix(path) => {
-            let connect = || unix(path.clone());
-            forward_ws_connection(runtime(), io, Some(peer), server, wrap, connect).await
+            let connect = || B::unix(path.clone());
+            forward_ws_connection(B::runtime(), io, Some(peer), server, wrap, connect).await
         }
         Endpoint::Ws(_) => return,
     };
     report(result);
 }
 
-async fn stream_connection<T: Transport>(io: T, shared: Arc<Shared>) {
+async fn stream_connection<B: Binding, T: Transport>(io: T, shared: Arc<Shared>) {
     let Endpoint::Ws(url) = &shared.to else {
         return;
     };
     let config = shared.wrap.client_config(ClientConfig::default());
-    let connect = || ferrobahn::tokio::connect_with(url, config);
-    report(forward_stream_connection(runtime(), io, &shared.wrap, connect).await);
+    let connect = || B::ws(url.clone(), config);
+    report(forward_stream_connection(B::runtime(), io, &shared.wrap, connect).await);
 }
 
 #[cfg(test)]
