@@ -125,11 +125,13 @@ async fn serve(listener: TcpListener, tls: TlsServerConfig) {
 /// Fetches `/` over HTTPS and echoes over `wss://.../ws`, trusting `roots`,
 /// as a browser would; fails unless both work.
 async fn visit(port: u16, roots: TlsClientConfig) -> Result<(), Box<dyn std::error::Error>> {
-    let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
     let connector = TlsConnector::from(roots.rustls().clone());
-    let mut https = connector
-        .connect(roots.server_name_for("localhost")?, tcp)
-        .await?;
+    let name = roots.server_name_for("localhost")?;
+    let connecting = async {
+        let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
+        connector.connect(name, tcp).await
+    };
+    let mut https = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting).await??;
     https
         .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .await?;
