@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferrobahn_client::transport::{connect_websocket, TransportError, WampTransport};
+use ferrobahn_client::transport::{
+    connect_websocket, TransportError, WampTransport, WebSocketTransport,
+};
 use ferrobahn_client::wamp::options::CallOptions;
 use ferrobahn_client::wamp::Payload;
 use ferrobahn_client::{
@@ -147,9 +149,12 @@ async fn start(hello: OnHello, call: OnCall) -> SocketAddr {
     start_seen(hello, call).await.0
 }
 
-async fn client(addr: SocketAddr, session: SessionConfig) -> Client {
+/// A WebSocket JSON transport to `addr`.
+async fn json_transport(
+    addr: SocketAddr,
+) -> Result<WebSocketTransport<rt::Transport>, TransportError> {
     let io = rt::tcp_connect(addr).await;
-    let t = connect_websocket(
+    connect_websocket(
         rt::runtime(),
         io,
         &format!("ws://{addr}/"),
@@ -157,12 +162,30 @@ async fn client(addr: SocketAddr, session: SessionConfig) -> Client {
         ferrobahn_rt::ClientConfig::default(),
     )
     .await
-    .unwrap();
+}
+
+async fn client(addr: SocketAddr, session: SessionConfig) -> Client {
+    let t = json_transport(addr).await.unwrap();
     Client::new(
         rt::runtime(),
         t,
         ClientConfig::default().with_session(session),
     )
+}
+
+/// What the fake router reports, up to and including `last`.
+async fn seen_until(
+    seen: &mut futures_channel::mpsc::UnboundedReceiver<&'static str>,
+    last: &str,
+) -> Vec<&'static str> {
+    let mut got = Vec::new();
+    while let Some(s) = futures_util::StreamExt::next(seen).await {
+        got.push(s);
+        if s == last {
+            break;
+        }
+    }
+    got
 }
 
 fn block_on<F: std::future::Future<Output = ()>>(f: F) {
@@ -175,8 +198,9 @@ fn block_on<F: std::future::Future<Output = ()>>(f: F) {
     });
 }
 
-/// Three calls in flight, then the router misbehaves: all fail, the driver ends.
-async fn three_calls_fail(call: OnCall) -> Vec<RequestError> {
+/// Three calls in flight, then the router misbehaves: all fail (each error passing
+/// `expected`), the driver ends.
+async fn three_calls_fail(call: OnCall, expected: fn(&RequestError) -> bool) {
     let addr = start(OnHello::Welcome, call).await;
     let c = client(addr, SessionConfig::default()).await;
     c.join(JoinOptions::new("realm1")).await.unwrap();
@@ -188,53 +212,43 @@ async fn three_calls_fail(call: OnCall) -> Vec<RequestError> {
                 .unwrap(),
         );
     }
-    let mut errors = Vec::new();
     for p in pending {
-        errors.push(p.result().await.unwrap_err());
+        let e = p.result().await.unwrap_err();
+        assert!(expected(&e), "{e:?}");
     }
     // The driver task ends: later commands fail at once.
     let err = c.call("com.x.y", ()).await.unwrap_err();
     assert!(matches!(err, RequestError::SessionLost(_)), "{err:?}");
     assert!(c.is_closed());
-    errors
 }
 
 #[test]
 fn garbage_fails_every_pending_call() {
     block_on(async {
-        for e in three_calls_fail(OnCall::Garbage).await {
-            assert!(
-                matches!(&e, RequestError::SessionLost(SessionError::Protocol(m)) if m.contains("undecodable")),
-                "{e:?}"
-            );
-        }
+        three_calls_fail(OnCall::Garbage, |e| {
+            matches!(e, RequestError::SessionLost(SessionError::Protocol(m)) if m.contains("undecodable"))
+        })
+        .await;
     });
 }
 
 #[test]
 fn answer_to_unknown_request_is_a_protocol_violation() {
     block_on(async {
-        for e in three_calls_fail(OnCall::WrongRequest).await {
-            assert!(
-                matches!(&e, RequestError::SessionLost(SessionError::Protocol(_))),
-                "{e:?}"
-            );
-        }
+        three_calls_fail(OnCall::WrongRequest, |e| {
+            matches!(e, RequestError::SessionLost(SessionError::Protocol(_)))
+        })
+        .await;
     });
 }
 
 #[test]
 fn close_mid_call_fails_every_pending_call() {
     block_on(async {
-        for e in three_calls_fail(OnCall::Close).await {
-            assert!(
-                matches!(
-                    &e,
-                    RequestError::SessionLost(SessionError::TransportLost(_))
-                ),
-                "{e:?}"
-            );
-        }
+        three_calls_fail(OnCall::Close, |e| {
+            matches!(e, RequestError::SessionLost(SessionError::TransportLost(_)))
+        })
+        .await;
     });
 }
 
@@ -293,13 +307,7 @@ fn dropping_every_handle_ends_the_driver() {
         drop(pending);
         // The dropped call is canceled, the driver leaves (GOODBYE) and closes the
         // transport.
-        let mut got = Vec::new();
-        while let Some(s) = futures_util::StreamExt::next(&mut seen).await {
-            got.push(s);
-            if s == "closed" {
-                break;
-            }
-        }
+        let got = seen_until(&mut seen, "closed").await;
         assert_eq!(got, ["cancel killnowait", "goodbye", "closed"]);
     });
 }
@@ -333,27 +341,12 @@ fn dropping_a_pending_call_cancels_it() {
         p.keep_on_drop();
         drop(p);
         c.leave().await.unwrap();
-        let mut got = Vec::new();
-        while let Some(s) = futures_util::StreamExt::next(&mut seen).await {
-            got.push(s);
-            if s == "goodbye" {
-                break;
-            }
-        }
+        let got = seen_until(&mut seen, "goodbye").await;
         assert_eq!(got, ["cancel killnowait", "cancel killnowait", "goodbye"]);
 
         // Disabled in the config: nothing is sent.
         let (addr, mut seen) = start_seen(OnHello::Welcome, OnCall::Silent).await;
-        let io = rt::tcp_connect(addr).await;
-        let t = connect_websocket(
-            rt::runtime(),
-            io,
-            &format!("ws://{addr}/"),
-            &[Serializer::from_subprotocol("wamp.2.json").unwrap()],
-            ferrobahn_rt::ClientConfig::default(),
-        )
-        .await
-        .unwrap();
+        let t = json_transport(addr).await.unwrap();
         let c = Client::new(
             rt::runtime(),
             t,
@@ -508,15 +501,7 @@ async fn start_flaky(flaky: usize) -> SocketAddr {
 /// A connector to `addr` over WebSocket JSON.
 fn connector(addr: SocketAddr) -> impl Connector {
     move || async move {
-        let io = rt::tcp_connect(addr).await;
-        let t = connect_websocket(
-            rt::runtime(),
-            io,
-            &format!("ws://{addr}/"),
-            &[Serializer::from_subprotocol("wamp.2.json").unwrap()],
-            ferrobahn_rt::ClientConfig::default(),
-        )
-        .await?;
+        let t = json_transport(addr).await?;
         Ok(Box::new(t) as Box<dyn WampTransport>)
     }
 }
