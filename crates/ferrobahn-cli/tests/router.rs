@@ -1,95 +1,75 @@
 //! `ferrobahn router` with no config: a WAMP client joins realm1 over
 //! WebSocket (wamp.2.json) and gets WELCOME.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
+use ferrobahn::rt::{Transport, WebSocket};
 use ferrobahn::{ClientConfig, Message};
 
-/// Kills the router when the test ends, however it ends.
-struct Router(Child);
+mod common;
+use common::{listening_url, next_line, spawn_router};
 
-impl Drop for Router {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// `ferrobahn router ARGS`.
+fn router_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferrobahn"));
+    cmd.arg("router").args(args);
+    cmd
 }
 
-#[tokio::test]
-async fn default_router_welcomes_a_session_on_realm1() {
-    let child = Command::new(env!("CARGO_BIN_EXE_ferrobahn"))
-        .args(["router", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ferrobahn router starts");
-    let mut router = Router(child);
-    let stdout = router.0.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("a line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    assert!(url.ends_with("/ws"), "{url}");
-
+/// A client configuration offering `wamp.2.json` only.
+fn wamp_json() -> ClientConfig {
     let handshake = ferrobahn::handshake::ClientConfig {
         protocols: vec!["wamp.2.json".into()],
         ..Default::default()
     };
-    let config = ClientConfig::default().with_handshake(handshake);
-    let (mut ws, response) = ferrobahn::tokio::connect_with(&url, config)
+    ClientConfig::default().with_handshake(handshake)
+}
+
+/// Sends HELLO with `roles` (a JSON object) for realm1; the reply's text.
+async fn hello<T: Transport>(ws: &mut WebSocket<T>, roles: &str) -> String {
+    ws.send(Message::text(format!(
+        r#"[1,"realm1",{{"roles":{roles}}}]"#
+    )))
+    .await
+    .unwrap();
+    let welcome = ws.recv().await.expect("a reply").expect("no error");
+    welcome.as_text().expect("JSON is text").to_owned()
+}
+
+#[tokio::test]
+async fn default_router_welcomes_a_session_on_realm1() {
+    let (router, mut lines) = spawn_router(&mut router_command(&["--listen", "127.0.0.1:0"]));
+    let url = listening_url(&next_line(&mut lines));
+    assert!(url.ends_with("/ws"), "{url}");
+
+    let (mut ws, response) = ferrobahn::tokio::connect_with(&url, wamp_json())
         .await
         .expect("WebSocket handshake");
     assert_eq!(response.protocol.as_deref(), Some("wamp.2.json"));
-    ws.send(Message::text(r#"[1,"realm1",{"roles":{"subscriber":{}}}]"#))
-        .await
-        .unwrap();
-    let welcome = ws.recv().await.expect("a reply").expect("no error");
-    let text = welcome.as_text().expect("JSON is text");
+    let text = hello(&mut ws, r#"{"subscriber":{}}"#).await;
     assert!(text.starts_with("[2,"), "expected WELCOME, got {text}");
     drop(router);
 }
 
 #[tokio::test]
 async fn embedded_timeservice_answers_an_external_caller() {
-    let child = Command::new(env!("CARGO_BIN_EXE_ferrobahn"))
-        .args([
-            "router",
-            "--listen",
-            "127.0.0.1:0",
-            "--component",
-            "timeservice",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ferrobahn router starts");
-    let mut router = Router(child);
-    let stdout = router.0.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
+    let (router, mut lines) = spawn_router(&mut router_command(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--component",
+        "timeservice",
+    ]));
     let url = loop {
-        let line = lines.next().expect("a line").expect("readable");
+        let line = next_line(&mut lines);
         if let Some(url) = line.trim().strip_prefix("listening on ") {
             break url.to_owned();
         }
         assert!(line.contains("timeservice"), "unexpected line {line:?}");
     };
-    let handshake = ferrobahn::handshake::ClientConfig {
-        protocols: vec!["wamp.2.json".into()],
-        ..Default::default()
-    };
-    let config = ClientConfig::default().with_handshake(handshake);
-    let (mut ws, _) = ferrobahn::tokio::connect_with(&url, config)
+    let (mut ws, _) = ferrobahn::tokio::connect_with(&url, wamp_json())
         .await
         .expect("WebSocket handshake");
-    ws.send(Message::text(r#"[1,"realm1",{"roles":{"caller":{}}}]"#))
-        .await
-        .unwrap();
-    let welcome = ws.recv().await.expect("a reply").expect("no error");
-    assert!(welcome.as_text().unwrap().starts_with("[2,"));
+    assert!(hello(&mut ws, r#"{"caller":{}}"#).await.starts_with("[2,"));
     // The component joins in the background: retry until it has registered.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     for request in 1u64.. {
@@ -119,35 +99,19 @@ async fn router_listens_on_a_unix_socket() {
     // A socket file left by an earlier run is replaced.
     let _ = std::fs::remove_file(&path);
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
-    let child = Command::new(env!("CARGO_BIN_EXE_ferrobahn"))
-        .args(["router", "--listen", endpoint.as_str()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ferrobahn router starts");
-    let mut router = Router(child);
-    let stdout = router.0.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let (router, mut lines) = spawn_router(&mut router_command(&["--listen", endpoint.as_str()]));
+    let line = next_line(&mut lines);
     assert!(
         line.starts_with(&format!("listening on {endpoint}")),
         "{line}"
     );
 
-    let handshake = ferrobahn::handshake::ClientConfig {
-        protocols: vec!["wamp.2.json".into()],
-        ..Default::default()
-    };
-    let config = ClientConfig::default().with_handshake(handshake);
-    let (mut ws, response) = ferrobahn::tokio::connect_unix(&path, "ws://localhost/ws", config)
-        .await
-        .expect("WebSocket handshake over the Unix socket");
+    let (mut ws, response) =
+        ferrobahn::tokio::connect_unix(&path, "ws://localhost/ws", wamp_json())
+            .await
+            .expect("WebSocket handshake over the Unix socket");
     assert_eq!(response.protocol.as_deref(), Some("wamp.2.json"));
-    ws.send(Message::text(r#"[1,"realm1",{"roles":{"caller":{}}}]"#))
-        .await
-        .unwrap();
-    let welcome = ws.recv().await.expect("a reply").expect("no error");
-    assert!(welcome.as_text().unwrap().starts_with("[2,"));
+    assert!(hello(&mut ws, r#"{"caller":{}}"#).await.starts_with("[2,"));
     drop(router);
     let _ = std::fs::remove_file(&path);
 }

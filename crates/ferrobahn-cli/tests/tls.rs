@@ -1,9 +1,8 @@
 //! `ferrobahn router --tls-cert/--tls-key` and `ferrobahn wamp --url wss://|rss://
 //! --tls-ca` end to end, with a CA and certificate made by rcgen.
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use rcgen::{
@@ -11,24 +10,8 @@ use rcgen::{
     KeyUsagePurpose,
 };
 
-/// Every process gets this long before it is killed and the test fails.
-const LIMIT: Duration = Duration::from_secs(30);
-
-/// A child process killed when the test ends, however it ends.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn ferrobahn() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ferrobahn"));
-    c.env("RUST_LOG", "warn");
-    c
-}
+mod common;
+use common::{ferrobahn, finish, next_line, spawn_router, Proc, LIMIT};
 
 /// Writes ca.pem, cert.pem (for localhost) and key.pem into a fresh directory.
 fn pki() -> PathBuf {
@@ -69,15 +52,8 @@ fn router_with(dir: Option<&Path>, args: &[&str]) -> (Proc, u16) {
             .arg("--tls-key")
             .arg(dir.join("key.pem"));
     }
-    let mut child = Proc(
-        cmd.stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("ferrobahn router starts"),
-    );
-    let stdout = child.0.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let (child, mut lines) = spawn_router(&mut cmd);
+    let line = next_line(&mut lines);
     let scheme = if dir.is_some() { "wss" } else { "ws" };
     let port = line
         .trim()
@@ -95,25 +71,12 @@ fn wamp(args: &[&str], ca: Option<&Path>) -> Output {
     if let Some(ca) = ca {
         cmd.arg("--tls-ca").arg(ca);
     }
-    let mut p = Proc(
+    finish(Proc(
         cmd.stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("ferrobahn wamp starts"),
-    );
-    let deadline = Instant::now() + LIMIT;
-    while p.0.try_wait().expect("wait").is_none() {
-        assert!(Instant::now() < deadline, "still running after {LIMIT:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    p.0.stdout.take().unwrap().read_to_end(&mut stdout).unwrap();
-    p.0.stderr.take().unwrap().read_to_end(&mut stderr).unwrap();
-    Output {
-        status: p.0.wait().unwrap(),
-        stdout,
-        stderr,
-    }
+    ))
 }
 
 /// `ferrobahn echo --tls-cert --tls-key` on a free port; the port once it accepts.

@@ -3,28 +3,11 @@
 //! register in one process and call from another, subscribe and publish, every
 //! serializer and RawSocket, authentication, and the exit code of each failure.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStderr, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::io::{BufRead, BufReader};
+use std::process::{ChildStderr, Output, Stdio};
 
-/// Every process gets this long before it is killed and the test fails.
-const LIMIT: Duration = Duration::from_secs(30);
-
-/// A child process killed when the test ends, however it ends.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn ferrobahn() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ferrobahn"));
-    c.env("RUST_LOG", "warn");
-    c
-}
+mod common;
+use common::{ferrobahn, finish, listening_url, next_line, spawn_router, Proc, LIMIT};
 
 /// `ferrobahn router` with the testsuite config on a free port; its WebSocket URL.
 fn router() -> (Proc, String) {
@@ -38,22 +21,9 @@ fn router_on(listen: &str) -> (Proc, String) {
         env!("CARGO_MANIFEST_DIR"),
         "/../../testsuite/router/router.toml"
     );
-    let mut child = Proc(
-        ferrobahn()
-            .args(["router", "--config", config, "--listen", listen])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("ferrobahn router starts"),
-    );
-    let stdout = child.0.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("a line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let (child, mut lines) =
+        spawn_router(ferrobahn().args(["router", "--config", config, "--listen", listen]));
+    let url = listening_url(&next_line(&mut lines));
     (child, url)
 }
 
@@ -67,34 +37,6 @@ fn wamp(url: &str, args: &[&str]) -> Output {
         .spawn()
         .expect("ferrobahn wamp starts");
     finish(Proc(child))
-}
-
-/// Waits for the process with a deadline; its output.
-fn finish(mut p: Proc) -> Output {
-    let deadline = Instant::now() + LIMIT;
-    loop {
-        if p.0.try_wait().expect("wait").is_some() {
-            let mut out = Vec::new();
-            let mut err = Vec::new();
-            if let Some(mut s) = p.0.stdout.take() {
-                s.read_to_end(&mut out).expect("stdout");
-            }
-            if let Some(mut s) = p.0.stderr.take() {
-                s.read_to_end(&mut err).expect("stderr");
-            }
-            let status = p.0.wait().expect("status");
-            return Output {
-                status,
-                stdout: out,
-                stderr: err,
-            };
-        }
-        assert!(
-            Instant::now() < deadline,
-            "process still running after {LIMIT:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// A long-running `ferrobahn wamp` (subscribe, register), once it reports it is ready
