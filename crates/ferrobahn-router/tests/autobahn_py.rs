@@ -7,14 +7,10 @@
 //! Gated: runs when `FERROBAHN_AUTOBAHN_PY` names a Python with `autobahn` installed
 //! (`testsuite/router/run.sh` sets it up); otherwise it says so and passes.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use ferrobahn_router::RouterConfig;
-
-fn testsuite() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testsuite/router")
-}
+mod interop;
+use interop::{run_expecting, start_router, testsuite};
 
 #[test]
 fn autobahn_python_demos() {
@@ -22,16 +18,8 @@ fn autobahn_python_demos() {
         eprintln!("FERROBAHN_AUTOBAHN_PY is not set: AutobahnPython interop skipped");
         return;
     };
-    let config = RouterConfig::load(testsuite().join("router.toml")).expect("router.toml");
-    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let (router, addr) = runtime.block_on(async {
-        let listener = ferrobahn_tokio::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("local_addr");
-        let router = ferrobahn_router::start(ferrobahn_tokio::runtime(), config).expect("start");
-        let r = router.clone();
-        tokio::spawn(async move { r.serve(listener).await });
-        (router, addr)
-    });
+    let router = start_router();
+    let addr = router.addr;
     let url = format!("ws://{addr}/ws");
     let rs_url = format!("rs://{addr}");
     for (url, serializer) in [
@@ -41,18 +29,12 @@ fn autobahn_python_demos() {
         (&rs_url, "msgpack"),
         (&rs_url, "json"),
     ] {
-        let out = Command::new(&python)
-            .arg(testsuite().join("demos.py"))
-            .args(["--url", url, "--serializer", serializer])
-            .output()
-            .expect("run demos.py");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "demos over {url} {serializer} failed:\n{stdout}\n{stderr}"
-        );
-        for line in [
+        run_expecting(
+            Command::new(&python)
+                .arg(testsuite().join("demos.py"))
+                .args(["--url", url, "--serializer", serializer]),
+            &format!("demos.py over {url} {serializer}"),
+            &[
             "Add2: 5",
             "Starred 2: Homer starred 0x",
             "Arglen 4: [3, 3]",
@@ -68,52 +50,32 @@ fn autobahn_python_demos() {
             "Prefix subscription got com.myapp.topic9, wildcard subscription got com.myapp.topic9",
             "Run 1: got [0, 1, 2], unsubscribing",
             "12 passed, 0 failed",
-        ] {
-            assert!(
-                stdout.lines().any(|l| l == line),
-                "over {url} {serializer}, missing line {line:?} in:\n{stdout}"
-            );
-        }
+            ],
+        );
     }
     for serializer in ["msgpack", "json"] {
-        let out = Command::new(&python)
-            .arg(testsuite().join("advanced.py"))
-            .args(["--url", &url, "--serializer", serializer])
-            .output()
-            .expect("run advanced.py");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "advanced over {serializer} failed:\n{stdout}\n{stderr}"
+        run_expecting(
+            Command::new(&python)
+                .arg(testsuite().join("advanced.py"))
+                .args(["--url", &url, "--serializer", serializer]),
+            &format!("advanced.py over {serializer}"),
+            &[
+                "roundrobin callees: [0, 1, 2, 0, 1, 2]",
+                "prefix registration called as com.pattern.deep.name, wildcard as com.any.exact",
+                "timed out call: wamp.error.canceled",
+                "retained event on subscribe: ('kept', True)",
+                "white-listed event to a: to-a, black-listed a, b got: not-a",
+                "testament: bye",
+                "5 passed, 0 failed",
+            ],
         );
-        for line in [
-            "roundrobin callees: [0, 1, 2, 0, 1, 2]",
-            "prefix registration called as com.pattern.deep.name, wildcard as com.any.exact",
-            "timed out call: wamp.error.canceled",
-            "retained event on subscribe: ('kept', True)",
-            "white-listed event to a: to-a, black-listed a, b got: not-a",
-            "testament: bye",
-            "5 passed, 0 failed",
-        ] {
-            assert!(
-                stdout.lines().any(|l| l == line),
-                "advanced.py over {serializer}: missing line {line:?} in:\n{stdout}"
-            );
-        }
     }
-    let out = Command::new(&python)
-        .arg(testsuite().join("auth.py"))
-        .args(["--url", &url])
-        .output()
-        .expect("run auth.py");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "auth cases failed:\n{stdout}\n{stderr}"
-    );
-    for line in [
+    run_expecting(
+        Command::new(&python)
+            .arg(testsuite().join("auth.py"))
+            .args(["--url", &url]),
+        "auth.py",
+        &[
         "cryptosign as alice: joined with authrole backend, authmethod cryptosign",
         "wampcra as peter: joined with authrole backend, authmethod wampcra",
         "ticket as joe with a wrong secret: refused with wamp.error.authentication_failed",
@@ -122,11 +84,7 @@ fn autobahn_python_demos() {
         "anonymous: refused with wamp.error.no_auth_method",
         "frontend may not call com.auth.forbidden: wamp.error.not_authorized",
         "6 passed, 0 failed",
-    ] {
-        assert!(
-            stdout.lines().any(|l| l == line),
-            "auth.py: missing line {line:?} in:\n{stdout}"
-        );
-    }
-    router.shutdown();
+        ],
+    );
+    router.handle.shutdown();
 }
