@@ -111,67 +111,61 @@ fn black_and_white_listing() {
     h.subscribe(a, "t", None);
     h.subscribe(b, "t", None);
     let only = |out: &[Out]| events(out).into_iter().map(|(c, _)| c).collect::<Vec<_>>();
-    let out = publish(
-        &mut h,
-        p,
-        "t",
-        PublishOptions {
-            exclude: Some(vec![sa]),
-            ..Default::default()
-        },
-    );
-    assert_eq!(only(&out), vec![b]);
-    let out = publish(
-        &mut h,
-        p,
-        "t",
-        PublishOptions {
-            eligible: Some(vec![sa]),
-            ..Default::default()
-        },
-    );
-    assert_eq!(only(&out), vec![a]);
-    let out = publish(
-        &mut h,
-        p,
-        "t",
-        PublishOptions {
-            eligible: Some(vec![sa, sb]),
-            exclude: Some(vec![sb]),
-            ..Default::default()
-        },
-    );
-    assert_eq!(only(&out), vec![a]);
-    let out = publish(
-        &mut h,
-        p,
-        "t",
-        PublishOptions {
-            exclude_authrole: Some(vec!["anonymous".into()]),
-            ..Default::default()
-        },
-    );
-    assert!(out.is_empty());
-    let out = publish(
-        &mut h,
-        p,
-        "t",
-        PublishOptions {
-            eligible_authrole: Some(vec!["anonymous".into()]),
-            ..Default::default()
-        },
-    );
-    assert_eq!(only(&out), vec![a, b]);
-    let out = publish(
-        &mut h,
-        p,
-        "t",
-        PublishOptions {
-            eligible_authid: Some(vec!["nobody".into()]),
-            ..Default::default()
-        },
-    );
-    assert!(out.is_empty());
+    let anonymous = || Some(vec!["anonymous".into()]);
+    // The options of each PUBLISH and who gets the event (nobody: no output at all).
+    let cases = [
+        (
+            PublishOptions {
+                exclude: Some(vec![sa]),
+                ..Default::default()
+            },
+            vec![b],
+        ),
+        (
+            PublishOptions {
+                eligible: Some(vec![sa]),
+                ..Default::default()
+            },
+            vec![a],
+        ),
+        (
+            PublishOptions {
+                eligible: Some(vec![sa, sb]),
+                exclude: Some(vec![sb]),
+                ..Default::default()
+            },
+            vec![a],
+        ),
+        (
+            PublishOptions {
+                exclude_authrole: anonymous(),
+                ..Default::default()
+            },
+            vec![],
+        ),
+        (
+            PublishOptions {
+                eligible_authrole: anonymous(),
+                ..Default::default()
+            },
+            vec![a, b],
+        ),
+        (
+            PublishOptions {
+                eligible_authid: Some(vec!["nobody".into()]),
+                ..Default::default()
+            },
+            vec![],
+        ),
+    ];
+    for (options, to) in cases {
+        let out = publish(&mut h, p, "t", options);
+        if to.is_empty() {
+            assert!(out.is_empty(), "{out:?}");
+        } else {
+            assert_eq!(only(&out), to);
+        }
+    }
 }
 
 #[test]
@@ -328,21 +322,7 @@ fn subscription_meta_api() {
     assert!(ev.iter().any(|(c, e)| *c == w
         && e.subscription == on_sub
         && e.payload.args() == [Value::from_u64(sa.get()), Value::from_u64(sub.get())]));
-    let call = |h: &mut Harness, proc_: &str, a_: Vec<Value>| -> Vec<Value> {
-        let out = h.send(
-            w,
-            Call {
-                request: id(5),
-                procedure: proc_.into(),
-                payload: args(a_),
-                ..Default::default()
-            },
-        );
-        match out.as_slice() {
-            [Out::Msg(_, Message::Result(r))] => r.payload.args().to_vec(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let call = |h: &mut Harness, proc_: &str, a_: Vec<Value>| h.meta(w, proc_, a_);
     assert_eq!(
         call(&mut h, "wamp.subscription.lookup", vec!["com.m".into()]),
         vec![Value::from_u64(sub.get())]

@@ -473,21 +473,7 @@ fn registration_meta_api() {
     let (a, sa) = h.join();
     let (w, _) = h.join();
     let reg = h.register(a, "com.m", RegisterOptions::default());
-    let meta = |h: &mut Harness, p: &str, a_: Vec<Value>| -> Vec<Value> {
-        let out = h.send(
-            w,
-            Call {
-                request: id(5),
-                procedure: p.into(),
-                payload: args(a_),
-                ..Default::default()
-            },
-        );
-        match out.as_slice() {
-            [Out::Msg(_, Message::Result(r))] => r.payload.args().to_vec(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let meta = |h: &mut Harness, p: &str, a_: Vec<Value>| h.meta(w, p, a_);
     assert_eq!(
         meta(&mut h, "wamp.registration.lookup", vec!["com.m".into()]),
         vec![Value::from_u64(reg.get())]

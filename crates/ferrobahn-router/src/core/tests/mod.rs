@@ -111,6 +111,23 @@ impl Harness {
         self.drain()
     }
 
+    /// Calls a meta procedure from `c` (request 5); the RESULT's arguments.
+    pub(super) fn meta(&mut self, c: ConnId, procedure: &str, arguments: Vec<Value>) -> Vec<Value> {
+        let out = self.send(
+            c,
+            Call {
+                request: id(5),
+                procedure: procedure.into(),
+                payload: args(arguments),
+                ..Default::default()
+            },
+        );
+        match out.as_slice() {
+            [Out::Msg(_, Message::Result(r))] => r.payload.args().to_vec(),
+            other => panic!("{other:?}"),
+        }
+    }
+
     pub(super) fn drain(&mut self) -> Vec<Out> {
         let mut out = Vec::new();
         while let Some(t) = self.router.poll_transmit() {
