@@ -308,7 +308,10 @@ pub async fn serve_connection<T: Transport, H: Handler>(
     mut handler: H,
 ) -> Result<(), Error> {
     let on_connect = |request: &Request| handler.on_connect(request);
-    if let Some(ws) = accept_transport(runtime, io, peer, config, on_connect).await? {
+    // Boxed: the handshake's state (timer, parser, answer) is freed once it is done
+    // instead of sizing this future, which lives as long as the connection.
+    let accepted = Box::pin(accept_transport(runtime, io, peer, config, on_connect)).await?;
+    if let Some(ws) = accepted {
         run_handler(ws, handler).await;
     }
     Ok(())

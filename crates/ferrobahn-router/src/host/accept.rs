@@ -72,12 +72,25 @@ async fn connection<T: Transport>(
     .await;
     match read {
         Some(Ok(1)) if first[0] == MAGIC && host.rawsocket => {
-            rawsocket::serve(runtime, host, io, &first, peer.socket_addr(), deadline).await;
+            // Boxed, like the WebSocket branch: this future lives as long as the
+            // connection, and an inline branch would make every connection pay for
+            // the largest one.
+            Box::pin(rawsocket::serve(
+                runtime,
+                host,
+                io,
+                &first,
+                peer.socket_addr(),
+                deadline,
+            ))
+            .await;
         }
         Some(Ok(1)) if first[0] != MAGIC => {
             let mut head = first.to_vec();
             if let Some((dir, max_size)) = &host.static_dir {
-                let read = timeout_at(&*runtime, deadline, read_head(&mut io, &mut head)).await;
+                // Boxed: its read buffer is only needed until the head is in.
+                let read =
+                    timeout_at(&*runtime, deadline, Box::pin(read_head(&mut io, &mut head))).await;
                 let route = match read {
                     Some(Ok(true)) => web::route(&head, &host.path),
                     Some(Ok(false)) => web::Route::Refuse(431, "Request Header Fields Too Large"),
@@ -128,5 +141,29 @@ async fn read_head<T: Transport>(io: &mut T, head: &mut Vec<u8>) -> std::io::Res
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         head.extend_from_slice(&buf[..n]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrobahn_test::mem::MemIo;
+
+    /// The size of the future `F` that `make` returns (without making one).
+    fn future_size<F>(
+        _make: impl Fn(Arc<dyn Runtime>, MemIo, PeerAddr, Arc<HostShared>) -> F,
+    ) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// Each connection's task holds this future for its whole life: the RawSocket
+    /// driver, the request-head buffer and the WebSocket handshake are boxed, so an
+    /// idle session does not pay for the largest of them (it was 4.7 KB).
+    #[test]
+    fn connection_future_is_small() {
+        static SERVER: std::sync::OnceLock<ServerConfig> = std::sync::OnceLock::new();
+        let server = SERVER.get_or_init(ServerConfig::default);
+        let size = future_size(|rt, io, peer, host| connection(rt, io, peer, host, server));
+        assert!(size <= 512, "connection future is {size} bytes");
     }
 }
