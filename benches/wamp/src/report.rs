@@ -23,6 +23,24 @@ pub struct DriverReport {
     pub p99_us: Option<f64>,
     /// Round trips sampled (latency runs).
     pub samples: Option<u64>,
+    /// Milliseconds the driver's threads were runnable but waited for a CPU (other
+    /// processes' share of the driver's core) over the window.
+    #[serde(default)]
+    pub driver_wait_ms: Option<f64>,
+    /// The same for the router's threads.
+    #[serde(default)]
+    pub router_wait_ms: Option<f64>,
+    /// Latency runs: times the driver's pacer came back more than a millisecond late
+    /// (the driver thread descheduled or busy), and their total milliseconds.
+    #[serde(default)]
+    pub driver_stalls: Option<u64>,
+    /// Total lateness of those stalls, milliseconds.
+    #[serde(default)]
+    pub driver_stall_ms: Option<f64>,
+    /// p99 (µs) of the round trips during which the driver did not stall: the router's
+    /// tail without the driver's own hold-ups.
+    #[serde(default)]
+    pub p99_clear_us: Option<f64>,
 }
 
 /// The value at quantile `q` (0..=1) of sorted `v` (nearest rank), or `None` if empty.

@@ -24,6 +24,26 @@ struct Snapshot {
     driver_ns: u64,
     router_ns: Option<u64>,
     machine_ns: Option<u64>,
+    /// Run-queue wait (runnable, not running) of the driver and the router.
+    driver_wait_ns: Option<u64>,
+    router_wait_ns: Option<u64>,
+}
+
+/// Time all threads of `proc` spent runnable but waiting for a CPU (nanoseconds), the
+/// second field of each thread's `schedstat`: what other processes cost it.
+fn wait_ns(proc: Proc) -> Option<u64> {
+    let dir = match proc {
+        Proc::Current => "/proc/self/task".to_owned(),
+        Proc::Pid(pid) => format!("/proc/{pid}/task"),
+    };
+    let mut total = 0u64;
+    for entry in std::fs::read_dir(dir).ok()? {
+        let Ok(text) = std::fs::read_to_string(entry.ok()?.path().join("schedstat")) else {
+            continue;
+        };
+        total += text.split_whitespace().nth(1)?.parse::<u64>().ok()?;
+    }
+    Some(total)
 }
 
 fn snapshot(counter: &AtomicU64, router: Option<u32>) -> Snapshot {
@@ -33,6 +53,8 @@ fn snapshot(counter: &AtomicU64, router: Option<u32>) -> Snapshot {
         driver_ns: procstat::cpu_ns(Proc::Current).unwrap_or(0),
         router_ns: router.and_then(|pid| procstat::cpu_ns(Proc::Pid(pid)).ok()),
         machine_ns: procstat::machine_busy_ns().ok(),
+        driver_wait_ns: wait_ns(Proc::Current),
+        router_wait_ns: router.and_then(|pid| wait_ns(Proc::Pid(pid))),
     }
 }
 
@@ -43,6 +65,10 @@ pub async fn measure(counter: &AtomicU64, w: Window, router: Option<u32>) -> Dri
     tokio::time::sleep(w.duration).await;
     let b = snapshot(counter, router);
     report(&a, &b)
+}
+
+fn diff_ms(a: Option<u64>, b: Option<u64>) -> Option<f64> {
+    Some(b?.saturating_sub(a?) as f64 / 1e6)
 }
 
 fn report(a: &Snapshot, b: &Snapshot) -> DriverReport {
@@ -71,6 +97,8 @@ fn report(a: &Snapshot, b: &Snapshot) -> DriverReport {
         driver_cpu: procstat::share(driver, wall_ns),
         router_cpu: router.map(|r| procstat::share(r, wall_ns)),
         other_cpu: other,
+        driver_wait_ms: diff_ms(a.driver_wait_ns, b.driver_wait_ns),
+        router_wait_ms: diff_ms(a.router_wait_ns, b.router_wait_ns),
         ..Default::default()
     }
 }
@@ -88,6 +116,8 @@ mod tests {
             driver_ns: 0,
             router_ns: Some(0),
             machine_ns: Some(0),
+            driver_wait_ns: Some(0),
+            router_wait_ns: None,
         };
         let b = Snapshot {
             at: t + Duration::from_secs(2),
@@ -95,6 +125,8 @@ mod tests {
             driver_ns: 1_000_000_000,
             router_ns: Some(2_000_000_000),
             machine_ns: Some(3_200_000_000),
+            driver_wait_ns: Some(4_000_000),
+            router_wait_ns: None,
         };
         let r = report(&a, &b);
         assert_eq!(r.count, 200);
@@ -102,5 +134,7 @@ mod tests {
         assert!((r.driver_cpu - 0.5).abs() < 1e-9);
         assert!((r.router_cpu.unwrap() - 1.0).abs() < 1e-9);
         assert!((r.other_cpu.unwrap() - 0.1).abs() < 1e-9);
+        assert_eq!(r.driver_wait_ms, Some(4.0));
+        assert_eq!(r.router_wait_ms, None);
     }
 }

@@ -185,6 +185,37 @@ fn fill_quantiles(
     report.p99_us = quantile(&ns, 0.99).map(|v| v as f64 / 1e3);
 }
 
+/// Whether the round trip `(t0, ns)` overlaps one of `stalls` (sorted, disjoint).
+fn overlaps(stalls: &[(Instant, Instant)], (t0, ns): (Instant, u64)) -> bool {
+    let i = stalls.partition_point(|s| s.1 <= t0);
+    stalls
+        .get(i)
+        .is_some_and(|s| s.0 < t0 + Duration::from_nanos(ns))
+}
+
+/// The driver's stalls within `[from, to)` and the p99 of the round trips they spared.
+fn fill_stalls(
+    report: &mut DriverReport,
+    samples: &[(Instant, u64)],
+    stalls: &[(Instant, Instant)],
+    from: Instant,
+    to: Instant,
+) {
+    let within: Vec<&(Instant, Instant)> =
+        stalls.iter().filter(|s| s.1 > from && s.0 < to).collect();
+    report.driver_stalls = Some(within.len() as u64);
+    let total: Duration = within.iter().map(|s| s.1 - s.0).sum();
+    report.driver_stall_ms = Some(total.as_secs_f64() * 1e3);
+    let mut clear: Vec<u64> = samples
+        .iter()
+        .filter(|(t, _)| *t >= from && *t < to)
+        .filter(|s| !overlaps(stalls, **s))
+        .map(|s| s.1)
+        .collect();
+    clear.sort_unstable();
+    report.p99_clear_us = quantile(&clear, 0.99).map(|v| v as f64 / 1e3);
+}
+
 /// Latency: one caller starts calls of [`ECHO`] (one callee) at `rate` per second,
 /// open loop, and every round trip started in the window is a sample. Calls are driven
 /// by one task (no task per call); between due calls it yields, or sleeps when the next
@@ -206,10 +237,15 @@ pub async fn latency(
     let caller = t.client(None).await?;
     let counter = Arc::new(AtomicU64::new(0));
     let samples = Arc::new(Mutex::new(Vec::<(Instant, u64)>::new()));
+    let stalls = Arc::new(Mutex::new(Vec::<(Instant, Instant)>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let pacer = {
-        let (counter, samples, stop) = (counter.clone(), samples.clone(), stop.clone());
-        tokio::spawn(pace(caller, payload(size), rate, counter, samples, stop))
+        let (counter, stop) = (counter.clone(), stop.clone());
+        let log = Log {
+            samples: samples.clone(),
+            stalls: stalls.clone(),
+        };
+        tokio::spawn(pace(caller, payload(size), rate, counter, log, stop))
     };
     let from = Instant::now() + w.warmup;
     let mut report = measure(&counter, w, router).await;
@@ -221,7 +257,9 @@ pub async fn latency(
         };
     }
     pacer.abort();
-    fill_quantiles(&mut report, &lock(&samples), from, from + w.duration);
+    let (samples, stalls) = (lock(&samples), lock(&stalls));
+    fill_quantiles(&mut report, &samples, from, from + w.duration);
+    fill_stalls(&mut report, &samples, &stalls, from, from + w.duration);
     Ok(report)
 }
 
@@ -229,12 +267,22 @@ pub async fn latency(
 /// timer wheel ticks in milliseconds).
 const SPIN: Duration = Duration::from_micros(1500);
 
+/// The pacer coming back this much later than planned is a driver stall: its thread
+/// was descheduled or held by other tasks, and every call in flight meanwhile waited.
+const STALL: Duration = Duration::from_millis(1);
+
+/// What the pacer records: round trips `(start, ns)` and driver stalls `(from, to)`.
+struct Log {
+    samples: Arc<Mutex<Vec<(Instant, u64)>>>,
+    stalls: Arc<Mutex<Vec<(Instant, Instant)>>>,
+}
+
 async fn pace(
     caller: Client,
     body: Payload,
     rate: f64,
     counter: Arc<AtomicU64>,
-    samples: Arc<Mutex<Vec<(Instant, u64)>>>,
+    log: Log,
     stop: Arc<AtomicBool>,
 ) -> Result<(), DriverError> {
     let start = Instant::now();
@@ -255,17 +303,55 @@ async fn pace(
             sent += 1;
             due = start + Duration::from_secs_f64(sent as f64 / rate);
         }
-        let wait = due.saturating_duration_since(Instant::now());
+        let now = Instant::now();
+        let wait = due.saturating_duration_since(now);
+        let nap = wait.saturating_sub(Duration::from_millis(1));
+        // A sleep may end up to a timer tick late.
+        let back = now
+            + if wait > SPIN {
+                nap + STALL
+            } else {
+                Duration::ZERO
+            };
         tokio::select! {
             biased;
             Some(done) = pending.next(), if !pending.is_empty() => {
                 let (t0, ns) = done?;
-                lock(&samples).push((t0, ns));
+                lock(&log.samples).push((t0, ns));
                 counter.fetch_add(1, Ordering::Relaxed);
             }
-            () = tokio::time::sleep(wait.saturating_sub(Duration::from_millis(1))), if wait > SPIN => {}
+            () = tokio::time::sleep(nap), if wait > SPIN => {}
             () = tokio::task::yield_now(), if wait <= SPIN => {}
+        }
+        let now = Instant::now();
+        if now.saturating_duration_since(back) > STALL {
+            lock(&log.stalls).push((back, now));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stalled_round_trips_are_left_out_of_the_clear_p99() {
+        let t = Instant::now();
+        let ms = |n: u64| Duration::from_millis(n);
+        // 100 round trips of 100 µs, 1 ms apart, and a 10 ms stall from 50 ms: the
+        // calls of 48-50 ms wait it out (12 ms); it also overlaps those of 51-59 ms.
+        let mut samples: Vec<(Instant, u64)> = (0..100).map(|i| (t + ms(i), 100_000)).collect();
+        for i in [48, 49, 50] {
+            samples[i].1 = 12_000_000;
+        }
+        let stalls = [(t + ms(50), t + ms(60))];
+        let mut r = DriverReport::default();
+        fill_quantiles(&mut r, &samples, t, t + ms(100));
+        fill_stalls(&mut r, &samples, &stalls, t, t + ms(100));
+        assert_eq!(r.p99_us, Some(12_000.0));
+        assert_eq!(r.p99_clear_us, Some(100.0));
+        assert_eq!(r.driver_stalls, Some(1));
+        assert_eq!(r.driver_stall_ms, Some(10.0));
+    }
 }

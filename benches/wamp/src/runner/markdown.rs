@@ -215,6 +215,39 @@ pub fn render(s: &Saved) -> String {
             us(r.median_of(C, &c, |x| x.p99_us)),
         );
     }
+    let _ = writeln!(
+        o,
+        "\nWhere the tail comes from: the driver's pacer spins, so it notices when it comes \
+         back more than 1 ms late (its thread descheduled or held up); p99 clear leaves out \
+         the round trips that overlap such a driver stall. Run-queue wait = time the \
+         process was runnable but another process had its CPU (schedstat), over the \
+         window.\n"
+    );
+    let _ = writeln!(
+        o,
+        "| serializer | router | p99 | p99 clear | driver stalls (ms) | driver run-queue wait | router run-queue wait |"
+    );
+    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|");
+    for c in cells(s, |c| c.scenario == Scenario::Latency) {
+        for k in [F, C] {
+            let ms = |v: Option<f64>| opt(v, |x| format!("{x:.1} ms"));
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} ({}) | {} | {} |",
+                c.ser(),
+                k.name(),
+                us(r.median_of(k, &c, |x| x.p99_us)),
+                us(r.median_of(k, &c, |x| x.p99_clear_us)),
+                opt(
+                    r.median_of(k, &c, |x| x.driver_stalls.map(|n| n as f64)),
+                    |n| { format!("{n:.0}") }
+                ),
+                ms(r.median_of(k, &c, |x| x.driver_stall_ms)),
+                ms(r.median_of(k, &c, |x| x.driver_wait_ms)),
+                ms(r.median_of(k, &c, |x| x.router_wait_ms)),
+            );
+        }
+    }
 
     let _ = writeln!(o, "\n### Memory per idle session\n");
     let _ = writeln!(

@@ -12,6 +12,7 @@ use ferrobahn_wamp::options::{EventDetails, PublishOptions};
 use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message, Payload, Value};
 
 use super::authz::Action;
+use super::idhash::IdMap;
 use super::matching::PatternTable;
 use super::session::{ConnState, Joined};
 use super::{ConnId, Router, Targets, Transmit};
@@ -35,7 +36,7 @@ pub(crate) struct Retained {
 /// A realm's subscriptions and retained events.
 #[derive(Debug, Default)]
 pub(crate) struct Broker {
-    pub(crate) subs: HashMap<Id, Subscription>,
+    pub(crate) subs: IdMap<Id, Subscription>,
     table: PatternTable,
     retained: HashMap<String, Retained>,
 }

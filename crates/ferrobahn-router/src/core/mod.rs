@@ -37,6 +37,7 @@ mod authorizer;
 pub(crate) mod authz;
 mod broker;
 mod dealer;
+mod idhash;
 mod matching;
 mod meta;
 mod realm;
@@ -57,6 +58,7 @@ use ferrobahn_wamp::{error_uri, Id, Message, Payload, RandomIds};
 use crate::config::RouterConfig;
 pub use auth::parse_public_key;
 pub use authz::{Action, AuthorizeRequest, Authorizer};
+use idhash::IdMap;
 use realm::Realm;
 use session::ConnState;
 
@@ -163,9 +165,9 @@ pub struct Router {
     config: Arc<RouterConfig>,
     realms: Vec<Realm>,
     realm_index: HashMap<String, usize>,
-    conns: HashMap<ConnId, ConnState>,
+    conns: IdMap<ConnId, ConnState>,
     /// WAMP session ID -> connection, for joined sessions.
-    sessions: HashMap<Id, ConnId>,
+    sessions: IdMap<Id, ConnId>,
     ids: RandomIds,
     secret_rng: auth::SecretRng,
     authorizer: Option<Arc<dyn Authorizer>>,
@@ -173,7 +175,7 @@ pub struct Router {
     /// Call and authorizer deadlines: (deadline, realm, invocation).
     timers: BTreeSet<(Instant, usize, Id)>,
     /// Messages held for an authorizer procedure, by (realm, invocation).
-    authorizing: HashMap<(usize, Id), authorizer::Pending>,
+    authorizing: IdMap<(usize, Id), authorizer::Pending>,
     /// The authorizer's approval while its held message is handled again.
     approved: Option<authorizer::Approved>,
     /// Whether any role names an authorizer procedure (else nothing is ever held).
@@ -188,8 +190,8 @@ impl Router {
             config: Arc::new(config.clone()),
             realms: Vec::new(),
             realm_index: HashMap::new(),
-            conns: HashMap::new(),
-            sessions: HashMap::new(),
+            conns: IdMap::default(),
+            sessions: IdMap::default(),
             ids: RandomIds::new(seed),
             secret_rng: auth::SecretRng::new({
                 let mut s = [0u8; 32];
@@ -199,7 +201,7 @@ impl Router {
             authorizer: None,
             out: VecDeque::new(),
             timers: BTreeSet::new(),
-            authorizing: HashMap::new(),
+            authorizing: IdMap::default(),
             approved: None,
             has_authorizer_roles: config
                 .realms

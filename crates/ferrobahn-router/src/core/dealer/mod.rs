@@ -12,6 +12,7 @@ use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message, Payload, Value};
 mod calls;
 
 use super::authz;
+use super::idhash::IdMap;
 use super::matching::PatternTable;
 use super::{ConnId, Router};
 
@@ -24,7 +25,7 @@ pub(crate) struct Registration {
     pub(crate) invoke: InvokePolicy,
     pub(crate) callees: Vec<ConnId>,
     /// Callees that registered with a `concurrency` limit, and their limits.
-    limits: HashMap<ConnId, u64>,
+    limits: IdMap<ConnId, u64>,
     next: usize,
 }
 
@@ -49,12 +50,13 @@ pub(super) struct InFlight {
 /// A realm's registrations and calls in flight.
 #[derive(Debug, Default)]
 pub(crate) struct Dealer {
-    pub(crate) regs: HashMap<Id, Registration>,
+    pub(crate) regs: IdMap<Id, Registration>,
     table: PatternTable,
-    pub(super) inflight: HashMap<Id, InFlight>,
+    pub(super) inflight: IdMap<Id, InFlight>,
+    /// Keyed by the caller's request ID (peer-chosen): std's seeded SipHash.
     pub(super) by_call: HashMap<(ConnId, Id), Id>,
     /// Invocations in flight per (registration, callee), for callees with a limit.
-    busy: HashMap<(Id, ConnId), u64>,
+    busy: IdMap<(Id, ConnId), u64>,
     next_invocation: u64,
 }
 
@@ -209,7 +211,7 @@ impl Router {
                     policy,
                     invoke,
                     callees: Vec::new(),
-                    limits: HashMap::new(),
+                    limits: IdMap::default(),
                     next: 0,
                 };
                 dealer.regs.insert(id, reg);
