@@ -504,11 +504,28 @@ impl Core {
                 && !self.transport_closed
                 && (self.conn.wants_read() || self.closed_event.is_some())
             {
-                let buf = self.conn.read_buf();
-                match io.poll_read(cx, buf) {
+                let (polled, uninit) = match io.read_uninit() {
+                    Some(reader) => {
+                        let buf = self.conn.read_buf_uninit();
+                        (reader.poll_read_uninit(cx, buf), true)
+                    }
+                    None => (io.poll_read(cx, self.conn.read_buf()), false),
+                };
+                match polled {
                     Poll::Ready(Ok(0)) => {
                         self.read_eof = true;
                         self.conn.feed_eof(self.runtime.now());
+                        continue;
+                    }
+                    Poll::Ready(Ok(n)) if uninit => {
+                        let now = self.runtime.now();
+                        // SAFETY: `ReadUninit`'s contract: `Ok(n)` means the
+                        // first `n` bytes of the space `read_buf_uninit` just
+                        // returned were written; nothing came in between.
+                        #[allow(unsafe_code)]
+                        unsafe {
+                            self.conn.commit_read_uninit(now, n);
+                        }
                         continue;
                     }
                     Poll::Ready(Ok(n)) => {

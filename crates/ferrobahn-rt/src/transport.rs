@@ -1,6 +1,7 @@
 //! The [`Transport`] (byte stream) and [`Listener`] traits, and [`FuturesIo`].
 
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -37,6 +38,13 @@ pub trait Transport: Send + Unpin + 'static {
     /// Flushes and shuts down the write side.
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 
+    /// This transport as a [`ReadUninit`], when it can read into
+    /// uninitialised memory (the driver then skips zeroing its read
+    /// buffer); `None` (the default) otherwise.
+    fn read_uninit(&mut self) -> Option<&mut dyn ReadUninit> {
+        None
+    }
+
     /// The RFC 9266 `tls-exporter` channel binding (32 bytes exported with
     /// label `EXPORTER-Channel-Binding`) of an established TLS connection;
     /// `None` (the default) for anything else. For channel-bound
@@ -44,6 +52,22 @@ pub trait Transport: Send + Unpin + 'static {
     fn tls_exporter(&self) -> Option<[u8; 32]> {
         None
     }
+}
+
+/// A byte stream that reads into uninitialised memory.
+///
+/// # Safety
+/// `poll_read_uninit` returns `Ready(Ok(n))` only when it wrote (initialised)
+/// the first `n` bytes of `buf`, with `n <= buf.len()`: the driver then
+/// takes those bytes as initialised without looking at them.
+#[allow(unsafe_code)]
+pub unsafe trait ReadUninit {
+    /// Reads into `buf`; `Ok(0)` is end of stream.
+    fn poll_read_uninit(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>>;
 }
 
 /// A source of incoming transports (a bound TCP or Unix listener, ...).

@@ -12,7 +12,9 @@
 //! Feature `tls`: `wss://` in [`connect_with`] ([`ClientStream`] is then TLS
 //! over TCP) and [`TlsListener`] / [`serve_tls`] for servers, via
 //! tokio-rustls with rustls' `ring` provider (no OpenSSL, no cmake).
-#![forbid(unsafe_code)]
+// `unsafe` only to let the driver read into uninitialised memory through
+// tokio's `ReadBuf` (`impl ReadUninit for TokioIo`).
+#![deny(unsafe_code)]
 
 mod client;
 #[cfg(feature = "tls")]
@@ -27,6 +29,7 @@ pub use tls::{TlsListener, TlsServerStream};
 pub use unix::{bind_unix, connect_unix, serve_unix, serve_unix_with, TokioUnixListener};
 
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -35,8 +38,8 @@ use std::time::Instant;
 
 use ferrobahn_handshake::Response;
 use ferrobahn_rt::{
-    AsyncTimer, ClientConfig, Error, Handler, Listener, PeerAddr, Runtime, ServerConfig, Transport,
-    WebSocket,
+    AsyncTimer, ClientConfig, Error, Handler, Listener, PeerAddr, ReadUninit, Runtime,
+    ServerConfig, Transport, WebSocket,
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
@@ -117,6 +120,33 @@ where
 
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+
+    fn read_uninit(&mut self) -> Option<&mut dyn ReadUninit> {
+        Some(self)
+    }
+}
+
+// SAFETY: tokio's `ReadBuf` only counts bytes as filled once they were
+// initialised (its own invariant, upheld by its safe API), and the check
+// below makes sure they are in `buf`, not in a buffer the reader swapped in.
+#[allow(unsafe_code)]
+unsafe impl<T> ReadUninit for TokioIo<T>
+where
+    T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    fn poll_read_uninit(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        let start = buf.as_ptr().cast::<u8>();
+        let mut rb = ReadBuf::uninit(buf);
+        ready!(Pin::new(&mut self.0).poll_read(cx, &mut rb))?;
+        if rb.filled().as_ptr() != start {
+            return Poll::Ready(Err(io::Error::other("reader replaced the read buffer")));
+        }
+        Poll::Ready(Ok(rb.filled().len()))
     }
 }
 
@@ -320,5 +350,72 @@ mod tests {
         assert!(accepted_nodelay(bind("127.0.0.1:0").await.unwrap()).await);
         let off = bind("127.0.0.1:0").await.unwrap().with_nodelay(false);
         assert!(!accepted_nodelay(off).await);
+    }
+
+    #[tokio::test]
+    async fn reads_into_uninitialised_space() {
+        use tokio::io::AsyncWriteExt;
+        let (a, mut b) = tokio::io::duplex(64);
+        b.write_all(b"hello").await.unwrap();
+        let mut io = TokioIo(a);
+        let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+        let reader = io.read_uninit().expect("tokio streams read uninitialised");
+        let n = std::future::poll_fn(|cx| reader.poll_read_uninit(cx, &mut buf))
+            .await
+            .unwrap();
+        assert_eq!(n, 5);
+        let got: Vec<u8> = buf[..n]
+            .iter()
+            .map(|b| {
+                // SAFETY: poll_read_uninit initialised the first n bytes.
+                #[allow(unsafe_code)]
+                unsafe {
+                    b.assume_init()
+                }
+            })
+            .collect();
+        assert_eq!(got, b"hello");
+    }
+
+    /// A reader that hands out bytes from a buffer of its own.
+    struct Swapper;
+
+    impl AsyncRead for Swapper {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let other: &'static mut [u8] = Box::leak(vec![7u8; 8].into_boxed_slice());
+            let mut swapped = ReadBuf::new(other);
+            swapped.set_filled(8);
+            *buf = swapped;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl AsyncWrite for Swapper {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            b: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Ready(Ok(b.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_swaps_the_buffer_is_an_error() {
+        let mut io = TokioIo(Swapper);
+        let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+        let reader = io.read_uninit().expect("tokio streams read uninitialised");
+        let res = std::future::poll_fn(|cx| reader.poll_read_uninit(cx, &mut buf)).await;
+        assert!(res.is_err());
     }
 }

@@ -13,6 +13,8 @@ mod tests;
 #[cfg(test)]
 mod tests_outq;
 #[cfg(test)]
+mod tests_read;
+#[cfg(test)]
 mod tests_stream;
 
 use std::collections::VecDeque;
