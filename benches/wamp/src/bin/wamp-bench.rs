@@ -58,6 +58,10 @@ struct Args {
     /// a shared machine); 0 leaves scheduling alone.
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     nice: i32,
+    /// Run the routers as SCHED_FIFO at this priority (`chrt -f`, root), so other
+    /// processes on their CPU cannot delay them by a time slice (latency tails).
+    #[arg(long)]
+    realtime: Option<u8>,
     /// Render a saved results file instead of running.
     #[arg(long)]
     render_from: Option<PathBuf>,
@@ -119,6 +123,7 @@ fn run(args: &Args) -> Result<(), String> {
         .unwrap_or_else(|| PathBuf::from(CROSSBAR));
     let mut l = Launcher::new(crossbar.clone()).map_err(|e| e.to_string())?;
     l.nice = args.nice;
+    l.realtime = args.realtime.filter(|p| *p > 0);
     l.check(&plan.routers).map_err(|e| e.to_string())?;
     let argv = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let command = format!(
@@ -130,6 +135,10 @@ fn run(args: &Args) -> Result<(), String> {
             "; routers and driver at nice {} in their own autogroups",
             args.nice
         ));
+    }
+    if let Some(p) = l.realtime {
+        meta.plan
+            .push_str(&format!("; routers SCHED_FIFO priority {p} (chrt -f)"));
     }
     eprintln!(
         "wamp-bench: {} cells x {} routers x {} rounds; load average {}",

@@ -69,6 +69,12 @@ pub struct Launcher {
     /// session's autogroup, which would not shield the measurement from other
     /// sessions' work. Negative values need root.
     pub nice: i32,
+    /// Run the routers (not the driver, which spins) as `SCHED_FIFO` at this priority
+    /// (`chrt -f`, needs root; Crossbar's worker inherits it): on a shared machine a
+    /// waking router then takes its CPU at once instead of waiting out another
+    /// process's time slice, which is where millisecond latency tails come from.
+    /// The kernel's RT throttling still leaves others 5% of the CPU.
+    pub realtime: Option<u8>,
 }
 
 impl Launcher {
@@ -91,6 +97,7 @@ impl Launcher {
             crossbar,
             work,
             nice: 0,
+            realtime: None,
         })
     }
 
@@ -120,14 +127,17 @@ impl Launcher {
         Ok(())
     }
 
-    /// `[setsid nice -n N] [taskset -c CPU] program`: each wrapper execs the next
-    /// (`setsid` does not fork, the child leads no process group), so the child's pid
-    /// is the program's.
-    fn command(&self, program: &Path, cpu: Option<usize>) -> Command {
+    /// `[setsid nice -n N] [chrt -f P] [taskset -c CPU] program`: each wrapper execs
+    /// the next (`setsid` does not fork, the child leads no process group), so the
+    /// child's pid is the program's. `router`: the realtime policy applies.
+    fn command(&self, program: &Path, cpu: Option<usize>, router: bool) -> Command {
         let mut argv: Vec<std::ffi::OsString> = Vec::new();
         if self.nice != 0 {
             argv.extend(["setsid".into(), "nice".into(), "-n".into()]);
             argv.push(self.nice.to_string().into());
+        }
+        if let Some(p) = self.realtime.filter(|_| router) {
+            argv.extend(["chrt".into(), "-f".into(), p.to_string().into()]);
         }
         if let Some(c) = cpu {
             argv.extend(["taskset".into(), "-c".into(), c.to_string().into()]);
@@ -164,7 +174,7 @@ impl Launcher {
 
     /// The driver command, pinned to the driver CPU.
     pub fn driver(&self) -> Command {
-        self.command(&self.dir.join("wamp-driver"), self.cpus.map(|c| c.1))
+        self.command(&self.dir.join("wamp-driver"), self.cpus.map(|c| c.1), false)
     }
 }
 
@@ -258,7 +268,7 @@ impl RouterProc {
     fn start_ferrobahn(l: &Launcher, tag: &str) -> Result<Self, RunError> {
         let log = fs::File::create(l.work.join(format!("ferrobahn-{tag}.log")))
             .map_err(io_err("router log"))?;
-        let mut cmd = l.command(&l.dir.join("ferrobahn"), l.cpus.map(|c| c.0));
+        let mut cmd = l.command(&l.dir.join("ferrobahn"), l.cpus.map(|c| c.0), true);
         cmd.args(["router", "--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -300,7 +310,7 @@ impl RouterProc {
         fs::write(cbdir.join("config.json"), crossbar_config(port))
             .map_err(io_err("crossbar config"))?;
         let log = fs::File::create(cbdir.join("node.log")).map_err(io_err("crossbar log"))?;
-        let mut cmd = l.command(&l.crossbar, l.cpus.map(|c| c.0));
+        let mut cmd = l.command(&l.crossbar, l.cpus.map(|c| c.0), true);
         cmd.arg("start")
             .arg("--cbdir")
             .arg(&cbdir)
