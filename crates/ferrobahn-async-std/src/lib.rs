@@ -7,7 +7,9 @@
 //! `smol` with `smol::spawn` (used when `async-std` is off). async-std itself
 //! is discontinued upstream (RUSTSEC-2025-0052), which is why this layer is
 //! thin and the `smol` feature exists.
-#![forbid(unsafe_code)]
+// `unsafe` only to let the driver read into uninitialised memory
+// (`impl ReadUninit for TcpTransport`, through socket2's `recv`).
+#![deny(unsafe_code)]
 
 //!
 //! Unix domain sockets: [`AsyncIoUnixListener`], [`bind_unix`],
@@ -38,6 +40,7 @@ compile_error!("ferrobahn-async-std needs feature `async-std` or `smol` to spawn
 
 use std::future::Future;
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -47,8 +50,8 @@ use std::time::Instant;
 use async_io::{Async, Timer};
 use ferrobahn_handshake::Response;
 use ferrobahn_rt::{
-    AsyncTimer, ClientConfig, Error, FuturesIo, Handler, Listener, PeerAddr, Runtime, ServerConfig,
-    Transport, WebSocket,
+    AsyncTimer, ClientConfig, Error, FuturesIo, Handler, Listener, PeerAddr, ReadUninit, Runtime,
+    ServerConfig, Transport, WebSocket,
 };
 
 /// The async-io [`Runtime`]: `async_io::Timer` timers; tasks spawned on
@@ -137,6 +140,31 @@ impl Transport for TcpTransport {
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.0.poll_flush(cx))?;
         Poll::Ready(self.get_ref().get_ref().shutdown(Shutdown::Write))
+    }
+
+    fn read_uninit(&mut self) -> Option<&mut dyn ReadUninit> {
+        Some(self)
+    }
+}
+
+// SAFETY: socket2's `recv` returns how many bytes the kernel wrote into
+// `buf` (at most its length), which is what this returns.
+#[allow(unsafe_code)]
+unsafe impl ReadUninit for TcpTransport {
+    fn poll_read_uninit(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        // As async-io's own `poll_read`: try, and wait for readiness only
+        // when the socket has nothing.
+        loop {
+            match socket2::SockRef::from(self.get_ref().get_ref()).recv(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                res => return Poll::Ready(res),
+            }
+            ready!(self.get_ref().poll_readable(cx))?;
+        }
     }
 }
 
@@ -342,4 +370,44 @@ async fn tcp_connect(addr: impl ToSocketAddrs) -> io::Result<Async<TcpStream>> {
     Err(last.unwrap_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing")
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tcp_reads_into_uninitialised_space() {
+        async_io::block_on(async {
+            let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
+            let addr = listener.get_ref().local_addr().unwrap();
+            let mut client = std::net::TcpStream::connect(addr).unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let mut io = TcpTransport::new(server);
+            std::io::Write::write_all(&mut client, b"hello").unwrap();
+            let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+            let reader = io.read_uninit().expect("TCP reads uninitialised");
+            let n = std::future::poll_fn(|cx| reader.poll_read_uninit(cx, &mut buf))
+                .await
+                .unwrap();
+            assert_eq!(n, 5);
+            let got: Vec<u8> = buf[..n]
+                .iter()
+                .map(|b| {
+                    // SAFETY: poll_read_uninit initialised the first n bytes.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        b.assume_init()
+                    }
+                })
+                .collect();
+            assert_eq!(got, b"hello");
+            drop(client);
+            let reader = io.read_uninit().expect("TCP reads uninitialised");
+            let eof = std::future::poll_fn(|cx| reader.poll_read_uninit(cx, &mut buf))
+                .await
+                .unwrap();
+            assert_eq!(eof, 0);
+        });
+    }
 }
