@@ -7,13 +7,14 @@
 //! # (Ir(11000) - Ir(1000)) / 10000 = instructions per call, setup cancelled out
 //! ```
 //!
-//! Without an argument it routes 100,000 calls and prints the time per call.
+//! Without an argument it routes 100,000 calls and prints the time per call. A second
+//! argument `publish` routes PUBLISH -> EVENT to one exact subscriber instead.
 
 use std::time::Instant;
 
 use ferrobahn_router::core::{ConnId, Router, Transmit, TransportInfo};
 use ferrobahn_router::RouterConfig;
-use ferrobahn_wamp::message::{Call, Hello, Register, Yield};
+use ferrobahn_wamp::message::{Call, Hello, Publish, Register, Subscribe, Yield};
 use ferrobahn_wamp::options::HelloDetails;
 use ferrobahn_wamp::roles::RoleFeatures;
 use ferrobahn_wamp::{Id, Message, Payload, Role, Roles, Value};
@@ -29,7 +30,12 @@ fn id(n: u64) -> Id {
 fn join(r: &mut Router, now: Instant, c: ConnId) {
     r.attach(now, c, TransportInfo::default()).expect("attach");
     let mut roles = Roles::default();
-    for role in [Role::Caller, Role::Callee] {
+    for role in [
+        Role::Caller,
+        Role::Callee,
+        Role::Publisher,
+        Role::Subscriber,
+    ] {
         roles.set(role, RoleFeatures::default());
     }
     let details = HelloDetails {
@@ -62,6 +68,9 @@ fn main() {
     r.handle(now, CALLEE, Message::Register(reg));
     while r.poll_transmit().is_some() {}
     let payload = Payload::Args(vec![Value::from_u64(42)]);
+    if std::env::args().nth(2).as_deref() == Some("publish") {
+        return publish(&mut r, now, n, &payload);
+    }
     let start = Instant::now();
     for i in 0..n {
         let call = Call {
@@ -93,4 +102,31 @@ fn main() {
         "{n} calls, {per:?} per call (size of a Message: {} bytes)",
         std::mem::size_of::<Message>()
     );
+}
+
+/// `n` publications of `payload` to one exact subscriber.
+fn publish(r: &mut Router, now: Instant, n: u64, payload: &Payload) {
+    let sub = Subscribe {
+        request: id(2),
+        topic: PROCEDURE.into(),
+        ..Default::default()
+    };
+    r.handle(now, CALLEE, Message::Subscribe(sub));
+    while r.poll_transmit().is_some() {}
+    let start = Instant::now();
+    for i in 0..n {
+        let p = Publish {
+            request: id(i % 1_000_000 + 1),
+            topic: PROCEDURE.into(),
+            payload: payload.clone(),
+            ..Default::default()
+        };
+        r.handle(now, CALLER, Message::Publish(p));
+        match r.poll_transmit() {
+            Some(Transmit::Send { message, .. }) if matches!(*message, Message::Event(_)) => {}
+            other => panic!("no event: {other:?}"),
+        }
+    }
+    let per = start.elapsed() / n.max(1) as u32;
+    println!("{n} publications, {per:?} per publication");
 }

@@ -1,7 +1,7 @@
 //! The broker: subscriptions (exact, prefix, wildcard), publications with exclusion,
 //! black/white listing, publisher disclosure, acknowledgement and retention.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -287,27 +287,31 @@ impl Router {
             return;
         };
         let disclose = rule.publisher || m.options.disclose_me == Some(true);
-        let (session, authid, authrole) = (j.session, j.authid.clone(), j.authrole.clone());
+        let publication = self.ids.next_id();
+        // The publisher borrowed from `conns` next to the other fields route_event
+        // uses (no clones of its authid and authrole per publication).
+        let Some(ConnState::Joined(j)) = self.conns.get(&conn) else {
+            return;
+        };
         let publisher = Publisher {
             conn: Some(conn),
-            session,
-            authid: &authid,
-            authrole: &authrole,
+            session: j.session,
+            authid: &j.authid,
+            authrole: &j.authrole,
         };
-        let publication = self.ids.next_id();
-        self.route_event(
-            realm,
-            &m.topic,
-            publication,
-            &publisher,
+        let p = Publication {
+            topic: &m.topic,
+            id: publication,
+            publisher: &publisher,
             disclose,
-            &m.options,
-            &m.payload,
-        );
+            options: &m.options,
+            payload: &m.payload,
+        };
+        route_event(&self.realms[realm].broker, &self.conns, &mut self.out, &p);
         if m.options.retain == Some(true) {
             let r = Retained {
                 publication,
-                publisher: disclose.then(|| (session, authid.clone(), authrole.clone())),
+                publisher: disclose.then(|| (j.session, j.authid.clone(), j.authrole.clone())),
                 payload: m.payload,
             };
             self.realms[realm].broker.retained.insert(m.topic, r);
@@ -351,7 +355,20 @@ impl Router {
             },
         };
         let disclose = publisher.is_some() && options.disclose_me == Some(true);
-        self.route_event(realm, &topic, publication, &p, disclose, &options, &payload);
+        let event = Publication {
+            topic: &topic,
+            id: publication,
+            publisher: &p,
+            disclose,
+            options: &options,
+            payload: &payload,
+        };
+        route_event(
+            &self.realms[realm].broker,
+            &self.conns,
+            &mut self.out,
+            &event,
+        );
         if options.retain == Some(true) {
             let r = Retained {
                 publication,
@@ -383,65 +400,6 @@ impl Router {
         );
     }
 
-    /// Sends one EVENT per matching subscription to its eligible subscribers.
-    #[allow(clippy::too_many_arguments)]
-    fn route_event(
-        &mut self,
-        realm: usize,
-        topic: &str,
-        publication: Id,
-        publisher: &Publisher<'_>,
-        disclose: bool,
-        o: &PublishOptions,
-        payload: &Payload,
-    ) {
-        let broker = &self.realms[realm].broker;
-        let exclude_me = o.exclude_me.unwrap_or(true);
-        let lists = has_lists(o);
-        for id in broker.matching(topic) {
-            let Some(sub) = broker.subs.get(&id) else {
-                continue;
-            };
-            let targets: Vec<ConnId> = sub
-                .subscribers
-                .iter()
-                .copied()
-                .filter(|c| !(exclude_me && Some(*c) == publisher.conn))
-                .filter(|c| {
-                    !lists
-                        || matches!(self.conns.get(c), Some(ConnState::Joined(j)) if receives(o, j))
-                })
-                .collect();
-            if targets.is_empty() {
-                continue;
-            }
-            let mut details = EventDetails {
-                topic: (sub.policy != MatchPolicy::Exact).then(|| topic.to_owned()),
-                ..EventDetails::default()
-            };
-            if disclose {
-                details.publisher = Some(publisher.session);
-                details.publisher_authid = Some(publisher.authid.to_owned());
-                details.publisher_authrole = Some(publisher.authrole.to_owned());
-            }
-            let ev = Event {
-                subscription: id,
-                publication,
-                details,
-                payload: payload.clone(),
-            };
-            let to = if targets.len() == 1 {
-                Targets::One(targets[0])
-            } else {
-                Targets::Many(targets)
-            };
-            self.out.push_back(Transmit::Send {
-                to,
-                message: Arc::new(Message::Event(ev)),
-            });
-        }
-    }
-
     /// Removes a leaving session from every subscription of its realm.
     pub(super) fn broker_leave(&mut self, now: Instant, conn: ConnId, j: &Joined) {
         let realm = j.realm;
@@ -450,4 +408,72 @@ impl Router {
             self.subscription_gone(now, realm, j.session, id, deleted);
         }
     }
+}
+
+/// A publication being routed.
+struct Publication<'a> {
+    topic: &'a str,
+    id: Id,
+    publisher: &'a Publisher<'a>,
+    disclose: bool,
+    options: &'a PublishOptions,
+    payload: &'a Payload,
+}
+
+/// Queues one EVENT per matching subscription to its eligible subscribers (a free
+/// function over the fields it needs, so the publisher can stay borrowed from `conns`).
+fn route_event(
+    broker: &Broker,
+    conns: &IdMap<ConnId, ConnState>,
+    out: &mut VecDeque<Transmit>,
+    p: &Publication<'_>,
+) {
+    let o = p.options;
+    let exclude_me = o.exclude_me.unwrap_or(true);
+    let lists = has_lists(o);
+    broker.table.for_each_match(p.topic, |id| {
+        let Some(sub) = broker.subs.get(&id) else {
+            return;
+        };
+        let mut eligible = sub
+            .subscribers
+            .iter()
+            .copied()
+            .filter(|c| !(exclude_me && Some(*c) == p.publisher.conn))
+            .filter(|c| {
+                !lists || matches!(conns.get(c), Some(ConnState::Joined(j)) if receives(o, j))
+            });
+        // One subscriber (the common case) needs no vector.
+        let Some(first) = eligible.next() else {
+            return;
+        };
+        let to = match eligible.next() {
+            None => Targets::One(first),
+            Some(second) => {
+                let mut v = Vec::with_capacity(sub.subscribers.len());
+                v.extend([first, second]);
+                v.extend(eligible);
+                Targets::Many(v)
+            }
+        };
+        let mut details = EventDetails {
+            topic: (sub.policy != MatchPolicy::Exact).then(|| p.topic.to_owned()),
+            ..EventDetails::default()
+        };
+        if p.disclose {
+            details.publisher = Some(p.publisher.session);
+            details.publisher_authid = Some(p.publisher.authid.to_owned());
+            details.publisher_authrole = Some(p.publisher.authrole.to_owned());
+        }
+        let ev = Event {
+            subscription: id,
+            publication: p.id,
+            details,
+            payload: p.payload.clone(),
+        };
+        out.push_back(Transmit::Send {
+            to,
+            message: Arc::new(Message::Event(ev)),
+        });
+    });
 }
