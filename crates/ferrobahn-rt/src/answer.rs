@@ -94,7 +94,7 @@ impl Accepted {
         let now = runtime.now();
         let mut conn = Connection::new(
             Role::Server,
-            config.websocket.clone(),
+            config.shared_websocket(),
             now,
             crate::entropy()?,
         );

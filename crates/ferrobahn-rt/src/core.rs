@@ -67,16 +67,16 @@ pub(crate) struct Core {
     /// An event taken from the core to see whether inbound data is pending.
     peeked: Option<Event>,
     /// The terminal event, held back until the transport is shut down.
-    closed_event: Option<Closed>,
+    closed_event: Option<Box<Closed>>,
     /// The terminal event, once delivered.
-    pub(crate) closed: Option<Closed>,
+    pub(crate) closed: Option<Box<Closed>>,
     finished: bool,
     read_eof: bool,
     /// The transport failed: nothing more is written or read.
     io_dead: bool,
     needs_flush: bool,
     transport_closed: bool,
-    linger: Option<Linger>,
+    linger: Option<Box<Linger>>,
     pub(crate) flush_threshold: usize,
     commands: Option<Commands>,
     pub(crate) peer: Option<PeerAddr>,
@@ -84,7 +84,7 @@ pub(crate) struct Core {
     pub(crate) forwarded_for: Option<IpAddr>,
     pub(crate) protocol: Option<String>,
     /// The TLS exporter (RFC 9266) of the transport, captured when a handler starts.
-    pub(crate) tls_exporter: Option<[u8; 32]>,
+    pub(crate) tls_exporter: Option<Box<[u8; 32]>>,
 }
 
 impl Core {
@@ -178,7 +178,7 @@ impl Core {
     pub(crate) fn send_error(&self, e: SendError) -> Error {
         match (&e, &self.closed) {
             (SendError::Full, _) => Error::Full,
-            (SendError::Closed, Some(c)) => Error::Closed(c.clone()),
+            (SendError::Closed, Some(c)) => Error::Closed(Closed::clone(c)),
             _ => Error::Usage(e),
         }
     }
@@ -411,7 +411,7 @@ impl Core {
             // 1. decoded events first: no I/O while the application has work.
             if let Some(ev) = self.peeked.take().or_else(|| self.conn.poll_event()) {
                 if let Event::Closed(c) = ev {
-                    self.closed_event = Some(c);
+                    self.closed_event = Some(Box::new(c));
                     continue;
                 }
                 if self.conn.transmit_len() >= self.flush_threshold {
@@ -470,10 +470,10 @@ impl Core {
                         }
                         self.transport_closed = true;
                         if self.conn.role() == Role::Server && !self.read_eof {
-                            self.linger = Some(Linger {
+                            self.linger = Some(Box::new(Linger {
                                 until: now + LINGER,
                                 left: LINGER_BYTES,
-                            });
+                            }));
                         }
                         if !self.conn.is_closed() && !self.read_eof {
                             self.read_eof = true;
@@ -493,8 +493,9 @@ impl Core {
             if self.transport_closed || self.io_dead {
                 if let Some(c) = self.closed_event.take() {
                     self.finished = true;
-                    self.closed = Some(c.clone());
-                    return Poll::Ready(Some(Ok(Event::Closed(c))));
+                    let event = Event::Closed(Closed::clone(&c));
+                    self.closed = Some(c);
+                    return Poll::Ready(Some(Ok(event)));
                 }
             }
 
@@ -537,11 +538,18 @@ impl Core {
                         self.fail_io(&e);
                         return Poll::Ready(Some(Err(Error::Io(e))));
                     }
-                    Poll::Pending => {}
+                    // Nothing more to read: an idle connection frees its
+                    // (small) buffers until the next read.
+                    Poll::Pending => self.conn.read_drained(),
                 }
             }
 
-            // 6. wait for the deadline.
+            // 6. wait for the deadline; without one, free the timer (an idle
+            //    connection holds none).
+            if self.conn.poll_timeout().is_none() && self.linger.is_none() {
+                self.timer = None;
+                self.timer_at = None;
+            }
             if let Some(d) = deadline {
                 if self.poll_timer(d, cx).is_ready() {
                     self.last_timeout = Some(d);

@@ -286,7 +286,7 @@ impl<'a> Ctx<'a> {
     /// binding, see [`Transport::tls_exporter`](crate::Transport::tls_exporter)),
     /// read once when the connection was opened; `None` without TLS.
     pub fn tls_exporter(&self) -> Option<[u8; 32]> {
-        self.core.tls_exporter
+        self.core.tls_exporter.as_deref().copied()
     }
 
     /// The negotiated subprotocol, if any.
@@ -321,7 +321,7 @@ impl<'a> Ctx<'a> {
 /// first, `on_close` last (exactly once).
 pub async fn run_handler<T: Transport, H: Handler>(mut ws: WebSocket<T>, mut handler: H) {
     let exporter = ws.get_ref().tls_exporter();
-    ws.core_mut().tls_exporter = exporter;
+    ws.core_mut().tls_exporter = exporter.map(Box::new);
     handler.on_open(&mut Ctx::new(ws.core_mut()));
     loop {
         let ev = poll_fn(|cx| ws.poll_event(cx)).await;

@@ -4,7 +4,7 @@
 use std::future::poll_fn;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use ferrobahn_extensions::ServerExtensions;
@@ -56,6 +56,9 @@ pub struct ServerConfig {
     /// `trustXForwardedFor`); handlers see it as `Ctx::client_ip`. Default 0
     /// (the header is ignored).
     pub trust_x_forwarded_for: usize,
+    /// [`ServerConfig::websocket`] behind one `Arc` that the connections
+    /// share (made on first use; see [`ServerConfig::shared_websocket`]).
+    shared_websocket: OnceLock<Arc<ferrobahn_websocket::Config>>,
 }
 
 impl Default for ServerConfig {
@@ -69,6 +72,7 @@ impl Default for ServerConfig {
             extensions: ServerExtensions::default(),
             tcp_nodelay: true,
             trust_x_forwarded_for: 0,
+            shared_websocket: OnceLock::new(),
         }
     }
 }
@@ -77,6 +81,21 @@ impl ServerConfig {
     /// The defaults.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// [`ServerConfig::websocket`] as an `Arc` shared by every connection
+    /// made with this configuration, so each holds a pointer rather than its
+    /// own copy. A copy is made instead if `websocket` was changed after the
+    /// shared one was.
+    pub fn shared_websocket(&self) -> Arc<ferrobahn_websocket::Config> {
+        let shared = self
+            .shared_websocket
+            .get_or_init(|| Arc::new(self.websocket.clone()));
+        if **shared == self.websocket {
+            Arc::clone(shared)
+        } else {
+            Arc::new(self.websocket.clone())
+        }
     }
 
     /// Sets [`ServerConfig::tcp_nodelay`].

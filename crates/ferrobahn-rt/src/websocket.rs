@@ -347,7 +347,7 @@ impl<T: Transport> WebSocket<T> {
                 io_error = Some(e);
             }
         }
-        match (self.core.closed.clone(), io_error) {
+        match (self.core.closed.as_deref().cloned(), io_error) {
             (_, Some(e)) => Err(Error::Io(e)),
             (Some(c), None) => Ok(c),
             (None, None) => Err(Error::Usage(ferrobahn_websocket::SendError::Closed)),
@@ -362,7 +362,7 @@ impl<T: Transport> WebSocket<T> {
 
     /// How the connection ended, once it has.
     pub fn closed(&self) -> Option<&Closed> {
-        self.core.closed.as_ref()
+        self.core.closed.as_deref()
     }
 
     /// The protocol state of the connection.

@@ -8,7 +8,7 @@ use std::time::Duration;
 /// setter; the AutobahnPython option each field corresponds to is named in
 /// its documentation.
 #[non_exhaustive]
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// Largest accepted frame payload in bytes (`maxFramePayloadSize`).
     /// A larger frame fails the connection with close code 1009.
@@ -70,7 +70,11 @@ pub struct Config {
     /// The size the read buffer starts at, and shrinks back to when idle.
     pub min_read_buffer: usize,
     /// Release the read and write buffers after this long without input,
-    /// so idle connections hold almost no memory. `None` keeps them.
+    /// so idle connections hold almost no memory. `None` keeps them. While
+    /// it is set, a read buffer that has not grown past
+    /// [`Config::min_read_buffer`] is also released as soon as the transport
+    /// has nothing more to read (see
+    /// [`Connection::read_drained`](crate::Connection::read_drained)).
     pub idle_buffer_release: Option<Duration>,
     /// Seed for the mask key generator; `None` uses the entropy given to
     /// [`Connection::new`](crate::Connection::new).

@@ -127,7 +127,7 @@ impl Connection {
             // RFC 6455 7.1.1: the server closes TCP first; the client waits for it.
             (Role::Client, Some(timeout)) => {
                 self.state = State::ClosingRemote;
-                self.pending_closed = Some(closed);
+                self.pending_closed = Some(Box::new(closed));
                 self.timers.set(Timer::ServerDrop, now + timeout);
             }
             _ => self.finish(closed),
@@ -156,7 +156,7 @@ impl Connection {
 
     fn server_dropped(&mut self) {
         if let Some(closed) = self.pending_closed.take() {
-            self.finish(closed);
+            self.finish(*closed);
         }
     }
 

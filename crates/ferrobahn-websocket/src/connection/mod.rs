@@ -11,6 +11,8 @@ mod timer;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_idle;
+#[cfg(test)]
 mod tests_outq;
 #[cfg(test)]
 mod tests_read;
@@ -18,6 +20,7 @@ mod tests_read;
 mod tests_stream;
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -76,7 +79,8 @@ const OUT_SHRINK_ABOVE: usize = 8 << 20;
 #[derive(Debug)]
 pub struct Connection {
     role: Role,
-    config: Config,
+    /// Shared by the connections of a server (`Arc`): a connection holds a pointer.
+    config: Arc<Config>,
     state: State,
     rng: MaskRng,
     timers: TimerTable,
@@ -114,7 +118,8 @@ pub struct Connection {
     eof: bool,
     /// A client's result of a finished closing handshake, reported once the
     /// server drops the connection.
-    pending_closed: Option<Closed>,
+    /// (Boxed, like the other rarely set state: small idle connections.)
+    pending_closed: Option<Box<Closed>>,
     /// Payload of an automatic ping awaiting its pong.
     ping_outstanding: Option<Vec<u8>>,
     // --- frame-level and streaming API, flow control, latency ---
@@ -130,7 +135,7 @@ pub struct Connection {
     want_drain: bool,
     dropped: u64,
     /// The last ping sent (payload, when) and the last measured round trip.
-    rtt_probe: Option<(Vec<u8>, Instant)>,
+    rtt_probe: Option<Box<(Vec<u8>, Instant)>>,
     last_rtt: Option<Duration>,
 }
 
@@ -138,7 +143,11 @@ impl Connection {
     /// A connection in the open state. `entropy` seeds the mask key
     /// generator unless [`Config::rng_seed`] is set; runtime shells pass
     /// fresh random bytes.
-    pub fn new(role: Role, config: Config, now: Instant, entropy: u64) -> Self {
+    ///
+    /// `config` is a [`Config`] or an `Arc<Config>`; servers pass one `Arc`
+    /// to all their connections so each holds a pointer, not a copy.
+    pub fn new(role: Role, config: impl Into<Arc<Config>>, now: Instant, entropy: u64) -> Self {
+        let config: Arc<Config> = config.into();
         let rng = MaskRng::new(config.rng_seed.unwrap_or(entropy));
         let read_size = config
             .min_read_buffer
@@ -292,6 +301,36 @@ impl Connection {
         }
     }
 
+    /// Tells the connection that the transport has nothing more to read for
+    /// now (the shell's read would block). Read and write buffers that hold
+    /// no bytes and are small (at most twice the starting read size,
+    /// [`Config::min_read_buffer`]) are freed at once, so an idle connection
+    /// holds none; the next [`read_buf`](Self::read_buf) or send makes new
+    /// ones. Larger buffers (a busy connection's) are kept until
+    /// [`Config::idle_buffer_release`] frees them; with that option `None`
+    /// this does nothing.
+    pub fn read_drained(&mut self) {
+        if self.config.idle_buffer_release.is_none() {
+            return;
+        }
+        let start = self
+            .config
+            .min_read_buffer
+            .clamp(1, self.config.read_buffer_size.max(1));
+        let small = start.saturating_mul(2);
+        if self.filled == 0
+            && self.frame.is_none()
+            && self.read_size <= start
+            && self.in_buf.capacity() <= small
+        {
+            self.in_buf = BytesMut::new();
+        }
+        if self.transmit_len() == 0 && self.out.capacity() <= small {
+            self.out = Vec::new();
+            self.out_pos = 0;
+        }
+    }
+
     /// Bytes held by the read and write buffers (their capacity).
     pub fn buffered_capacity(&self) -> usize {
         self.in_buf.capacity() + self.out.capacity() + self.shared_len
@@ -321,7 +360,7 @@ impl Connection {
         if let Some(timeout) = self.config.auto_ping_timeout {
             self.timers.set(Timer::AutoPingTimeout, now + timeout);
         }
-        self.rtt_probe = Some((payload.clone(), now));
+        self.rtt_probe = Some(Box::new((payload.clone(), now)));
         self.ping_outstanding = Some(payload);
         if let Some(interval) = self.config.auto_ping_interval {
             self.timers.set(Timer::AutoPing, now + interval);

@@ -45,7 +45,7 @@ impl Connection {
     /// back, [`ping_rtt`](Self::ping_rtt) tells the round-trip time.
     pub fn ping(&mut self, now: Instant, payload: &[u8]) -> Result<(), SendError> {
         self.send_control(OpCode::Ping, payload)?;
-        self.rtt_probe = Some((payload.to_vec(), now));
+        self.rtt_probe = Some(Box::new((payload.to_vec(), now)));
         Ok(())
     }
 

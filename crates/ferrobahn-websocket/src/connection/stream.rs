@@ -141,7 +141,7 @@ impl Connection {
     }
 
     pub(super) fn measure_rtt(&mut self, now: Instant, payload: &[u8]) {
-        if let Some((sent, at)) = &self.rtt_probe {
+        if let Some((sent, at)) = self.rtt_probe.as_deref() {
             if sent[..] == payload[..] {
                 self.last_rtt = Some(now.saturating_duration_since(*at));
                 self.rtt_probe = None;
