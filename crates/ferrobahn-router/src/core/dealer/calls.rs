@@ -1,6 +1,7 @@
 //! Calls in flight: CALL, progressive chunks, YIELD, ERROR, CANCEL, timeouts, and
 //! cleaning up after a leaving session.
 
+use std::collections::hash_map::Entry;
 use std::time::{Duration, Instant};
 
 use ferrobahn_wamp::message::{
@@ -158,8 +159,11 @@ impl Router {
         let dealer = &mut self.realms[realm].dealer;
         let f = dealer.inflight.remove(&inv)?;
         dealer.done(f.registration, f.callee);
-        if dealer.by_call.get(&(f.caller, f.call_request)) == Some(&inv) {
-            dealer.by_call.remove(&(f.caller, f.call_request));
+        // One hash of the peer-chosen key (SipHash) instead of a get and a remove.
+        if let Entry::Occupied(e) = dealer.by_call.entry((f.caller, f.call_request)) {
+            if *e.get() == inv {
+                e.remove();
+            }
         }
         if let Some(d) = f.deadline {
             self.timers.remove(&(d, realm, inv));
