@@ -194,23 +194,26 @@ pub fn render(s: &Saved) -> String {
     let _ = writeln!(
         o,
         "Calls started open-loop at half of the same round's one-callee calls/s of that \
-         router; every call started in the window is a sample (the driver spins between \
-         calls, so its CPU share is not meaningful here).\n"
+         router (calls one at a time batch less than the peak's 256 in flight, so the \
+         router's CPU share shows how near saturation that rate is); every call started in the window is a sample (the driver \
+         spins between calls, so its CPU share is not meaningful here).\n"
     );
     let _ = writeln!(
         o,
-        "| serializer | ferrobahn rate | p50 | p99 | Crossbar.io rate | p50 | p99 |"
+        "| serializer | ferrobahn rate | router CPU | p50 | p99 | Crossbar.io rate | router CPU | p50 | p99 |"
     );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for c in cells(s, |c| c.scenario == Scenario::Latency) {
         let _ = writeln!(
             o,
-            "| {} | {}/s | {} | {} | {}/s | {} | {} |",
+            "| {} | {}/s | {} | {} | {} | {}/s | {} | {} | {} |",
             c.ser(),
             rate(r, F, &c),
+            cpu(r, F, &c, |x| x.router_cpu),
             us(r.median_of(F, &c, |x| x.p50_us)),
             us(r.median_of(F, &c, |x| x.p99_us)),
             rate(r, C, &c),
+            cpu(r, C, &c, |x| x.router_cpu),
             us(r.median_of(C, &c, |x| x.p50_us)),
             us(r.median_of(C, &c, |x| x.p99_us)),
         );
