@@ -166,4 +166,28 @@ mod tests {
         let size = future_size(|rt, io, peer, host| connection(rt, io, peer, host, server));
         assert!(size <= 512, "connection future is {size} bytes");
     }
+
+    /// The sniffed bytes are read again first, then freed; the stream follows.
+    #[test]
+    fn prefixed_gives_back_the_prefix_then_frees_it() {
+        let (near, mut far) = ferrobahn_test::mem::pipe(64);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(far.poll_write(&mut cx, b"rest").is_ready());
+        let mut io = Prefixed::new(b"GE".to_vec(), near);
+        let mut buf = [0u8; 1];
+        let mut got = Vec::new();
+        for _ in 0..2 {
+            match io.poll_read(&mut cx, &mut buf) {
+                std::task::Poll::Ready(Ok(1)) => got.push(buf[0]),
+                other => panic!("prefix byte expected, got {other:?}"),
+            }
+        }
+        assert_eq!(got, b"GE");
+        assert_eq!(io.prefix_capacity(), 0, "the prefix is freed once read");
+        let mut rest = [0u8; 8];
+        match io.poll_read(&mut cx, &mut rest) {
+            std::task::Poll::Ready(Ok(n)) => assert_eq!(&rest[..n], b"rest"),
+            other => panic!("stream bytes expected, got {other:?}"),
+        }
+    }
 }

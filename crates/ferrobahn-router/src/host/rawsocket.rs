@@ -39,6 +39,12 @@ impl<T> Prefixed<T> {
     pub(crate) fn new(prefix: Vec<u8>, io: T) -> Self {
         Self { prefix, pos: 0, io }
     }
+
+    /// Heap bytes the prefix still holds.
+    #[cfg(test)]
+    pub(crate) fn prefix_capacity(&self) -> usize {
+        self.prefix.capacity()
+    }
 }
 
 impl<T: Transport> Transport for Prefixed<T> {
@@ -47,6 +53,11 @@ impl<T: Transport> Transport for Prefixed<T> {
             let n = (self.prefix.len() - self.pos).min(buf.len());
             buf[..n].copy_from_slice(&self.prefix[self.pos..self.pos + n]);
             self.pos += n;
+            if self.pos == self.prefix.len() {
+                // Given back: free it (the connection may live long).
+                self.prefix = Vec::new();
+                self.pos = 0;
+            }
             return Poll::Ready(Ok(n));
         }
         self.io.poll_read(cx, buf)
