@@ -1,7 +1,7 @@
 //! The server side: the generic accept loop and one connection's opening
 //! handshake, both runtime-agnostic.
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -319,21 +319,38 @@ where
 ///
 /// # Errors
 /// As [`accept_transport`]. Denied connections and status pages are `Ok`.
-pub async fn serve_connection<T: Transport, H: Handler>(
+pub fn serve_connection<T: Transport, H: Handler>(
+    runtime: Arc<dyn Runtime>,
+    io: T,
+    peer: Option<PeerAddr>,
+    config: &ServerConfig,
+    handler: H,
+) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+    // The handshake is boxed and made here, so the returned future holds only
+    // that box and then the handler loop: not a second copy of the arguments
+    // (an `async fn` keeps them for its whole life, and this future lives as
+    // long as the connection). The box is freed once the handshake is done.
+    let accept = Box::pin(accept_with_handler(runtime, io, peer, config, handler));
+    async move {
+        if let Some((ws, handler)) = accept.await? {
+            run_handler(ws, handler).await;
+        }
+        Ok(())
+    }
+}
+
+/// [`accept_transport`] with [`Handler::on_connect`]; gives the handler back
+/// with the open connection.
+async fn accept_with_handler<T: Transport, H: Handler>(
     runtime: Arc<dyn Runtime>,
     io: T,
     peer: Option<PeerAddr>,
     config: &ServerConfig,
     mut handler: H,
-) -> Result<(), Error> {
+) -> Result<Option<(WebSocket<T>, H)>, Error> {
     let on_connect = |request: &Request| handler.on_connect(request);
-    // Boxed: the handshake's state (timer, parser, answer) is freed once it is done
-    // instead of sizing this future, which lives as long as the connection.
-    let accepted = Box::pin(accept_transport(runtime, io, peer, config, on_connect)).await?;
-    if let Some(ws) = accepted {
-        run_handler(ws, handler).await;
-    }
-    Ok(())
+    let ws = accept_transport(runtime, io, peer, config, on_connect).await?;
+    Ok(ws.map(|ws| (ws, handler)))
 }
 
 /// Runs the server opening handshake over `io` (any [`Transport`]) within
