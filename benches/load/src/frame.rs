@@ -140,6 +140,31 @@ impl ReplyCounter {
         }
     }
 
+    /// Payload bytes of the current frame still to come (0 between frames): bytes a
+    /// reader may drop unread, e.g. with `recv(MSG_TRUNC)`, then pass to
+    /// [`discarded`](Self::discarded).
+    pub fn payload_left(&self) -> u64 {
+        if self.in_frame {
+            self.skip
+        } else {
+            0
+        }
+    }
+
+    /// Accounts for `n` payload bytes dropped unread (at most
+    /// [`payload_left`](Self::payload_left)); returns how many messages that
+    /// completed (0 or 1).
+    pub fn discarded(&mut self, n: u64) -> usize {
+        let n = n.min(self.payload_left());
+        self.skip -= n;
+        if self.in_frame && self.skip == 0 {
+            self.in_frame = false;
+            usize::from(self.ends_message)
+        } else {
+            0
+        }
+    }
+
     /// Consumes `data`; returns how many messages it completed.
     ///
     /// # Errors
@@ -291,6 +316,49 @@ mod tests {
             let n: usize = stream.chunks(chunk).map(|d| c.feed(d).unwrap()).sum();
             assert_eq!(n, expected, "chunk {chunk}");
         }
+    }
+
+    /// Feeding in chunks but dropping every payload run of at least `drop_min` bytes
+    /// unread (as the generator does with `MSG_TRUNC`) counts the same messages.
+    fn count_with_discards(wire: Wire, stream: &[u8], chunk: usize, drop_min: u64) -> usize {
+        let mut c = ReplyCounter::new(wire);
+        let (mut at, mut done) = (0, 0);
+        while at < stream.len() {
+            let left = c.payload_left();
+            if left >= drop_min {
+                let n = left.min(chunk as u64);
+                done += c.discarded(n);
+                at += n as usize;
+            } else {
+                let end = (at + chunk).min(stream.len());
+                done += c.feed(&stream[at..end]).unwrap();
+                at = end;
+            }
+        }
+        done
+    }
+
+    #[test]
+    fn discarded_payload_counts_like_fed_payload() {
+        let mut ws = Vec::new();
+        let mut raw = Vec::new();
+        for len in all_sizes() {
+            ws.extend(server_frame(&payload(len), 2, true));
+            raw.extend(prefixed(&payload(len)));
+        }
+        ws.extend(server_frame(b"abc", 1, false));
+        ws.extend(server_frame(&payload(5000), 0, true));
+        for chunk in [1, 7, 1000, 65_536] {
+            for drop_min in [1, 100, 4096] {
+                let n = count_with_discards(Wire::WebSocket, &ws, chunk, drop_min);
+                assert_eq!(n, all_sizes().len() + 1, "ws chunk {chunk} drop {drop_min}");
+                let n = count_with_discards(Wire::LengthPrefixed, &raw, chunk, drop_min);
+                assert_eq!(n, all_sizes().len(), "raw chunk {chunk} drop {drop_min}");
+            }
+        }
+        let mut c = ReplyCounter::new(Wire::WebSocket);
+        assert_eq!(c.payload_left(), 0);
+        assert_eq!(c.discarded(10), 0, "nothing to drop between frames");
     }
 
     #[test]

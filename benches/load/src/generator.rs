@@ -8,6 +8,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
+use std::mem::MaybeUninit;
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,13 @@ use crate::report::{quantile, GenReport};
 const MAX_SAMPLES: usize = 4 << 20;
 /// Read buffer shared by all connections (replies are never kept).
 const READ_BUF: usize = 256 * 1024;
+/// Reply payload runs at least this long are dropped in the kernel
+/// (`recv(MSG_TRUNC)` on TCP discards without copying to user space), so
+/// large replies cost the generator no copy.
+const DISCARD_MIN: u64 = 16 * 1024;
+/// The most bytes one discarding `recv` drops. The kernel never writes the
+/// buffer passed with `MSG_TRUNC`, so it is reserved but never touched.
+const DISCARD_MAX: usize = 4 << 20;
 /// How long connecting one socket may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -100,6 +108,8 @@ struct Loop<'a> {
     block: &'a [u8],
     frame_len: usize,
     buf: Vec<u8>,
+    /// Untouched space whose length bounds a discarding `recv`.
+    discard: Box<[MaybeUninit<u8>]>,
     completed: u64,
     latency: bool,
     measuring: bool,
@@ -116,19 +126,37 @@ impl Loop<'_> {
     /// `WouldBlock`, as tokio does.
     fn on_readable(&mut self, c: &mut Conn) -> Result<(), String> {
         loop {
-            match c.stream.read(&mut self.buf) {
+            let left = c.counter.payload_left();
+            let (got, want) = if left >= DISCARD_MIN {
+                let want = left.min(self.discard.len() as u64) as usize;
+                let sock = socket2::SockRef::from(&c.stream);
+                (
+                    sock.recv_with_flags(&mut self.discard[..want], libc::MSG_TRUNC),
+                    want,
+                )
+            } else {
+                (c.stream.read(&mut self.buf), self.buf.len())
+            };
+            match got {
                 Ok(0) => return Err("server closed the connection".into()),
                 Ok(n) => {
-                    let done = c
-                        .counter
-                        .feed(&self.buf[..n])
-                        .map_err(|e: ReplyError| e.to_string())?;
+                    let done = if left >= DISCARD_MIN {
+                        c.counter.discarded(n as u64)
+                    } else {
+                        c.counter
+                            .feed(&self.buf[..n])
+                            .map_err(|e: ReplyError| e.to_string())?
+                    };
                     if done > 0 {
                         self.completed += done as u64;
                         c.pending += done * self.frame_len;
                         if self.latency {
                             self.record(c, done);
                         }
+                    }
+                    if n < want {
+                        // Drained: epoll reports the next arrival as a new edge.
+                        return Ok(());
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
@@ -239,6 +267,7 @@ pub fn run(cfg: &GenConfig) -> Result<GenReport, GenError> {
         block: &block,
         frame_len: frame.len(),
         buf: vec![0; READ_BUF],
+        discard: Box::new_uninit_slice(DISCARD_MAX),
         completed: 0,
         latency: cfg.latency,
         measuring: false,
