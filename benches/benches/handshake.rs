@@ -3,97 +3,18 @@
 //! tungstenite's server handshake over an in-memory stream, and bare `httparse` (head
 //! parsing only, no validation, no response) as the floor.
 
-use std::hint::black_box;
-use std::io::{self, Cursor, Read, Write};
-
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ferrobahn_handshake::{accept_response, Accept, RequestParser, ServerConfig};
 
-/// What Chromium sends (header set and order), with a subprotocol offer.
-const REQUEST: &[u8] = b"GET /ws?room=7 HTTP/1.1\r\n\
-Host: 127.0.0.1:9000\r\n\
-Connection: Upgrade\r\n\
-Pragma: no-cache\r\n\
-Cache-Control: no-cache\r\n\
-User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36\r\n\
-Upgrade: websocket\r\n\
-Origin: http://127.0.0.1:9000\r\n\
-Sec-WebSocket-Version: 13\r\n\
-Accept-Encoding: gzip, deflate, br, zstd\r\n\
-Accept-Language: en-US,en;q=0.9\r\n\
-Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-Sec-WebSocket-Protocol: chat\r\n\r\n";
-
-/// A stream that reads the request and swallows the response.
-struct Pipe {
-    input: Cursor<&'static [u8]>,
-    written: usize,
-}
-
-impl Read for Pipe {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.input.read(buf)
-    }
-}
-
-impl Write for Pipe {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.written += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// tungstenite's callback that picks the subprotocol (its signature is tungstenite's).
-#[allow(clippy::result_large_err)]
-fn choose_chat(
-    _: &tungstenite::handshake::server::Request,
-    mut resp: tungstenite::handshake::server::Response,
-) -> Result<tungstenite::handshake::server::Response, tungstenite::handshake::server::ErrorResponse>
-{
-    resp.headers_mut()
-        .insert("Sec-WebSocket-Protocol", "chat".parse().expect("header"));
-    Ok(resp)
-}
+#[path = "shared/handshake.rs"]
+mod cases;
 
 fn handshake(c: &mut Criterion) {
     let mut group = c.benchmark_group("server_handshake");
     group.throughput(Throughput::Elements(1));
-    let accept = Accept {
-        protocol: Some("chat".into()),
-        ..Accept::default()
-    };
-    group.bench_function("ferrobahn", |b| {
-        b.iter(|| {
-            let mut parser = RequestParser::new(ServerConfig::default());
-            let request = parser
-                .feed(black_box(REQUEST))
-                .expect("valid request")
-                .expect("complete head");
-            let response = accept_response(&request, &accept).expect("accepted");
-            black_box(response.len())
-        });
-    });
-    group.bench_function("tungstenite", |b| {
-        b.iter(|| {
-            let pipe = Pipe {
-                input: Cursor::new(black_box(REQUEST)),
-                written: 0,
-            };
-            let ws = tungstenite::accept_hdr(pipe, choose_chat).expect("accepted");
-            black_box(ws.get_ref().written)
-        });
-    });
-    group.bench_function("httparse_head_only", |b| {
-        b.iter(|| {
-            let mut headers = [httparse::EMPTY_HEADER; 32];
-            let mut req = httparse::Request::new(&mut headers);
-            let status = req.parse(black_box(REQUEST)).expect("valid head");
-            black_box((status.is_complete(), req.headers.len()))
-        });
-    });
+    let accept = cases::chat();
+    group.bench_function("ferrobahn", |b| b.iter(|| cases::ferrobahn(&accept)));
+    group.bench_function("tungstenite", |b| b.iter(cases::tungstenite));
+    group.bench_function("httparse_head_only", |b| b.iter(cases::httparse_only));
     group.finish();
 }
 
