@@ -12,12 +12,14 @@
 
 use std::time::Instant;
 
-use ferrobahn_router::core::{ConnId, Router, Transmit, TransportInfo};
+use ferrobahn_router::core::{ConnId, Router, Transmit};
 use ferrobahn_router::RouterConfig;
-use ferrobahn_wamp::message::{Call, Hello, Publish, Register, Subscribe, Yield};
-use ferrobahn_wamp::options::HelloDetails;
-use ferrobahn_wamp::roles::RoleFeatures;
-use ferrobahn_wamp::{Id, Message, Payload, Role, Roles, Value};
+use ferrobahn_wamp::message::{Call, Publish, Register, Subscribe, Yield};
+use ferrobahn_wamp::{Id, Message, Payload, Value};
+
+#[path = "shared/session.rs"]
+mod session;
+use session::join;
 
 const CALLER: ConnId = ConnId(1);
 const CALLEE: ConnId = ConnId(2);
@@ -25,29 +27,6 @@ const PROCEDURE: &str = "com.bench.echo";
 
 fn id(n: u64) -> Id {
     Id::new(n).expect("valid id")
-}
-
-fn join(r: &mut Router, now: Instant, c: ConnId) {
-    r.attach(now, c, TransportInfo::default()).expect("attach");
-    let mut roles = Roles::default();
-    for role in [
-        Role::Caller,
-        Role::Callee,
-        Role::Publisher,
-        Role::Subscriber,
-    ] {
-        roles.set(role, RoleFeatures::default());
-    }
-    let details = HelloDetails {
-        roles: Some(roles),
-        ..Default::default()
-    };
-    let hello = Hello {
-        realm: "realm1".into(),
-        details,
-    };
-    r.handle(now, c, Message::Hello(hello));
-    while r.poll_transmit().is_some() {}
 }
 
 fn main() {

@@ -11,12 +11,15 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use ferrobahn_router::core::{ConnId, Router, Transmit, TransportInfo};
+use ferrobahn_router::core::{ConnId, Router, Transmit};
 use ferrobahn_router::RouterConfig;
-use ferrobahn_wamp::message::{Call, Hello, Publish, Register, Subscribe, Yield};
-use ferrobahn_wamp::options::{HelloDetails, RegisterOptions, SubscribeOptions};
-use ferrobahn_wamp::roles::RoleFeatures;
-use ferrobahn_wamp::{Id, MatchPolicy, Message, Payload, Role, Roles};
+use ferrobahn_wamp::message::{Call, Publish, Register, Subscribe, Yield};
+use ferrobahn_wamp::options::{RegisterOptions, SubscribeOptions};
+use ferrobahn_wamp::{Id, MatchPolicy, Message, Payload};
+
+#[path = "shared/session.rs"]
+mod session;
+use session::join;
 
 /// Table sizes (per policy).
 const SIZES: [u64; 2] = [100, 10_000];
@@ -26,29 +29,6 @@ const HOLDER: ConnId = ConnId(2);
 
 fn id(n: u64) -> Id {
     Id::new(n).expect("valid id")
-}
-
-fn join(r: &mut Router, now: Instant, c: ConnId) {
-    r.attach(now, c, TransportInfo::default()).expect("attach");
-    let mut roles = Roles::default();
-    for role in [
-        Role::Caller,
-        Role::Callee,
-        Role::Publisher,
-        Role::Subscriber,
-    ] {
-        roles.set(role, RoleFeatures::default());
-    }
-    let details = HelloDetails {
-        roles: Some(roles),
-        ..Default::default()
-    };
-    let hello = Hello {
-        realm: "realm1".into(),
-        details,
-    };
-    r.handle(now, c, Message::Hello(hello));
-    drain(r);
 }
 
 /// Empties the output queue; the number of deliveries.

@@ -5,38 +5,14 @@
 
 use std::time::Instant;
 
-use ferrobahn_router::core::{ConnId, Router, Transmit, TransportInfo};
+use ferrobahn_router::core::{ConnId, Router, Transmit};
 use ferrobahn_router::RouterConfig;
-use ferrobahn_wamp::message::{Call, Hello, Publish, Register, Subscribe, Yield};
-use ferrobahn_wamp::options::HelloDetails;
-use ferrobahn_wamp::roles::RoleFeatures;
-use ferrobahn_wamp::{Id, Message, Payload, Role, Roles};
+use ferrobahn_wamp::message::{Call, Publish, Register, Subscribe, Yield};
+use ferrobahn_wamp::{Id, Message, Payload};
 
-fn join(r: &mut Router, now: Instant, c: ConnId) {
-    r.attach(now, c, TransportInfo::default()).unwrap();
-    let mut roles = Roles::default();
-    for role in [
-        Role::Caller,
-        Role::Callee,
-        Role::Publisher,
-        Role::Subscriber,
-    ] {
-        roles.set(role, RoleFeatures::default());
-    }
-    let details = HelloDetails {
-        roles: Some(roles),
-        ..Default::default()
-    };
-    r.handle(
-        now,
-        c,
-        Message::Hello(Hello {
-            realm: "realm1".into(),
-            details,
-        }),
-    );
-    while r.poll_transmit().is_some() {}
-}
+#[path = "../benches/shared/session.rs"]
+mod session;
+use session::join;
 
 fn main() {
     let now = Instant::now();
