@@ -374,40 +374,33 @@ async fn tcp_connect(addr: impl ToSocketAddrs) -> io::Result<Async<TcpStream>> {
 
 #[cfg(test)]
 mod tests {
+    use ferrobahn_test::uninit::read_uninit_once;
+
     use super::*;
 
-    #[test]
-    fn tcp_reads_into_uninitialised_space() {
+    /// The server side of a TCP connection, wrapped by `wrap`, reads what
+    /// the peer wrote into uninitialised space, then the end of the stream.
+    fn reads_uninit_then_the_end<T: Transport>(wrap: impl FnOnce(Async<TcpStream>) -> T) {
         async_io::block_on(async {
             let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
             let addr = listener.get_ref().local_addr().unwrap();
-            let mut client = std::net::TcpStream::connect(addr).unwrap();
-            let (server, _) = listener.accept().await.unwrap();
-            let mut io = TcpTransport::new(server);
-            std::io::Write::write_all(&mut client, b"hello").unwrap();
-            let mut buf = [MaybeUninit::<u8>::uninit(); 16];
-            let reader = io.read_uninit().expect("TCP reads uninitialised");
-            let n = std::future::poll_fn(|cx| reader.poll_read_uninit(cx, &mut buf))
-                .await
-                .unwrap();
-            assert_eq!(n, 5);
-            let got: Vec<u8> = buf[..n]
-                .iter()
-                .map(|b| {
-                    // SAFETY: poll_read_uninit initialised the first n bytes.
-                    #[allow(unsafe_code)]
-                    unsafe {
-                        b.assume_init()
-                    }
-                })
-                .collect();
-            assert_eq!(got, b"hello");
-            drop(client);
-            let reader = io.read_uninit().expect("TCP reads uninitialised");
-            let eof = std::future::poll_fn(|cx| reader.poll_read_uninit(cx, &mut buf))
-                .await
-                .unwrap();
-            assert_eq!(eof, 0);
+            let mut peer = TcpStream::connect(addr).unwrap();
+            let (ours, _) = listener.accept().await.unwrap();
+            let mut io = wrap(ours);
+            std::io::Write::write_all(&mut peer, b"hello").unwrap();
+            assert_eq!(read_uninit_once(&mut io, 16).await.unwrap(), b"hello");
+            drop(peer);
+            assert!(read_uninit_once(&mut io, 16).await.unwrap().is_empty());
         });
+    }
+
+    #[test]
+    fn tcp_reads_into_uninitialised_space() {
+        reads_uninit_then_the_end(TcpTransport::new);
+    }
+
+    #[test]
+    fn a_plain_client_stream_reads_into_uninitialised_space() {
+        reads_uninit_then_the_end(ClientStream::plain);
     }
 }

@@ -2,13 +2,16 @@
 //! on both runtimes (`--runtime tokio|async-std`), over TCP and Unix
 //! sockets, and broken upstreams ending cleanly.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::Proc;
 use ferrobahn::{ClientConfig, CloseCode, HandshakeError};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -16,33 +19,29 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// The values of `ferrobahn forward --runtime`.
 const RUNTIMES: [&str; 2] = ["tokio", "async-std"];
 
-/// Kills the child process when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Echoes every connection that `accept` gives (a thread per connection)
+/// until accepting fails.
+fn echo_each<S: Read + Write + Send + 'static>(
+    mut accept: impl FnMut() -> std::io::Result<S> + Send + 'static,
+) {
+    std::thread::spawn(move || loop {
+        let Ok(mut conn) = accept() else { return };
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = conn.read(&mut buf) {
+                if n == 0 || conn.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        });
+    });
 }
 
-/// A TCP echo server on a free port (a thread per connection).
+/// A TCP echo server on a free port.
 fn tcp_echo() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 8192];
-                while let Ok(n) = conn.read(&mut buf) {
-                    if n == 0 || conn.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
+    echo_each(move || listener.accept().map(|(conn, _)| conn));
     addr
 }
 
@@ -85,6 +84,22 @@ fn forward(args: &[&str]) -> (Proc, String) {
         .unwrap_or_else(|| panic!("unexpected announcement {line:?}"))
         .to_owned();
     (proc, addr)
+}
+
+/// For each runtime: starts `ferrobahn forward --listen LISTEN --to TO
+/// --runtime RUNTIME`, with LISTEN from `listen(RUNTIME)`, and runs `check`
+/// with LISTEN and the forwarder's bound address.
+fn on_each_runtime(listen: impl Fn(&str) -> String, to: &str, check: impl Fn(&str, &str)) {
+    for runtime in RUNTIMES {
+        let listen = listen(runtime);
+        let (_fwd, addr) = forward(&["--listen", &listen, "--to", to, "--runtime", runtime]);
+        check(&listen, &addr);
+    }
+}
+
+/// A listen address on a free TCP port, for any runtime.
+fn any_port(scheme: &'static str) -> impl Fn(&str) -> String {
+    move |_| format!("{scheme}127.0.0.1:0")
 }
 
 /// Starts websockify on a free port, forwarding to `target`.
@@ -160,38 +175,30 @@ fn echo_and_end<S: Stream>(mut conn: S) {
     assert!(rest.is_empty());
 }
 
+/// websockify on a free port in front of a TCP echo server; its `ws://` URL.
+fn websockify_echo() -> (Proc, String) {
+    let (ws, port) = websockify(tcp_echo());
+    (ws, format!("ws://127.0.0.1:{port}/"))
+}
+
 #[test]
 fn tcp_through_our_client_to_websockify() {
-    let echo = tcp_echo();
-    let (_ws, port) = websockify(echo);
-    let to = format!("ws://127.0.0.1:{port}/");
-    for runtime in RUNTIMES {
-        let (_fwd, addr) = forward(&[
-            "--listen",
-            "tcp:127.0.0.1:0",
-            "--to",
-            &to,
-            "--runtime",
-            runtime,
-        ]);
-        echo_and_end(TcpStream::connect(&addr).unwrap());
-    }
+    let (_ws, to) = websockify_echo();
+    on_each_runtime(any_port("tcp:"), &to, |_, addr| {
+        echo_and_end(TcpStream::connect(addr).unwrap());
+    });
 }
 
 #[test]
 fn unix_socket_through_our_client_to_websockify() {
-    let echo = tcp_echo();
-    let (_ws, port) = websockify(echo);
-    let to = format!("ws://127.0.0.1:{port}/");
+    let (_ws, to) = websockify_echo();
     let dir = std::env::temp_dir().join(format!("ferrobahn-forward-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    for runtime in RUNTIMES {
-        let path = dir.join(format!("{runtime}.sock"));
-        let listen = format!("unix:{}", path.display());
-        let (_fwd, addr) = forward(&["--listen", &listen, "--to", &to, "--runtime", runtime]);
+    let listen = |runtime: &str| format!("unix:{}", dir.join(format!("{runtime}.sock")).display());
+    on_each_runtime(listen, &to, |listen, addr| {
         assert_eq!(addr, listen);
-        echo_and_end(UnixStream::connect(&path).unwrap());
-    }
+        echo_and_end(UnixStream::connect(&listen["unix:".len()..]).unwrap());
+    });
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -212,21 +219,17 @@ fn websockify_client(url: &str) {
     );
 }
 
+/// websockify's client through `ferrobahn forward --listen ws://... --to TO`
+/// on each runtime.
+fn websockify_client_through_our_server_to(to: &str) {
+    on_each_runtime(any_port("ws://"), to, |_, addr| {
+        websockify_client(&format!("ws://{addr}/"));
+    });
+}
+
 #[test]
 fn websockify_client_through_our_server() {
-    let echo = tcp_echo();
-    let to = format!("tcp:{echo}");
-    for runtime in RUNTIMES {
-        let (_fwd, addr) = forward(&[
-            "--listen",
-            "ws://127.0.0.1:0",
-            "--to",
-            &to,
-            "--runtime",
-            runtime,
-        ]);
-        websockify_client(&format!("ws://{addr}/"));
-    }
+    websockify_client_through_our_server_to(&format!("tcp:{}", tcp_echo()));
 }
 
 #[test]
@@ -235,31 +238,8 @@ fn websockify_client_through_our_server_to_a_unix_socket() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("echo.sock");
     let listener = UnixListener::bind(&path).unwrap();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 8192];
-                while let Ok(n) = conn.read(&mut buf) {
-                    if n == 0 || conn.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    let to = format!("unix:{}", path.display());
-    for runtime in RUNTIMES {
-        let (_fwd, addr) = forward(&[
-            "--listen",
-            "ws://127.0.0.1:0",
-            "--to",
-            &to,
-            "--runtime",
-            runtime,
-        ]);
-        websockify_client(&format!("ws://{addr}/"));
-    }
+    echo_each(move || listener.accept().map(|(conn, _)| conn));
+    websockify_client_through_our_server_to(&format!("unix:{}", path.display()));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -283,19 +263,11 @@ fn close_seen(url: &str, protocols: &[&str], send: &[u8]) -> (CloseCode, String)
 #[test]
 fn refused_upstream_closes_with_1011_and_the_reason() {
     let to = format!("tcp:127.0.0.1:{}", dead_port());
-    for runtime in RUNTIMES {
-        let (_fwd, addr) = forward(&[
-            "--listen",
-            "ws://127.0.0.1:0",
-            "--to",
-            &to,
-            "--runtime",
-            runtime,
-        ]);
+    on_each_runtime(any_port("ws://"), &to, |_, addr| {
         let (code, reason) = close_seen(&format!("ws://{addr}/"), &["binary"], b"");
         assert_eq!(code, CloseCode::INTERNAL_ERROR);
         assert!(reason.contains("cannot connect upstream"), "{reason}");
-    }
+    });
 }
 
 #[test]

@@ -35,8 +35,9 @@
 //! [`Error::Tls`] exist and `ferrobahn_tls` is re-exported as [`tls`]; the
 //! bindings' `tls` features wrap their streams (tokio-rustls,
 //! futures-rustls) and accept `wss://` in `connect_with`.
-// `unsafe` only where the driver commits a read into uninitialised memory
-// (`ReadUninit`, measured: see benches/RESULTS.md).
+// `unsafe` only where a read into uninitialised memory is committed (the
+// driver, `poll_read_uninit_vec`; `ReadUninit`, measured: see
+// benches/RESULTS.md).
 #![deny(unsafe_code)]
 
 #[cfg(feature = "tls")]
@@ -66,7 +67,7 @@ pub use runtime::{sleep_until, timeout_at, AsyncTimer, Runtime};
 pub use sender::{Sender, TrySendError};
 pub use server::{accept_transport, serve, serve_connection, ServerConfig};
 pub use split::{ReadHalf, WriteHalf};
-pub use transport::{FuturesIo, Listener, ReadUninit, Transport};
+pub use transport::{poll_read_uninit_vec, Either, FuturesIo, Listener, ReadUninit, Transport};
 pub use websocket::WebSocket;
 
 /// 8 random bytes from the OS, once per connection (mask key RNG seed).

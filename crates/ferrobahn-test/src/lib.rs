@@ -23,11 +23,13 @@
 //! - [`proxy`]: a one-shot HTTP `CONNECT` proxy; [`tinyproxy`]: a real one.
 //! - [`mem`]: an in-memory transport pair and a runtime with a virtual
 //!   clock, for deterministic tests of the driver.
+//! - [`uninit`]: reading once from a transport into uninitialised memory.
 #![forbid(unsafe_code)]
 
 pub mod mem;
 pub mod proxy;
 pub mod tinyproxy;
+pub mod uninit;
 
 use std::time::Duration;
 
@@ -61,7 +63,6 @@ macro_rules! runtime_tokio {
         pub(crate) mod rt {
             use std::future::Future;
             use std::net::SocketAddr;
-            use std::sync::Arc;
             /// The runtime binding crate.
             pub use $crate::__private::ferrobahn_tokio as binding;
             use $crate::__private::tokio;
@@ -72,6 +73,8 @@ macro_rules! runtime_tokio {
             pub type Client = binding::ClientStream;
             /// The listener type.
             pub type Listener = binding::TokioListener;
+            /// The Unix socket listener type.
+            pub type UnixListener = binding::TokioUnixListener;
 
             /// The runtime's name.
             pub const NAME: &str = "tokio";
@@ -84,30 +87,6 @@ macro_rules! runtime_tokio {
                     .build()
                     .expect("tokio runtime")
                     .block_on(fut)
-            }
-
-            /// The runtime as `Arc<dyn Runtime>`.
-            pub fn runtime() -> Arc<dyn $crate::__private::ferrobahn_rt::Runtime> {
-                binding::runtime()
-            }
-
-            /// A listener on a free loopback port.
-            pub async fn bind() -> Listener {
-                binding::bind("127.0.0.1:0").await.expect("bind")
-            }
-
-            /// `connect_with` of the binding.
-            pub async fn connect_with(
-                url: &str,
-                config: $crate::__private::ferrobahn_rt::ClientConfig,
-            ) -> Result<
-                (
-                    $crate::__private::ferrobahn_rt::WebSocket<Client>,
-                    $crate::__private::ferrobahn_handshake::Response,
-                ),
-                $crate::__private::ferrobahn_rt::Error,
-            > {
-                binding::connect_with(url, config).await
             }
 
             /// A raw TCP connection.
@@ -127,51 +106,86 @@ macro_rules! runtime_tokio {
                 )
             }
 
-            /// A listener on the Unix socket `path`.
-            pub async fn bind_unix(path: &std::path::Path) -> binding::TokioUnixListener {
-                binding::bind_unix(path).await.expect("bind unix")
-            }
+            $crate::__runtime_common!();
+        }
+    };
+}
 
-            /// `connect_unix` of the binding.
-            pub async fn connect_unix(
-                path: &std::path::Path,
-                url: &str,
-                config: $crate::__private::ferrobahn_rt::ClientConfig,
-            ) -> Result<
-                (
-                    $crate::__private::ferrobahn_rt::WebSocket<UnixTransport>,
-                    $crate::__private::ferrobahn_handshake::Response,
-                ),
-                $crate::__private::ferrobahn_rt::Error,
-            > {
-                binding::connect_unix(path, url, config).await
-            }
+/// The functions of `mod rt` that read the same for every runtime; used by
+/// [`runtime_tokio!`] and [`runtime_async_std!`] inside their `mod rt`,
+/// after `binding`, `Listener`, `Client`, `UnixListener` and `UnixTransport`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __runtime_common {
+    () => {
+        /// The runtime as `Arc<dyn Runtime>`.
+        pub fn runtime() -> ::std::sync::Arc<dyn $crate::__private::ferrobahn_rt::Runtime> {
+            binding::runtime()
+        }
 
-            /// Spawns `fut`.
-            pub fn spawn(fut: impl Future<Output = ()> + Send + 'static) {
-                $crate::__private::ferrobahn_rt::Runtime::spawn(&*runtime(), Box::pin(fut));
-            }
+        /// A listener on a free loopback port.
+        pub async fn bind() -> Listener {
+            binding::bind("127.0.0.1:0").await.expect("bind")
+        }
 
-            /// Serves `factory`'s handlers on a free loopback port in the
-            /// background; returns the address.
-            pub async fn start_server<F, H>(
-                config: $crate::__private::ferrobahn_rt::ServerConfig,
-                factory: F,
-            ) -> SocketAddr
-            where
-                F: Fn() -> H + Send + Sync + 'static,
-                H: $crate::__private::ferrobahn_rt::Handler,
-            {
-                let listener = bind().await;
-                let addr = listener.local_addr().expect("local_addr");
-                spawn($crate::__private::ferrobahn_rt::serve(
-                    runtime(),
-                    listener,
-                    config,
-                    factory,
-                ));
-                addr
-            }
+        /// `connect_with` of the binding.
+        pub async fn connect_with(
+            url: &str,
+            config: $crate::__private::ferrobahn_rt::ClientConfig,
+        ) -> Result<
+            (
+                $crate::__private::ferrobahn_rt::WebSocket<Client>,
+                $crate::__private::ferrobahn_handshake::Response,
+            ),
+            $crate::__private::ferrobahn_rt::Error,
+        > {
+            binding::connect_with(url, config).await
+        }
+
+        /// A listener on the Unix socket `path`.
+        pub async fn bind_unix(path: &std::path::Path) -> UnixListener {
+            binding::bind_unix(path).await.expect("bind unix")
+        }
+
+        /// `connect_unix` of the binding.
+        pub async fn connect_unix(
+            path: &std::path::Path,
+            url: &str,
+            config: $crate::__private::ferrobahn_rt::ClientConfig,
+        ) -> Result<
+            (
+                $crate::__private::ferrobahn_rt::WebSocket<UnixTransport>,
+                $crate::__private::ferrobahn_handshake::Response,
+            ),
+            $crate::__private::ferrobahn_rt::Error,
+        > {
+            binding::connect_unix(path, url, config).await
+        }
+
+        /// Spawns `fut`.
+        pub fn spawn(fut: impl ::std::future::Future<Output = ()> + Send + 'static) {
+            $crate::__private::ferrobahn_rt::Runtime::spawn(&*runtime(), Box::pin(fut));
+        }
+
+        /// Serves `factory`'s handlers on a free loopback port in the
+        /// background; returns the address.
+        pub async fn start_server<F, H>(
+            config: $crate::__private::ferrobahn_rt::ServerConfig,
+            factory: F,
+        ) -> ::std::net::SocketAddr
+        where
+            F: Fn() -> H + Send + Sync + 'static,
+            H: $crate::__private::ferrobahn_rt::Handler,
+        {
+            let listener = bind().await;
+            let addr = listener.local_addr().expect("local_addr");
+            spawn($crate::__private::ferrobahn_rt::serve(
+                runtime(),
+                listener,
+                config,
+                factory,
+            ));
+            addr
         }
     };
 }
@@ -184,7 +198,6 @@ macro_rules! runtime_async_std {
         pub(crate) mod rt {
             use std::future::Future;
             use std::net::SocketAddr;
-            use std::sync::Arc;
             /// The runtime binding crate.
             pub use $crate::__private::ferrobahn_async_std as binding;
 
@@ -194,6 +207,8 @@ macro_rules! runtime_async_std {
             pub type Client = binding::ClientStream;
             /// The listener type.
             pub type Listener = binding::AsyncIoListener;
+            /// The Unix socket listener type.
+            pub type UnixListener = binding::AsyncIoUnixListener;
 
             /// The runtime's name.
             pub const NAME: &str = "async-std";
@@ -201,30 +216,6 @@ macro_rules! runtime_async_std {
             /// Runs `fut` on async-std.
             pub fn block_on<F: Future>(fut: F) -> F::Output {
                 $crate::__private::async_std::task::block_on(fut)
-            }
-
-            /// The runtime as `Arc<dyn Runtime>`.
-            pub fn runtime() -> Arc<dyn $crate::__private::ferrobahn_rt::Runtime> {
-                binding::runtime()
-            }
-
-            /// A listener on a free loopback port.
-            pub async fn bind() -> Listener {
-                binding::bind("127.0.0.1:0").await.expect("bind")
-            }
-
-            /// `connect_with` of the binding.
-            pub async fn connect_with(
-                url: &str,
-                config: $crate::__private::ferrobahn_rt::ClientConfig,
-            ) -> Result<
-                (
-                    $crate::__private::ferrobahn_rt::WebSocket<Client>,
-                    $crate::__private::ferrobahn_handshake::Response,
-                ),
-                $crate::__private::ferrobahn_rt::Error,
-            > {
-                binding::connect_with(url, config).await
             }
 
             /// A raw TCP connection.
@@ -249,51 +240,7 @@ macro_rules! runtime_async_std {
                 binding::UnixTransport::new(s)
             }
 
-            /// A listener on the Unix socket `path`.
-            pub async fn bind_unix(path: &std::path::Path) -> binding::AsyncIoUnixListener {
-                binding::bind_unix(path).await.expect("bind unix")
-            }
-
-            /// `connect_unix` of the binding.
-            pub async fn connect_unix(
-                path: &std::path::Path,
-                url: &str,
-                config: $crate::__private::ferrobahn_rt::ClientConfig,
-            ) -> Result<
-                (
-                    $crate::__private::ferrobahn_rt::WebSocket<UnixTransport>,
-                    $crate::__private::ferrobahn_handshake::Response,
-                ),
-                $crate::__private::ferrobahn_rt::Error,
-            > {
-                binding::connect_unix(path, url, config).await
-            }
-
-            /// Spawns `fut`.
-            pub fn spawn(fut: impl Future<Output = ()> + Send + 'static) {
-                $crate::__private::ferrobahn_rt::Runtime::spawn(&*runtime(), Box::pin(fut));
-            }
-
-            /// Serves `factory`'s handlers on a free loopback port in the
-            /// background; returns the address.
-            pub async fn start_server<F, H>(
-                config: $crate::__private::ferrobahn_rt::ServerConfig,
-                factory: F,
-            ) -> SocketAddr
-            where
-                F: Fn() -> H + Send + Sync + 'static,
-                H: $crate::__private::ferrobahn_rt::Handler,
-            {
-                let listener = bind().await;
-                let addr = listener.local_addr().expect("local_addr");
-                spawn($crate::__private::ferrobahn_rt::serve(
-                    runtime(),
-                    listener,
-                    config,
-                    factory,
-                ));
-                addr
-            }
+            $crate::__runtime_common!();
         }
     };
 }

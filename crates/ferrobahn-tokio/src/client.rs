@@ -1,50 +1,49 @@
 //! [`ClientStream`]: what `connect` / `connect_with` connect over (TCP, or
 //! TLS over TCP for `wss://` with the `tls` feature).
 
-use std::io::{self, IoSlice};
-use std::task::{Context, Poll};
-
-use ferrobahn_rt::Transport;
+use ferrobahn_rt::Either;
 use tokio::net::TcpStream;
 
 use crate::TokioIo;
 
+/// The TLS side of a [`ClientStream`]; boxed: a TLS session is large, and
+/// plain connections need not pay for it.
+#[cfg(feature = "tls")]
+type Tls = Box<TokioIo<tokio_rustls::client::TlsStream<TcpStream>>>;
+/// Without the `tls` feature there is no TLS side.
+#[cfg(not(feature = "tls"))]
+type Tls = std::convert::Infallible;
+
 /// The transport of a client connection made by [`connect`](crate::connect):
 /// plain TCP for `ws://`, TLS over TCP for `wss://` (feature `tls`).
 #[derive(Debug)]
-pub struct ClientStream(Inner);
-
-#[derive(Debug)]
-enum Inner {
-    Plain(TokioIo<TcpStream>),
-    // Boxed: a TLS session is large, and plain connections need not pay for it.
-    #[cfg(feature = "tls")]
-    Tls(Box<TokioIo<tokio_rustls::client::TlsStream<TcpStream>>>),
-}
+pub struct ClientStream(Either<TokioIo<TcpStream>, Tls>);
 
 impl ClientStream {
     /// A plain TCP connection.
     pub fn plain(stream: TcpStream) -> Self {
-        Self(Inner::Plain(TokioIo(stream)))
+        Self(Either::Left(TokioIo(stream)))
     }
 
     /// A TLS connection.
     #[cfg(feature = "tls")]
     pub fn tls(stream: tokio_rustls::client::TlsStream<TcpStream>) -> Self {
-        Self(Inner::Tls(Box::new(TokioIo(stream))))
+        Self(Either::Right(Box::new(TokioIo(stream))))
     }
 
     /// Whether this is a TLS connection.
     pub fn is_tls(&self) -> bool {
-        !matches!(self.0, Inner::Plain(_))
+        self.0.right().is_some()
     }
 
     /// The TCP socket underneath.
     pub fn tcp(&self) -> &TcpStream {
         match &self.0 {
-            Inner::Plain(io) => &io.0,
+            Either::Left(io) => &io.0,
             #[cfg(feature = "tls")]
-            Inner::Tls(io) => io.0.get_ref().0,
+            Either::Right(io) => io.0.get_ref().0,
+            #[cfg(not(feature = "tls"))]
+            Either::Right(never) => match *never {},
         }
     }
 
@@ -52,10 +51,7 @@ impl ClientStream {
     /// peer certificates, keying-material export); `None` for plain TCP.
     #[cfg(feature = "tls")]
     pub fn tls_connection(&self) -> Option<&ferrobahn_tls::rustls::ClientConnection> {
-        match &self.0 {
-            Inner::Plain(_) => None,
-            Inner::Tls(io) => Some(io.0.get_ref().1),
-        }
+        self.0.right().map(|io| io.0.get_ref().1)
     }
 
     /// The RFC 9266 `tls-exporter` channel binding (32 bytes) of a TLS
@@ -66,43 +62,9 @@ impl ClientStream {
     }
 }
 
-macro_rules! each {
-    ($self:ident, $io:ident => $e:expr) => {
-        match &mut $self.0 {
-            Inner::Plain($io) => $e,
-            #[cfg(feature = "tls")]
-            Inner::Tls($io) => $e,
-        }
-    };
-}
-
-impl Transport for ClientStream {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        each!(self, io => io.poll_read(cx, buf))
-    }
-
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        each!(self, io => io.poll_write(cx, buf))
-    }
-
-    fn poll_write_vectored(
-        &mut self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        each!(self, io => io.poll_write_vectored(cx, bufs))
-    }
-
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        each!(self, io => io.poll_flush(cx))
-    }
-
-    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        each!(self, io => io.poll_close(cx))
-    }
-
+ferrobahn_rt::delegate_transport!(ClientStream, 0, {
     #[cfg(feature = "tls")]
     fn tls_exporter(&self) -> Option<[u8; 32]> {
         ClientStream::tls_exporter(self)
     }
-}
+});

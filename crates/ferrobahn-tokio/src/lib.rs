@@ -333,6 +333,8 @@ pub async fn connect_with(
 
 #[cfg(test)]
 mod tests {
+    use ferrobahn_test::uninit::read_uninit_once;
+
     use super::*;
 
     async fn accepted_nodelay(listener: TokioListener) -> bool {
@@ -357,24 +359,22 @@ mod tests {
         use tokio::io::AsyncWriteExt;
         let (a, mut b) = tokio::io::duplex(64);
         b.write_all(b"hello").await.unwrap();
-        let mut io = TokioIo(a);
-        let mut buf = [MaybeUninit::<u8>::uninit(); 16];
-        let reader = io.read_uninit().expect("tokio streams read uninitialised");
-        let n = std::future::poll_fn(|cx| reader.poll_read_uninit(cx, &mut buf))
-            .await
-            .unwrap();
-        assert_eq!(n, 5);
-        let got: Vec<u8> = buf[..n]
-            .iter()
-            .map(|b| {
-                // SAFETY: poll_read_uninit initialised the first n bytes.
-                #[allow(unsafe_code)]
-                unsafe {
-                    b.assume_init()
-                }
-            })
-            .collect();
+        let got = read_uninit_once(&mut TokioIo(a), 16).await.unwrap();
         assert_eq!(got, b"hello");
+    }
+
+    #[tokio::test]
+    async fn a_plain_client_stream_reads_into_uninitialised_space() {
+        use tokio::io::AsyncWriteExt;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let (client, accepted) = tokio::join!(client, listener.accept());
+        let mut stream = ClientStream::plain(client.unwrap());
+        let (mut server, _) = accepted.unwrap();
+        server.write_all(b"hello").await.unwrap();
+        assert_eq!(read_uninit_once(&mut stream, 16).await.unwrap(), b"hello");
+        drop(server);
+        assert!(read_uninit_once(&mut stream, 16).await.unwrap().is_empty());
     }
 
     /// A reader that hands out bytes from a buffer of its own.
@@ -412,10 +412,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_reader_that_swaps_the_buffer_is_an_error() {
-        let mut io = TokioIo(Swapper);
-        let mut buf = [MaybeUninit::<u8>::uninit(); 16];
-        let reader = io.read_uninit().expect("tokio streams read uninitialised");
-        let res = std::future::poll_fn(|cx| reader.poll_read_uninit(cx, &mut buf)).await;
-        assert!(res.is_err());
+        assert!(read_uninit_once(&mut TokioIo(Swapper), 16).await.is_err());
     }
 }
