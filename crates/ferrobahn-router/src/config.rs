@@ -209,8 +209,10 @@ impl RouterConfig {
 pub struct Limits {
     /// Messages queued for one session before it is dropped as too slow. Default 16384.
     pub max_queued_messages: usize,
-    /// Messages received from one session and not yet processed before it is dropped as
-    /// flooding. Default 16384.
+    /// WAMP messages one transport message (a batched WebSocket message) may carry
+    /// before the session is dropped as flooding. Messages are handled as they are read
+    /// (a connection stops reading while its outgoing buffer is full), so nothing else
+    /// queues towards the router. Default 16384.
     pub max_inbound_messages: usize,
     /// Largest WAMP message accepted, in bytes. Default 16 MiB.
     pub max_message_size: usize,

@@ -7,6 +7,8 @@ macro_rules! host_tests {
     () => {
         #[path = "host/embedded.rs"]
         mod embedded;
+        #[path = "host/hub.rs"]
+        mod hub;
         #[path = "host/peer.rs"]
         mod peer;
         #[path = "host/rawsocket.rs"]

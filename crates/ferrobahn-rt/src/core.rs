@@ -199,6 +199,11 @@ impl Core {
             .map_err(|e| self.send_error(e))
     }
 
+    /// Whether the queued bytes reach the flush threshold (write before queueing more).
+    pub(crate) fn wants_flush(&self) -> bool {
+        self.conn.transmit_len() >= self.flush_threshold
+    }
+
     /// Whether a decoded inbound event waits for delivery (peeks one from the core).
     pub(crate) fn inbound_pending(&mut self) -> bool {
         if self.peeked.is_none() {

@@ -4,6 +4,7 @@
 use std::future::{poll_fn, Future};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -109,6 +110,69 @@ pub trait Handler: Send + 'static {
         let _ = ctx;
     }
 
+    /// Feeds messages from elsewhere (a queue other tasks fill) into the
+    /// connection without a task of its own: the driver calls it each time
+    /// it runs, before it writes and waits, so what it queues goes out in the
+    /// same write as the answers to what was just read. It is the `select!`
+    /// on a channel and the socket, done inside the connection's task.
+    ///
+    /// Take items while [`Ctx::wants_flush`] is false, registering
+    /// `cx.waker()` with the source when it is empty (its producer wakes it).
+    /// Return `true` when it stopped early because [`Ctx::wants_flush`] said
+    /// so with items left: the driver calls it again once it has written
+    /// (nothing else would wake the task for them). Items left in the source
+    /// are where backpressure shows: a slow peer's queue grows there, not in
+    /// the connection's buffer.
+    ///
+    /// The default takes nothing.
+    ///
+    /// ```
+    /// use std::collections::VecDeque;
+    /// use std::sync::{Arc, Mutex};
+    /// use std::task::{Context, Waker};
+    /// use bytes::Bytes;
+    /// use ferrobahn_rt::{Ctx, Handler};
+    ///
+    /// /// A queue other tasks push text into (and wake the connection).
+    /// #[derive(Default)]
+    /// struct Feed {
+    ///     items: VecDeque<String>,
+    ///     waker: Option<Waker>,
+    /// }
+    ///
+    /// struct Fed(Arc<Mutex<Feed>>);
+    ///
+    /// impl Handler for Fed {
+    ///     fn on_message(&mut self, _: &mut Ctx<'_>, _: Bytes, _: bool) {}
+    ///
+    ///     fn poll_outgoing(&mut self, ctx: &mut Ctx<'_>, cx: &mut Context<'_>) -> bool {
+    ///         let mut feed = self.0.lock().unwrap();
+    ///         while !ctx.wants_flush() {
+    ///             let Some(text) = feed.items.pop_front() else {
+    ///                 feed.waker = Some(cx.waker().clone());
+    ///                 return false;
+    ///             };
+    ///             let _ = ctx.send_text(&text);
+    ///         }
+    ///         !feed.items.is_empty()
+    ///     }
+    /// }
+    ///
+    /// /// What a producer does.
+    /// fn push(feed: &Mutex<Feed>, text: String) {
+    ///     let mut f = feed.lock().unwrap();
+    ///     f.items.push_back(text);
+    ///     if let Some(w) = f.waker.take() {
+    ///         w.wake();
+    ///     }
+    /// }
+    /// # push(&Mutex::new(Feed::default()), "hi".into());
+    /// ```
+    fn poll_outgoing(&mut self, ctx: &mut Ctx<'_>, cx: &mut Context<'_>) -> bool {
+        let _ = (ctx, cx);
+        false
+    }
+
     /// The connection is closed (the transport is shut down). `code` is
     /// `None` when the close frame carried no code.
     fn on_close(&mut self, was_clean: bool, code: Option<CloseCode>, reason: &str) {
@@ -163,6 +227,22 @@ impl<'a> Ctx<'a> {
     /// As [`Ctx::send_text`].
     pub fn send_message(&mut self, msg: Message) -> Result<(), Error> {
         self.core.queue(&msg)
+    }
+
+    /// Sends `msg` using `frame`, its pre-built
+    /// [`Message::encode_frame`] shared by many connections (a fanned-out
+    /// message framed once), when this connection would send exactly those
+    /// bytes; otherwise frames `msg` as [`Ctx::send_message`] does.
+    ///
+    /// # Errors
+    /// As [`Ctx::send_text`].
+    pub fn send_framed(&mut self, msg: &Message, frame: &[u8]) -> Result<(), Error> {
+        let now = self.core.now();
+        self.core
+            .conn
+            .send_framed(now, msg, frame)
+            .map(drop)
+            .map_err(|e| self.core.send_error(e))
     }
 
     /// Starts a message sent frame by frame or as chunks of unknown total
@@ -224,6 +304,14 @@ impl<'a> Ctx<'a> {
     /// True while sends would get [`Error::Full`] (wait for `on_drain`).
     pub fn is_outgoing_full(&self) -> bool {
         self.core.conn.is_outgoing_full()
+    }
+
+    /// True while the queued bytes reach the flush threshold (see
+    /// [`WebSocket::set_flush_threshold`]): the driver writes before it
+    /// takes more, so a [`Handler::poll_outgoing`] feeding the connection
+    /// should stop and leave the rest in its source.
+    pub fn wants_flush(&self) -> bool {
+        self.core.wants_flush()
     }
 
     /// The round-trip time measured by the last ping (ours or automatic)
@@ -317,6 +405,10 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Rounds of [`Handler::poll_outgoing`] and writing in one poll of the driver
+/// before it yields to other tasks.
+const FEED_ROUNDS: usize = 64;
+
 /// Drives `handler` over an open connection until it is closed; `on_open`
 /// first, `on_close` last (exactly once).
 pub async fn run_handler<T: Transport, H: Handler>(mut ws: WebSocket<T>, mut handler: H) {
@@ -324,7 +416,20 @@ pub async fn run_handler<T: Transport, H: Handler>(mut ws: WebSocket<T>, mut han
     ws.core_mut().tls_exporter = exporter.map(Box::new);
     handler.on_open(&mut Ctx::new(ws.core_mut()));
     loop {
-        let ev = poll_fn(|cx| ws.poll_event(cx)).await;
+        let ev = poll_fn(|cx| {
+            for _ in 0..FEED_ROUNDS {
+                let more = handler.poll_outgoing(&mut Ctx::new(ws.core_mut()), cx);
+                match ws.poll_event(cx) {
+                    // Written out with room again: the handler's source has more.
+                    Poll::Pending if more && !ws.core_mut().wants_flush() => {}
+                    polled => return polled,
+                }
+            }
+            // Let other tasks run; come back at once.
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await;
         let mut ctx = Ctx::new(ws.core_mut());
         match ev {
             Some(Ok(Event::Message(m))) => {

@@ -1,11 +1,11 @@
 //! Embedded components: WAMP application components (the [`Component`] of
 //! `ferrobahn-client`, unchanged) running inside the router process. Their transport is
-//! an in-memory channel of WAMP messages to the router task: nothing is serialized,
+//! in memory: what a component sends is handed to the router core at once, what the
+//! router sends it waits in its outlet as WAMP messages: nothing is serialized,
 //! framed or copied through a socket; the router sees an ordinary session (transport
 //! kind `embedded`) with the same limits and permissions as any other.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -14,11 +14,8 @@ use ferrobahn_client::component::BoxFuture;
 use ferrobahn_client::transport::{TransportError, WampTransport};
 use ferrobahn_client::{Component, Connector};
 use ferrobahn_wamp::Message;
-use futures_channel::mpsc;
-use futures_core::Stream;
 
-use super::shared::{ConnShared, Outgoing};
-use super::task::Cmd;
+use super::shared::{Next, Outlet};
 use super::{Inner, RouterHandle};
 use crate::core::{ConnId, TransportInfo};
 
@@ -36,13 +33,12 @@ impl Connector for EmbeddedConnector {
     }
 }
 
-/// One in-memory session to the router task.
+/// One in-memory session to the router.
 #[derive(Debug)]
 struct EmbeddedTransport {
     inner: Arc<Inner>,
     conn: ConnId,
-    rx: mpsc::UnboundedReceiver<Outgoing>,
-    shared: Arc<ConnShared>,
+    outlet: Arc<Outlet>,
     attached: bool,
 }
 
@@ -52,70 +48,45 @@ impl EmbeddedTransport {
             return Err(TransportError::Closed);
         }
         let conn = ConnId(inner.next_conn.fetch_add(1, Ordering::Relaxed));
-        let (tx, rx) = mpsc::unbounded();
-        let shared = Arc::new(ConnShared::default());
-        let attach = Cmd::Attach {
-            conn,
-            info: TransportInfo::new("embedded", "wamp.2.embedded", None),
-            tx,
-            shared: Arc::clone(&shared),
-        };
-        if inner.tx.unbounded_send(attach).is_err() {
+        let info = TransportInfo::new("embedded", "wamp.2.embedded", None);
+        let Some(outlet) = inner.attach(conn, info) else {
             return Err(TransportError::Closed);
-        }
+        };
         Ok(Self {
             inner,
             conn,
-            rx,
-            shared,
+            outlet,
             attached: true,
         })
     }
 
     fn detach(&mut self) {
         if std::mem::take(&mut self.attached) {
-            let _ = self
-                .inner
-                .tx
-                .unbounded_send(Cmd::Detach { conn: self.conn });
+            self.inner.detach(self.conn);
         }
     }
 }
 
 impl WampTransport for EmbeddedTransport {
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, TransportError>>> {
-        match Pin::new(&mut self.rx).poll_next(cx) {
-            Poll::Ready(Some(Outgoing::Message(enc))) => {
-                self.shared.queued.fetch_sub(1, Ordering::Relaxed);
-                if self.shared.killed() {
-                    self.attached = false;
-                    return Poll::Ready(None);
-                }
-                Poll::Ready(Some(Ok(Message::clone(enc.message()))))
-            }
-            Poll::Ready(Some(Outgoing::Close)) | Poll::Ready(None) => {
+        match self.outlet.next(cx.waker()) {
+            Next::Message(enc) => Poll::Ready(Some(Ok(Message::clone(enc.message())))),
+            Next::Close | Next::Kill => {
                 // The router forgot this connection already.
                 self.attached = false;
                 Poll::Ready(None)
             }
-            Poll::Pending => Poll::Pending,
+            Next::Empty => Poll::Pending,
         }
     }
 
     fn send(&mut self, msg: &Message) -> Result<(), TransportError> {
-        if !self.attached {
+        // Handled at once, in the component's task; its driver may have polled for
+        // input before this send, so it is woken for the answers like any other.
+        if !self.attached || !self.inner.handle(self.conn, [msg.clone()], false) {
             return Err(TransportError::Closed);
         }
-        // Counted like any connection's input (the router task counts it down).
-        self.shared.inbound.fetch_add(1, Ordering::Relaxed);
-        let cmd = Cmd::Message {
-            conn: self.conn,
-            msg: msg.clone(),
-        };
-        self.inner
-            .tx
-            .unbounded_send(cmd)
-            .map_err(|_| TransportError::Closed)
+        Ok(())
     }
 
     fn poll_flush(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {

@@ -1,10 +1,16 @@
-//! The runtime-agnostic router host: one task owns the [`crate::Router`] core; each
-//! connection runs in its own task (decoding there, in parallel) and has a bounded
-//! outgoing queue.
+//! The runtime-agnostic router host: the [`crate::Router`] core and every connection's
+//! bounded outgoing queue (its outlet) sit behind one lock; each connection runs in its
+//! own task, which decodes what it reads and hands it to the core itself, and takes its
+//! outlet when woken. Per message: one wake-up of the reading connection's task, one of
+//! the writing connection's, no router or pump task in between.
 //!
 //! ```text
-//!  connection task ──decode──▶ Cmd (unbounded, counted) ──▶ router task: Router::handle
-//!  connection task ◀──encode once per serializer── Outgoing queue (bounded) ◀── poll_transmit
+//!  reading connection's task: read ─▶ decode ─▶ lock { Router::handle; poll_transmit ─┐
+//!                                                 push into the target outlets } ◀────┘
+//!                                                      │ wake (once per batch)
+//!  writing connection's task: Handler::poll_outgoing ◀─┘ take, encode once per
+//!                             serializer (fan-out frames shared) ─▶ write
+//!  service task: call timeouts (woken for an earlier deadline), shutdown
 //! ```
 //!
 //! ```no_run
@@ -21,8 +27,10 @@
 //! [`crate::config::Limits::max_queued_messages`] messages it is dropped (WebSocket close
 //! 1008) with a logged reason; the router's memory never grows for it.
 //!
-//! **And a client that sends faster than the router handles?** It may have at most
-//! [`crate::config::Limits::max_inbound_messages`] messages waiting; past that it is
+//! **And a client that sends faster than the router handles?** Nothing queues towards the
+//! router: its connection's task handles each message as it reads it, and reads no more
+//! while its own outgoing buffer is full. One batched transport message may carry at most
+//! [`crate::config::Limits::max_inbound_messages`] WAMP messages; past that the client is
 //! dropped the same way.
 //!
 //! **How do I stop?** [`RouterHandle::shutdown`]: every session gets GOODBYE
@@ -30,9 +38,9 @@
 
 mod accept;
 mod embedded;
+mod hub;
 mod rawsocket;
 mod shared;
-mod task;
 mod web;
 mod websocket;
 
@@ -45,11 +53,10 @@ use std::time::Duration;
 
 use ferrobahn_rt::{Listener, Runtime, ServerConfig};
 use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
-use futures_channel::mpsc;
 
 use crate::config::{ConfigError, RouterConfig, TransportConfig};
 use crate::core::{Authorizer, ConnId, Router};
-use task::Cmd;
+use hub::Hub;
 
 pub use embedded::EmbeddedConnector;
 
@@ -92,7 +99,8 @@ impl Stop {
 /// What every connection of a router shares.
 #[derive(Debug)]
 struct Inner {
-    tx: mpsc::UnboundedSender<Cmd>,
+    hub: Hub,
+    runtime: Arc<dyn Runtime>,
     next_conn: AtomicU64,
     config: RouterConfig,
     stop: Stop,
@@ -113,14 +121,16 @@ pub(crate) struct HostShared {
     static_dir: Option<(std::path::PathBuf, u64)>,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Every handle and connection is gone: the service task ends.
+        self.hub.wake_service();
+    }
+}
+
 impl HostShared {
     fn next_conn(&self) -> ConnId {
         ConnId(self.inner.next_conn.fetch_add(1, Ordering::Relaxed))
-    }
-
-    /// Sends a command to the router task; false when it is gone.
-    fn send(&self, cmd: Cmd) -> bool {
-        self.inner.tx.unbounded_send(cmd).is_ok()
     }
 }
 
@@ -148,7 +158,7 @@ impl HostOptions {
     }
 }
 
-/// Starts the router task on `runtime`.
+/// Starts a router on `runtime` (its service task, for call timeouts and shutdown).
 ///
 /// # Errors
 /// [`ConfigError::Invalid`] when `config` does not validate.
@@ -178,18 +188,19 @@ pub fn start_with(
     if let Some(a) = options.authorizer {
         core.set_authorizer(a);
     }
-    let (tx, rx) = mpsc::unbounded();
     let max_queued = config.limits.max_queued_messages;
-    runtime.spawn(Box::pin(task::run(runtime.clone(), core, rx, max_queued)));
-    Ok(RouterHandle {
-        runtime,
-        inner: Arc::new(Inner {
-            tx,
-            next_conn: AtomicU64::new(1),
-            config,
-            stop: Stop::default(),
-        }),
-    })
+    let inner = Arc::new(Inner {
+        hub: Hub::new(core, max_queued),
+        runtime: runtime.clone(),
+        next_conn: AtomicU64::new(1),
+        config,
+        stop: Stop::default(),
+    });
+    runtime.spawn(Box::pin(hub::service(
+        Arc::downgrade(&inner),
+        runtime.clone(),
+    )));
+    Ok(RouterHandle { runtime, inner })
 }
 
 /// Starts a router with `config` and serves WebSocket connections from `listener` with
@@ -292,8 +303,8 @@ impl RouterHandle {
     /// connections closed, `serve` loops end. Idempotent.
     pub fn shutdown(&self) {
         if !self.inner.stop.flag.load(Ordering::SeqCst) {
-            let _ = self.inner.tx.unbounded_send(Cmd::Shutdown);
             self.inner.stop.trigger();
+            self.inner.hub.wake_service();
         }
     }
 

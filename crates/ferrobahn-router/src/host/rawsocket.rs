@@ -6,7 +6,6 @@ use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -15,11 +14,8 @@ use bytes::Bytes;
 use ferrobahn_rt::{AsyncTimer, Runtime, Transport};
 use ferrobahn_serializers::rawsocket::{exponent_for_max_len, Config, Event, RawSocket};
 use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
-use futures_channel::mpsc;
-use futures_core::Stream;
 
-use super::shared::{ConnShared, Outgoing};
-use super::task::Cmd;
+use super::shared::{Next, Outlet};
 use super::HostShared;
 use crate::core::{ConnId, TransportInfo};
 
@@ -100,8 +96,8 @@ struct Driver {
     tls_exporter: Option<[u8; 32]>,
     raw: RawSocket,
     ser: Option<Serializer>,
-    shared: Arc<ConnShared>,
-    rx: Option<mpsc::UnboundedReceiver<Outgoing>>,
+    /// The outgoing queue, once attached.
+    outlet: Option<Arc<Outlet>>,
     attached: bool,
     done: bool,
     wbuf: Vec<u8>,
@@ -142,8 +138,7 @@ pub(crate) async fn serve<T: Transport>(
         tls_exporter: io.tls_exporter(),
         raw,
         ser: None,
-        shared: Arc::new(ConnShared::default()),
-        rx: None,
+        outlet: None,
         attached: false,
         done: false,
         wbuf: Vec::new(),
@@ -152,7 +147,7 @@ pub(crate) async fn serve<T: Transport>(
     };
     poll_fn(|cx| d.poll(cx, &mut io)).await;
     if d.attached {
-        d.host.send(Cmd::Detach { conn: d.conn });
+        d.host.inner.detach(d.conn);
     }
     let _ = poll_fn(|cx| io.poll_close(cx)).await;
     tracing::debug!(conn = %d.conn, "RawSocket connection ended");
@@ -256,18 +251,12 @@ impl Driver {
         let limits = SerLimits::default().with_max_message_size(self.host.max_message_size);
         let ser = Serializer::new(format).with_limits(limits);
         self.open_deadline = None;
-        let (tx, rx) = mpsc::unbounded();
         let info = TransportInfo::new("rawsocket", ser.subprotocol(), self.peer)
             .with_tls_exporter(self.tls_exporter);
-        self.attached = self.host.send(Cmd::Attach {
-            conn: self.conn,
-            info,
-            tx,
-            shared: Arc::clone(&self.shared),
-        });
+        self.outlet = self.host.inner.attach(self.conn, info);
+        self.attached = self.outlet.is_some();
         self.done = !self.attached;
         self.ser = Some(ser);
-        self.rx = Some(rx);
     }
 
     fn message(&mut self, data: &Bytes) {
@@ -275,44 +264,31 @@ impl Driver {
             return;
         };
         match ser.decode_bytes(data) {
+            Ok(msgs) if msgs.len() > self.host.max_inbound => {
+                tracing::warn!(conn = %self.conn, count = msgs.len(), "dropping a session that floods the router");
+                self.done = true;
+            }
             Ok(msgs) => {
-                for msg in msgs {
-                    let inflight = self.shared.inbound.fetch_add(1, Ordering::Relaxed);
-                    if inflight >= self.host.max_inbound {
-                        tracing::warn!(conn = %self.conn, inflight, "dropping a session that floods the router");
-                        self.done = true;
-                        return;
-                    }
-                    self.host.send(Cmd::Message {
-                        conn: self.conn,
-                        msg,
-                    });
+                if !self.host.inner.handle(self.conn, msgs, true) {
+                    // Dropped by the router meanwhile; the outlet ends the connection.
+                    self.attached = false;
                 }
             }
-            Err(e) => {
-                self.host.send(Cmd::Invalid {
-                    conn: self.conn,
-                    reason: e.to_string(),
-                });
-            }
+            Err(e) => self.host.inner.invalid(self.conn, &e.to_string()),
         }
     }
 
     /// Moves queued outgoing messages into the RawSocket core; true when it took any.
     fn take_outgoing(&mut self, cx: &mut Context<'_>) -> bool {
-        let (Some(rx), Some(ser)) = (self.rx.as_mut(), self.ser) else {
+        let (Some(outlet), Some(ser)) = (self.outlet.as_ref(), self.ser) else {
             return false;
         };
         let mut any = false;
+        // Stop above the high-water mark: the rest waits in the outlet, counted there.
         while !self.done && self.wbuf.len() - self.wpos < HIGH_WATER {
-            match Pin::new(&mut *rx).poll_next(cx) {
-                Poll::Ready(Some(Outgoing::Message(enc))) => {
+            match outlet.next(cx.waker()) {
+                Next::Message(enc) => {
                     any = true;
-                    self.shared.queued.fetch_sub(1, Ordering::Relaxed);
-                    if self.shared.killed() {
-                        self.done = true;
-                        break;
-                    }
                     match enc.bytes(&ser) {
                         Ok(b) => {
                             if let Err(e) = self.raw.send_message(&b) {
@@ -323,11 +299,11 @@ impl Driver {
                     }
                     let _ = self.raw.poll_transmit(&mut self.wbuf);
                 }
-                Poll::Ready(Some(Outgoing::Close)) | Poll::Ready(None) => {
+                Next::Close | Next::Kill => {
                     any = true;
                     self.done = true;
                 }
-                Poll::Pending => break,
+                Next::Empty => break,
             }
         }
         any

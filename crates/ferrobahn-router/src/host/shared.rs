@@ -1,8 +1,9 @@
-//! What the router task and a connection task share: the outgoing queue items (messages
-//! encoded lazily, once per serializer) and the per-connection counters.
+//! What the router and a connection's driver share: the outgoing queue ([`Outlet`]) of
+//! messages encoded lazily, once per serializer ([`Encoded`]).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::Waker;
 
 use bytes::Bytes;
 use ferrobahn_serializers::{EncodeError, Serializer};
@@ -12,7 +13,7 @@ use ferrobahn_wamp::Message;
 const SLOTS: usize = 8;
 
 /// A message from the core with its encodings, made on first use by whichever connection
-/// task needs that serializer first: a fanned-out EVENT is serialized once per serializer,
+/// driver needs that serializer first: a fanned-out EVENT is serialized once per serializer,
 /// and framed once per serializer for WebSocket (the same unmasked frame bytes go to
 /// every subscriber whose connection frames it that way).
 #[derive(Debug)]
@@ -90,29 +91,105 @@ impl Encoded {
     }
 }
 
-/// An item of a connection's outgoing queue.
+/// What a connection's driver takes next from its [`Outlet`].
 #[derive(Debug)]
-pub(crate) enum Outgoing {
+pub(crate) enum Next {
     /// Send this message.
     Message(Arc<Encoded>),
-    /// Close the connection after what was queued before.
+    /// Everything queued was taken: close the connection normally.
     Close,
+    /// The connection did not keep up: close it at once (1008), dropping the queue.
+    Kill,
+    /// Nothing queued; the driver is woken when something is.
+    Empty,
 }
 
-/// Counters shared by the router task and a connection's tasks.
+/// How an outlet ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    Close,
+    Kill,
+}
+
+/// A connection's outgoing queue: the router pushes into it (under the router lock) and
+/// wakes the connection's driver, which takes from it in its own task.
 #[derive(Debug, Default)]
-pub(crate) struct ConnShared {
-    /// Items in the outgoing queue.
-    pub(crate) queued: AtomicUsize,
-    /// Messages received and not yet handled by the router.
-    pub(crate) inbound: AtomicUsize,
-    /// The connection must be closed at once (too slow, flooding).
-    pub(crate) kill: AtomicBool,
+pub(crate) struct Outlet {
+    q: Mutex<Queue>,
 }
 
-impl ConnShared {
-    pub(crate) fn killed(&self) -> bool {
-        self.kill.load(Ordering::Relaxed)
+#[derive(Debug, Default)]
+struct Queue {
+    items: VecDeque<Arc<Encoded>>,
+    end: Option<End>,
+    /// The driver to wake on the next push (taken by the push that wakes it).
+    waker: Option<Waker>,
+}
+
+/// The queue already holds as many messages as allowed.
+#[derive(Debug)]
+pub(crate) struct Full(pub(crate) usize);
+
+impl Outlet {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.q.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `msg` unless `max` are queued; returns the driver's waker to wake (none when
+    /// a wake-up is pending already).
+    pub(crate) fn push(&self, msg: Arc<Encoded>, max: usize) -> Result<Option<Waker>, Full> {
+        let mut q = self.lock();
+        if q.items.len() >= max {
+            return Err(Full(q.items.len()));
+        }
+        q.items.push_back(msg);
+        Ok(q.waker.take())
+    }
+
+    /// Ends the outlet: `kill` at once, else after what is queued. Returns the waker.
+    pub(crate) fn end(&self, kill: bool) -> Option<Waker> {
+        let mut q = self.lock();
+        if q.end != Some(End::Kill) {
+            q.end = Some(if kill { End::Kill } else { End::Close });
+        }
+        if kill {
+            q.items.clear();
+        }
+        q.waker.take()
+    }
+
+    /// The next item for the driver; on [`Next::Empty`], `waker` is registered.
+    pub(crate) fn next(&self, waker: &Waker) -> Next {
+        let mut q = self.lock();
+        if q.end == Some(End::Kill) {
+            return Next::Kill;
+        }
+        if let Some(m) = q.items.pop_front() {
+            return Next::Message(m);
+        }
+        if q.end == Some(End::Close) {
+            return Next::Close;
+        }
+        match &q.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => q.waker = Some(waker.clone()),
+        }
+        Next::Empty
+    }
+
+    /// Puts back a message the driver could not send yet (taken next).
+    pub(crate) fn unshift(&self, msg: Arc<Encoded>) {
+        self.lock().items.push_front(msg);
+    }
+
+    /// Whether messages are queued.
+    pub(crate) fn has_items(&self) -> bool {
+        !self.lock().items.is_empty()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lock().items.len()
     }
 }
 
@@ -166,5 +243,64 @@ mod tests {
         // A message for one connection is framed by that connection.
         let one = Encoded::new(Arc::new(Message::Event(Event::default())), false);
         assert_eq!(one.frame(&json, MessageKind::Text).unwrap().1, None);
+    }
+
+    /// A waker that counts its wake-ups.
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn event() -> Arc<Encoded> {
+        Arc::new(Encoded::new(
+            Arc::new(Message::Event(Event::default())),
+            false,
+        ))
+    }
+
+    #[test]
+    fn an_outlet_wakes_its_driver_once_and_counts_its_limit() {
+        let count = Arc::new(Count(Default::default()));
+        let waker = Waker::from(Arc::clone(&count));
+        let o = Outlet::default();
+        assert!(matches!(o.next(&waker), Next::Empty));
+        // The first push hands out the waker, the next ones find none (a wake-up is due).
+        let w = o.push(event(), 3).unwrap();
+        w.expect("the registered waker").wake();
+        assert!(o.push(event(), 3).unwrap().is_none());
+        assert!(o.push(event(), 3).unwrap().is_none());
+        assert!(matches!(o.push(event(), 3), Err(Full(3))));
+        assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let Next::Message(m) = o.next(&waker) else {
+            panic!("a message is queued")
+        };
+        o.unshift(m);
+        assert_eq!(o.len(), 3);
+        // Closing lets the queued messages out first.
+        assert!(o.end(false).is_none());
+        for _ in 0..3 {
+            assert!(matches!(o.next(&waker), Next::Message(_)));
+        }
+        assert!(matches!(o.next(&waker), Next::Close));
+    }
+
+    #[test]
+    fn a_killed_outlet_drops_its_queue() {
+        let count = Arc::new(Count(Default::default()));
+        let waker = Waker::from(Arc::clone(&count));
+        let o = Outlet::default();
+        assert!(matches!(o.next(&waker), Next::Empty));
+        let _ = o.push(event(), 8).unwrap();
+        let _ = o.push(event(), 8).unwrap();
+        assert!(o.end(true).is_none(), "the waker went to the first push");
+        assert!(o.end(false).is_none());
+        assert!(!o.has_items());
+        assert!(
+            matches!(o.next(&waker), Next::Kill),
+            "a kill is not softened by a close"
+        );
     }
 }

@@ -1,21 +1,17 @@
-//! WAMP over WebSocket: the [`Handler`] of one connection (subprotocol selection,
-//! decoding, handing messages to the router task) and its outgoing pump.
+//! WAMP over WebSocket: the [`Handler`] of one connection: subprotocol selection,
+//! decoding and handing messages to the router core (in the connection's own task), and
+//! taking its outlet into the WebSocket ([`Handler::poll_outgoing`]).
 
-use std::future::poll_fn;
-use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::Context;
 
 use bytes::Bytes;
 use ferrobahn_handshake::{Accept, Request};
-use ferrobahn_rt::{Ctx, Deny, Handler, Sender};
+use ferrobahn_rt::{Ctx, Deny, Error, Handler};
 use ferrobahn_serializers::Serializer;
 use ferrobahn_websocket::{CloseCode, MessageKind};
-use futures_channel::mpsc;
-use futures_core::Stream;
 
-use super::shared::{ConnShared, Outgoing};
-use super::task::Cmd;
+use super::shared::{Next, Outlet};
 use super::HostShared;
 use crate::core::{ConnId, TransportInfo};
 
@@ -25,7 +21,8 @@ pub(crate) struct WsSession {
     host: Arc<HostShared>,
     conn: ConnId,
     ser: Option<Serializer>,
-    shared: Arc<ConnShared>,
+    /// The outgoing queue, while the router has one for this connection.
+    outlet: Option<Arc<Outlet>>,
     attached: bool,
 }
 
@@ -36,9 +33,18 @@ impl WsSession {
             host,
             conn,
             ser: None,
-            shared: Arc::new(ConnShared::default()),
+            outlet: None,
             attached: false,
         }
+    }
+
+    /// Drops the session for flooding: close 1008, detached.
+    fn flooded(&mut self, ctx: &mut Ctx<'_>, count: usize) {
+        tracing::warn!(conn = %self.conn, count, "dropping a session that floods the router");
+        let _ = ctx.close(CloseCode::POLICY_VIOLATION, "too many messages in flight");
+        self.host.inner.detach(self.conn);
+        self.attached = false;
+        self.outlet = None;
     }
 }
 
@@ -69,21 +75,13 @@ impl Handler for WsSession {
             let _ = ctx.close(CloseCode::PROTOCOL_ERROR, "no WAMP subprotocol");
             return;
         };
-        let (tx, rx) = mpsc::unbounded();
         let info = TransportInfo::new("websocket", ser.subprotocol(), ctx.peer_addr())
             .with_tls_exporter(ctx.tls_exporter());
-        self.attached = self.host.send(Cmd::Attach {
-            conn: self.conn,
-            info,
-            tx,
-            shared: Arc::clone(&self.shared),
-        });
+        self.outlet = self.host.inner.attach(self.conn, info);
+        self.attached = self.outlet.is_some();
         if !self.attached {
             let _ = ctx.close(CloseCode::GOING_AWAY, "router is shutting down");
-            return;
         }
-        let sender = ctx.sender();
-        ctx.spawn(pump(rx, sender, ser, Arc::clone(&self.shared)));
     }
 
     fn on_message(&mut self, ctx: &mut Ctx<'_>, payload: Bytes, is_binary: bool) {
@@ -92,81 +90,76 @@ impl Handler for WsSession {
             return;
         };
         match ser.decode_bytes(&payload) {
+            Ok(msgs) if msgs.len() > self.host.max_inbound => self.flooded(ctx, msgs.len()),
             Ok(msgs) => {
-                for msg in msgs {
-                    let inflight = self.shared.inbound.fetch_add(1, Ordering::Relaxed);
-                    if inflight >= self.host.max_inbound {
-                        tracing::warn!(conn = %self.conn, inflight, "dropping a session that floods the router");
-                        let _ =
-                            ctx.close(CloseCode::POLICY_VIOLATION, "too many messages in flight");
-                        self.host.send(Cmd::Detach { conn: self.conn });
-                        self.attached = false;
-                        return;
-                    }
-                    self.host.send(Cmd::Message {
-                        conn: self.conn,
-                        msg,
-                    });
+                if !self.host.inner.handle(self.conn, msgs, true) {
+                    // Dropped by the router meanwhile; the outlet says how to close.
+                    self.attached = false;
                 }
             }
-            Err(e) => {
-                self.host.send(Cmd::Invalid {
-                    conn: self.conn,
-                    reason: e.to_string(),
-                });
+            Err(e) => self.host.inner.invalid(self.conn, &e.to_string()),
+        }
+    }
+
+    fn poll_outgoing(&mut self, ctx: &mut Ctx<'_>, cx: &mut Context<'_>) -> bool {
+        let (Some(outlet), Some(ser)) = (self.outlet.as_ref(), self.ser) else {
+            return false;
+        };
+        let kind = if ser.is_binary() {
+            MessageKind::Binary
+        } else {
+            MessageKind::Text
+        };
+        // Stop at the flush threshold: the rest waits in the outlet, counted there.
+        while !ctx.wants_flush() {
+            let enc = match outlet.next(cx.waker()) {
+                Next::Message(enc) => enc,
+                Next::Empty => return false,
+                Next::Close => {
+                    let _ = ctx.close(CloseCode::NORMAL, "");
+                    self.outlet = None;
+                    return false;
+                }
+                Next::Kill => {
+                    let _ = ctx.close(CloseCode::POLICY_VIOLATION, "outgoing queue full");
+                    self.outlet = None;
+                    return false;
+                }
+            };
+            let (data, frame) = match enc.frame(&ser, kind) {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a message could not be encoded");
+                    continue;
+                }
+            };
+            let msg = ferrobahn_websocket::Message { kind, data };
+            let sent = match frame {
+                Some(frame) => ctx.send_framed(&msg, &frame),
+                None => ctx.send_message(msg),
+            };
+            match sent {
+                Ok(()) => {}
+                Err(Error::Full) => {
+                    // Taken again once the buffer has drained.
+                    outlet.unshift(enc);
+                    return true;
+                }
+                Err(e) => {
+                    // The connection is closing: nothing more goes out.
+                    tracing::debug!(conn = %self.conn, error = %e, "outgoing message dropped");
+                    self.outlet = None;
+                    return false;
+                }
             }
         }
+        outlet.has_items()
     }
 
     fn on_close(&mut self, was_clean: bool, code: Option<CloseCode>, reason: &str) {
         tracing::debug!(conn = %self.conn, was_clean, ?code, reason, "WebSocket closed");
         if self.attached {
-            self.host.send(Cmd::Detach { conn: self.conn });
-        }
-    }
-}
-
-/// Moves the connection's outgoing queue into its WebSocket, encoding each message for
-/// this connection's serializer (the encoding is shared with other connections).
-async fn pump(
-    mut rx: mpsc::UnboundedReceiver<Outgoing>,
-    mut sender: Sender,
-    ser: Serializer,
-    shared: Arc<ConnShared>,
-) {
-    let kind = if ser.is_binary() {
-        MessageKind::Binary
-    } else {
-        MessageKind::Text
-    };
-    while let Some(item) = poll_fn(|cx| Pin::new(&mut rx).poll_next(cx)).await {
-        if shared.killed() {
-            let _ = sender
-                .close(CloseCode::POLICY_VIOLATION, "outgoing queue full")
-                .await;
-            return;
-        }
-        match item {
-            Outgoing::Message(enc) => {
-                shared.queued.fetch_sub(1, Ordering::Relaxed);
-                match enc.frame(&ser, kind) {
-                    Ok((data, frame)) => {
-                        let msg = ferrobahn_websocket::Message { kind, data };
-                        let sent = match frame {
-                            Some(frame) => sender.send_framed(msg, frame).await,
-                            None => sender.send(msg).await,
-                        };
-                        if sent.is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "a message could not be encoded"),
-                }
-            }
-            Outgoing::Close => {
-                let _ = sender.close(CloseCode::NORMAL, "").await;
-                return;
-            }
+            self.host.inner.detach(self.conn);
         }
     }
 }

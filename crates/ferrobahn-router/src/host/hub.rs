@@ -1,0 +1,254 @@
+//! The router core and the connections' outlets behind one lock: each connection's
+//! driver hands its decoded messages to the core itself (no router task in between) and
+//! the outputs go straight into the target connections' [`Outlet`]s. A small service task
+//! fires the core's call timeouts and carries out a shutdown.
+
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::task::{Poll, Waker};
+use std::time::Instant;
+
+use ferrobahn_rt::{AsyncTimer, Runtime};
+use ferrobahn_wamp::Message;
+
+use super::shared::{Encoded, Full, Outlet};
+use super::Inner;
+use crate::core::{ConnId, Router, Transmit, TransportInfo};
+
+/// What the lock guards.
+#[derive(Debug)]
+struct State {
+    core: Router,
+    outlets: HashMap<ConnId, Arc<Outlet>>,
+    /// The core was shut down: no more connections.
+    shut: bool,
+    /// The deadline the service task waits for (or was woken to recompute).
+    timer_at: Option<Instant>,
+    /// The service task, woken for an earlier deadline and for shutdown.
+    service: Option<Waker>,
+    /// Drivers to wake once the lock is released.
+    wake: Vec<Waker>,
+}
+
+/// The router core and the outlets of its connections, shared by all of them.
+#[derive(Debug)]
+pub(crate) struct Hub {
+    state: Mutex<State>,
+    max_queued: usize,
+}
+
+impl Hub {
+    pub(crate) fn new(core: Router, max_queued: usize) -> Self {
+        Self {
+            state: Mutex::new(State {
+                core,
+                outlets: HashMap::new(),
+                shut: false,
+                timer_at: None,
+                service: None,
+                wake: Vec::new(),
+            }),
+            max_queued,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the state, then moves the core's outputs into the outlets (not waking
+    /// `from`, whose driver takes its own outlet after this call anyway), wakes the
+    /// service task for an earlier deadline, and wakes the drivers after unlocking.
+    fn with<R>(&self, now: Instant, from: Option<ConnId>, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut st = self.lock();
+        let r = f(&mut st);
+        st.dispatch(now, self.max_queued, from);
+        if let Some(d) = st.core.poll_timeout() {
+            if st.timer_at.is_none_or(|at| d < at) {
+                st.timer_at = Some(d);
+                if let Some(w) = st.service.take() {
+                    st.wake.push(w);
+                }
+            }
+        }
+        let wake = std::mem::take(&mut st.wake);
+        drop(st);
+        for w in wake {
+            w.wake();
+        }
+        r
+    }
+
+    /// Wakes the service task (for shutdown).
+    pub(crate) fn wake_service(&self) {
+        let w = self.lock().service.take();
+        if let Some(w) = w {
+            w.wake();
+        }
+    }
+}
+
+impl State {
+    /// Moves the core's outputs into the connections' outlets; drops a connection whose
+    /// outlet is full.
+    fn dispatch(&mut self, now: Instant, max_queued: usize, from: Option<ConnId>) {
+        while let Some(t) = self.core.poll_transmit() {
+            match t {
+                Transmit::Send { to, message } => {
+                    let encoded = Arc::new(Encoded::new(message, to.as_slice().len() > 1));
+                    for &conn in to.as_slice() {
+                        let Some(o) = self.outlets.get(&conn) else {
+                            continue;
+                        };
+                        match o.push(Arc::clone(&encoded), max_queued) {
+                            Ok(Some(w)) if Some(conn) != from => self.wake.push(w),
+                            Ok(_) => {}
+                            Err(Full(queued)) => {
+                                tracing::warn!(%conn, queued, "dropping a session that does not keep up: its outgoing queue is full");
+                                if let Some(w) = o.end(true) {
+                                    self.wake.push(w);
+                                }
+                                self.outlets.remove(&conn);
+                                self.core.detach(now, conn);
+                            }
+                        }
+                    }
+                }
+                Transmit::Close { conn, reason } => {
+                    if let Some(o) = self.outlets.remove(&conn) {
+                        tracing::debug!(%conn, %reason, "closing connection");
+                        if let Some(w) = o.end(false) {
+                            self.wake.push(w);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Inner {
+    fn now(&self) -> Instant {
+        self.runtime.now()
+    }
+
+    /// Attaches a new connection; its outlet, or `None` when the router is shutting down.
+    pub(crate) fn attach(&self, conn: ConnId, info: TransportInfo) -> Option<Arc<Outlet>> {
+        if self.stop.flag.load(Ordering::SeqCst) {
+            return None;
+        }
+        let now = self.now();
+        self.hub.with(now, Some(conn), |st| {
+            if st.shut {
+                return None;
+            }
+            if let Err(e) = st.core.attach(now, conn, info) {
+                tracing::error!(error = %e, "attach failed");
+                return None;
+            }
+            let outlet = Arc::new(Outlet::default());
+            st.outlets.insert(conn, Arc::clone(&outlet));
+            Some(outlet)
+        })
+    }
+
+    /// Hands `msgs` from `conn` to the core; false when `conn` is no longer attached
+    /// (dropped, closed). `own_driver`: the caller is `conn`'s driver, which takes its
+    /// outlet after this call (so it is not woken for its own answers).
+    pub(crate) fn handle(
+        &self,
+        conn: ConnId,
+        msgs: impl IntoIterator<Item = Message>,
+        own_driver: bool,
+    ) -> bool {
+        let now = self.now();
+        let from = own_driver.then_some(conn);
+        self.hub.with(now, from, |st| {
+            if !st.outlets.contains_key(&conn) {
+                return false;
+            }
+            for msg in msgs {
+                st.core.handle(now, conn, msg);
+            }
+            true
+        })
+    }
+
+    /// Undecodable input from `conn`.
+    pub(crate) fn invalid(&self, conn: ConnId, reason: &str) {
+        tracing::debug!(%conn, %reason, "invalid WAMP input");
+        let now = self.now();
+        self.hub.with(now, Some(conn), |st| {
+            st.core.handle_invalid(now, conn, reason)
+        });
+    }
+
+    /// `conn`'s transport is gone.
+    pub(crate) fn detach(&self, conn: ConnId) {
+        let now = self.now();
+        self.hub.with(now, None, |st| {
+            st.outlets.remove(&conn);
+            st.core.detach(now, conn);
+        });
+    }
+
+    /// Fires due call timeouts; registers `waker` for the next deadline, returned.
+    fn timeouts(&self, waker: &Waker) -> Option<Instant> {
+        let now = self.now();
+        self.hub.with(now, None, |st| {
+            if st.core.poll_timeout().is_some_and(|d| d <= now) {
+                st.core.handle_timeout(now);
+            }
+            st.service = Some(waker.clone());
+            st.timer_at = st.core.poll_timeout();
+            st.timer_at
+        })
+    }
+
+    /// GOODBYE to every session, every connection closed, no new ones.
+    fn shutdown_core(&self) {
+        let now = self.now();
+        self.hub.with(now, None, |st| {
+            st.shut = true;
+            st.core.shutdown(now);
+        });
+    }
+}
+
+/// The service task: fires call timeouts when they are due and shuts the core down once
+/// the router is stopped (or every handle and connection is gone).
+pub(crate) async fn service(inner: Weak<Inner>, runtime: Arc<dyn Runtime>) {
+    let mut timer: Option<Pin<Box<dyn AsyncTimer>>> = None;
+    let mut armed: Option<Instant> = None;
+    poll_fn(|cx| loop {
+        let Some(inner) = inner.upgrade() else {
+            return Poll::Ready(());
+        };
+        if inner.stop.flag.load(Ordering::SeqCst) {
+            inner.shutdown_core();
+            return Poll::Ready(());
+        }
+        let Some(deadline) = inner.timeouts(cx.waker()) else {
+            // No call waits: an idle router holds no timer.
+            timer = None;
+            armed = None;
+            return Poll::Pending;
+        };
+        if deadline <= runtime.now() {
+            continue;
+        }
+        let t = timer.get_or_insert_with(|| runtime.new_timer(deadline));
+        if armed != Some(deadline) {
+            t.as_mut().reset(deadline);
+            armed = Some(deadline);
+        }
+        if t.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+    })
+    .await;
+    tracing::debug!("router service task ended");
+}
