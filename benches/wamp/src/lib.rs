@@ -9,8 +9,12 @@
 //!   router pinned to one core (the driver on the other), alternates their order over
 //!   rounds, and renders medians and ratios as the "WAMP router vs Crossbar.io" section
 //!   of `benches/RESULTS.md`.
+//! - [`rawfanout`]: the raw fan-out server (binary `raw-fanout`), the machine's limit
+//!   for the fan-out cells: the same driver, no WAMP routing, one pre-built EVENT frame
+//!   written to every subscriber socket per batch.
 #![forbid(unsafe_code)]
 
 pub mod driver;
+pub mod rawfanout;
 pub mod report;
 pub mod runner;

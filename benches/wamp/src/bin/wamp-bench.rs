@@ -36,7 +36,8 @@ struct Args {
     /// Rounds that run the idle test.
     #[arg(long)]
     idle_rounds: Option<usize>,
-    /// Routers, comma separated (ferrobahn, crossbar).
+    /// Routers, comma separated (ferrobahn, crossbar, raw: the raw fan-out baseline,
+    /// fan-out cells only).
     #[arg(long, value_delimiter = ',')]
     routers: Vec<String>,
     /// Only cells whose label contains one of these (comma separated).

@@ -9,6 +9,17 @@ use crate::report::DriverReport;
 
 const F: RouterKind = RouterKind::Ferrobahn;
 const C: RouterKind = RouterKind::Crossbar;
+const R: RouterKind = RouterKind::Raw;
+
+/// The issue's target: this many times Crossbar.io's rate.
+const TARGET: f64 = 20.0;
+
+fn share(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.0}%", a / b * 100.0),
+        _ => "-".into(),
+    }
+}
 
 /// `1234567` -> `1.23 M`, `45678` -> `45.7 k`.
 pub fn si(v: f64) -> String {
@@ -120,9 +131,28 @@ pub fn render(s: &Saved) -> String {
     );
     let _ = writeln!(
         o,
-        "| serializer | payload | subscribers | ferrobahn | Crossbar.io | ratio | ferrobahn router CPU | driver CPU (ferrobahn) | Crossbar router CPU |"
+        "Raw fan-out (machine limit) is no router: `raw-fanout` (benches/wamp/src/rawfanout), \
+         pinned, niced and scheduled like the routers and driven by the same publisher and \
+         light subscribers with the same publications in flight. It answers the setup \
+         (WebSocket handshake, HELLO, SUBSCRIBE) and decodes the first PUBLISH once to \
+         build the EVENT frame a router would send for it (same payload, same size); from \
+         then on it counts the publisher's frames without unmasking or decoding them, and \
+         for each read of the publisher's socket that completes k publications it writes k \
+         copies of that pre-built frame to every subscriber socket, one `write` per socket \
+         (up to 256 KiB each; a full socket waits for writability in its own task). That \
+         is what the kernel requires of any router, a write per socket per batch and every \
+         byte copied into every socket, with no WAMP work; ferrobahn / raw is ferrobahn's \
+         share of it.\n"
     );
-    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        o,
+        "| serializer | payload | subscribers | ferrobahn | Crossbar.io | ratio | raw fan-out (machine limit) | ferrobahn / raw | ferrobahn router CPU | driver CPU (ferrobahn) | Crossbar router CPU | raw server CPU |"
+    );
+    let _ = writeln!(
+        o,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let mut beyond = Vec::new();
     for c in cells(s, |c| {
         matches!(c.scenario, Scenario::Fanout { light: true, .. })
     }) {
@@ -132,21 +162,48 @@ pub fn render(s: &Saved) -> String {
         else {
             continue;
         };
+        let (f, cb, raw) = (
+            r.median_of(F, &c, |x| Some(x.rate)),
+            r.median_of(C, &c, |x| Some(x.rate)),
+            r.median_of(R, &c, |x| Some(x.rate)),
+        );
         let _ = writeln!(
             o,
-            "| {} | {} | {subscribers} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {subscribers} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             c.ser(),
             size_label(size),
             rate(r, F, &c),
             rate(r, C, &c),
-            ratio(
-                r.median_of(F, &c, |x| Some(x.rate)),
-                r.median_of(C, &c, |x| Some(x.rate))
-            ),
+            ratio(f, cb),
+            rate(r, R, &c),
+            share(f, raw),
             cpu(r, F, &c, |x| x.router_cpu),
             cpu(r, F, &c, |x| Some(x.driver_cpu)),
             cpu(r, C, &c, |x| x.router_cpu),
+            cpu(r, R, &c, |x| x.router_cpu),
         );
+        if let (Some(cb), Some(raw)) = (cb, raw) {
+            if TARGET * cb > raw {
+                beyond.push(format!(
+                    "- {} {} to {subscribers}: {TARGET:.0}x Crossbar.io = {} events/s; the \
+                     machine's limit (raw fan-out) = {} events/s ({:.1}x Crossbar.io)",
+                    c.ser(),
+                    size_label(size),
+                    si(TARGET * cb),
+                    si(raw),
+                    raw / cb
+                ));
+            }
+        }
+    }
+    if !beyond.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nCells where {TARGET:.0}x Crossbar.io is beyond what this machine can deliver at all:\n"
+        );
+        for b in beyond {
+            let _ = writeln!(o, "{b}");
+        }
     }
 
     let _ = writeln!(o, "\n### RPC\n");
@@ -370,6 +427,14 @@ mod tests {
             },
             msgpack: true,
         };
+        let big = Cell {
+            scenario: Scenario::Fanout {
+                subscribers: 100,
+                size: 4096,
+                light: true,
+            },
+            msgpack: true,
+        };
         let rpc = Cell {
             scenario: Scenario::Rpc { callees: 1 },
             msgpack: false,
@@ -380,6 +445,10 @@ mod tests {
                 runs: vec![
                     run(F, cell, 1_000_000.0),
                     run(C, cell, 40_000.0),
+                    run(R, cell, 2_000_000.0),
+                    run(F, big, 400_000.0),
+                    run(C, big, 40_000.0),
+                    run(R, big, 600_000.0),
                     run(F, rpc, 300_000.0),
                     Run {
                         round: 0,
@@ -400,9 +469,19 @@ mod tests {
         };
         let md = render(&s);
         assert!(
-            md.contains("| msgpack | 64 B | 100 | 1.00 M | 40.0 k | 25.0x | 100% | 50% | 100% |"),
+            md.contains(
+                "| msgpack | 64 B | 100 | 1.00 M | 40.0 k | 25.0x | 2.00 M | 50% | 100% | 50% | 100% | 100% |"
+            ),
             "{md}"
         );
+        assert!(
+            md.contains(
+                "- msgpack 4 KiB to 100: 20x Crossbar.io = 800.0 k events/s; the machine's limit (raw fan-out) = 600.0 k events/s (15.0x Crossbar.io)"
+            ),
+            "{md}"
+        );
+        // 64 B: 20x Crossbar.io (800 k) is below the raw rate, so no line.
+        assert!(!md.contains("- msgpack 64 B"), "{md}");
         assert!(
             md.contains("| json | calls/s, 1 callee | 300.0 k | failed (boom) | - |"),
             "{md}"

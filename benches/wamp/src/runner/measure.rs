@@ -209,7 +209,7 @@ fn run_load(l: &Launcher, plan: &Plan, round: usize, kind: RouterKind, results: 
             return;
         }
     };
-    for cell in &plan.cells {
+    for cell in plan.cells.iter().filter(|c| kind.runs(c)) {
         let rate = if cell.scenario == Scenario::Latency {
             let peak = results
                 .runs
@@ -310,9 +310,12 @@ pub fn run(l: &Launcher, plan: &Plan) -> Results {
     let mut results = Results::default();
     for round in 0..plan.rounds {
         for kind in plan.order(round) {
+            if !plan.cells.iter().any(|c| kind.runs(c)) && !kind.idle_test() {
+                continue;
+            }
             eprintln!("round {}/{}: {}", round + 1, plan.rounds, kind.name());
             run_load(l, plan, round, kind, &mut results);
-            if plan.idle_sessions > 0 && round < plan.idle_rounds {
+            if plan.idle_sessions > 0 && round < plan.idle_rounds && kind.idle_test() {
                 match run_idle(l, plan, round, kind) {
                     Ok(r) => {
                         eprintln!(

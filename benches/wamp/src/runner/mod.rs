@@ -19,6 +19,9 @@ pub enum RouterKind {
     Ferrobahn,
     /// Crossbar.io, one router worker.
     Crossbar,
+    /// The raw fan-out server (`raw-fanout`, crate `rawfanout`): no router, the
+    /// machine's limit for the fan-out cells; it runs only those.
+    Raw,
 }
 
 impl RouterKind {
@@ -27,7 +30,18 @@ impl RouterKind {
         match self {
             Self::Ferrobahn => "ferrobahn",
             Self::Crossbar => "crossbar",
+            Self::Raw => "raw",
         }
+    }
+
+    /// Whether it runs `cell` (the raw server: light fan-out cells only).
+    pub fn runs(self, cell: &Cell) -> bool {
+        self != Self::Raw || matches!(cell.scenario, Scenario::Fanout { light: true, .. })
+    }
+
+    /// Whether it takes the idle-memory test (not the raw server).
+    pub fn idle_test(self) -> bool {
+        self != Self::Raw
     }
 
     /// The kind named `name`.
@@ -35,6 +49,7 @@ impl RouterKind {
         match name {
             "ferrobahn" => Some(Self::Ferrobahn),
             "crossbar" => Some(Self::Crossbar),
+            "raw" => Some(Self::Raw),
             _ => None,
         }
     }
@@ -194,7 +209,7 @@ impl Plan {
     pub fn new(quick: bool) -> Self {
         Self {
             cells: default_cells(),
-            routers: vec![RouterKind::Ferrobahn, RouterKind::Crossbar],
+            routers: vec![RouterKind::Ferrobahn, RouterKind::Crossbar, RouterKind::Raw],
             rounds: if quick { 1 } else { 3 },
             warmup: Duration::from_millis(if quick { 500 } else { 1000 }),
             duration: Duration::from_millis(if quick { 1500 } else { 3000 }),
@@ -243,14 +258,14 @@ mod tests {
     #[test]
     fn order_alternates() {
         let p = Plan::new(true);
-        assert_eq!(
-            p.order(0),
-            vec![RouterKind::Ferrobahn, RouterKind::Crossbar]
-        );
-        assert_eq!(
-            p.order(1),
-            vec![RouterKind::Crossbar, RouterKind::Ferrobahn]
-        );
+        use RouterKind::{Crossbar, Ferrobahn, Raw};
+        assert_eq!(p.order(0), vec![Ferrobahn, Crossbar, Raw]);
+        assert_eq!(p.order(1), vec![Raw, Crossbar, Ferrobahn]);
+        assert_eq!(RouterKind::from_name("raw"), Some(Raw));
+        let cells = default_cells();
+        assert!(cells.iter().all(|c| Ferrobahn.runs(c) && Crossbar.runs(c)));
+        assert_eq!(cells.iter().filter(|c| Raw.runs(c)).count(), 16);
+        assert!(!Raw.idle_test() && Ferrobahn.idle_test());
         assert_eq!(
             RouterKind::from_name("crossbar"),
             Some(RouterKind::Crossbar)

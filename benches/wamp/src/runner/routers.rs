@@ -113,6 +113,9 @@ impl Launcher {
         if routers.contains(&RouterKind::Crossbar) {
             need.push(self.crossbar.clone());
         }
+        if routers.contains(&RouterKind::Raw) {
+            need.push(self.dir.join("raw-fanout"));
+        }
         for p in need {
             if !p.is_file() {
                 return Err(io::Error::new(
@@ -260,43 +263,53 @@ impl RouterProc {
     /// Spawn failure, no listening socket in time.
     pub fn start(l: &Launcher, kind: RouterKind, tag: &str) -> Result<Self, RunError> {
         match kind {
-            RouterKind::Ferrobahn => Self::start_ferrobahn(l, tag),
+            RouterKind::Ferrobahn => Self::start_listening(l, kind, "ferrobahn", tag),
+            RouterKind::Raw => Self::start_listening(l, kind, "raw-fanout", tag),
             RouterKind::Crossbar => Self::start_crossbar(l, tag),
         }
     }
 
-    fn start_ferrobahn(l: &Launcher, tag: &str) -> Result<Self, RunError> {
-        let log = fs::File::create(l.work.join(format!("ferrobahn-{tag}.log")))
+    /// `ferrobahn router` or `raw-fanout` (`program`): both print `listening on URL`.
+    fn start_listening(
+        l: &Launcher,
+        kind: RouterKind,
+        program: &str,
+        tag: &str,
+    ) -> Result<Self, RunError> {
+        let log = fs::File::create(l.work.join(format!("{program}-{tag}.log")))
             .map_err(io_err("router log"))?;
-        let mut cmd = l.command(&l.dir.join("ferrobahn"), l.cpus.map(|c| c.0), true);
-        cmd.args(["router", "--listen", "127.0.0.1:0"])
+        let mut cmd = l.command(&l.dir.join(program), l.cpus.map(|c| c.0), true);
+        if kind == RouterKind::Ferrobahn {
+            cmd.arg("router");
+        }
+        cmd.args(["--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log);
-        let mut child = l.spawn(&mut cmd, "ferrobahn router")?;
+        let mut child = l.spawn(&mut cmd, program)?;
         let out = child.stdout.take();
         let guard = Guard {
             child,
             also: Vec::new(),
         };
-        let rx = lines(out.ok_or_else(|| RunError::Timeout("ferrobahn stdout".into()))?);
+        let rx = lines(out.ok_or_else(|| RunError::Timeout(format!("{program} stdout")))?);
         let line = rx
             .recv_timeout(FERROBAHN_START)
-            .map_err(|_| RunError::Timeout("ferrobahn router start".into()))?;
+            .map_err(|_| RunError::Timeout(format!("{program} start")))?;
         let url = line
             .strip_prefix("listening on ")
             .map(str::trim)
             .filter(|u| u.starts_with("ws://"))
             .ok_or_else(|| RunError::Failed {
-                what: "ferrobahn router".into(),
+                what: program.into(),
                 detail: format!("unexpected first line `{line}`"),
             })?
             .to_owned();
         let pid = guard.child.id();
         Ok(Self {
             _guard: guard,
-            kind: RouterKind::Ferrobahn,
+            kind,
             pid,
             url,
         })
