@@ -1,16 +1,19 @@
-//! Measures RPC through a router with two sessions on one tokio runtime: a callee
-//! registers an echo procedure, a caller calls it sequentially (round-trip time) and
-//! with many calls in flight (throughput).
+//! Measures RPC through a router with two sessions on one single-threaded tokio runtime
+//! (as the `wamp-driver` load driver runs them): a callee registers an echo procedure, a
+//! caller calls it one call at a time (round-trip time) and with many calls in flight
+//! (throughput). For both it prints this process's CPU time per call (from
+//! `/proc/thread-self/schedstat`, so a busy machine changes it little): the client's
+//! cost per call, caller and callee together.
 //!
 //! ```text
 //! cargo run --release -p ferrobahn-client --example call_bench -- \
-//!     [ws://127.0.0.1:8080/ws] [calls=20000] [in_flight=64] [serializer=wamp.2.msgpack]
+//!     [ws://127.0.0.1:8080/ws] [calls=20000] [in_flight=64] [serializer=wamp.2.msgpack] [size=64]
 //! ```
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ferrobahn_client::transport::connect_websocket;
-use ferrobahn_client::wamp::Payload;
+use ferrobahn_client::wamp::{Payload, Value};
 use ferrobahn_client::{Client, ClientConfig, Invocation, JoinOptions};
 use ferrobahn_serializers::Serializer;
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -40,6 +43,30 @@ async fn client(url: &str, subprotocol: &str) -> Client {
     c
 }
 
+/// CPU time this thread has run (the runtime is single-threaded), or zero where
+/// `/proc` does not tell.
+fn cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
+/// Wall and CPU time of `f`, printed per call.
+async fn timed<F: std::future::Future<Output = ()>>(what: &str, calls: usize, f: F) {
+    let (wall, cpu) = (Instant::now(), cpu_time());
+    f.await;
+    let (wall, cpu) = (wall.elapsed(), cpu_time() - cpu);
+    let n = calls as f64;
+    println!(
+        "{what}: {calls} calls, {:.0} calls/s, wall {:.2} us/call, CPU {:.3} us/call ({:.0}% of one core)",
+        n / wall.as_secs_f64(),
+        wall.as_secs_f64() * 1e6 / n,
+        cpu.as_secs_f64() * 1e6 / n,
+        100.0 * cpu.as_secs_f64() / wall.as_secs_f64()
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let url = args
@@ -49,8 +76,8 @@ fn main() {
     let calls: usize = args.get(1).map_or(20_000, |s| s.parse().expect("calls"));
     let in_flight: usize = args.get(2).map_or(64, |s| s.parse().expect("in_flight"));
     let ser = args.get(3).cloned().unwrap_or("wamp.2.msgpack".into());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+    let size: usize = args.get(4).map_or(64, |s| s.parse().expect("size"));
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio");
@@ -62,36 +89,42 @@ fn main() {
             .register("com.bench.echo", Default::default(), echo)
             .await
             .expect("register");
-        let one = || caller.call_with("com.bench.echo", Payload::Empty, Default::default());
-
-        let seq = (calls / 10).max(1);
-        let start = Instant::now();
-        for _ in 0..seq {
-            one().await.expect("call").result().await.expect("result");
-        }
-        let rtt = start.elapsed() / u32::try_from(seq).expect("count");
-        println!("{ser}: {seq} sequential calls, mean round trip {rtt:?}");
-
-        let start = Instant::now();
-        let mut pending = FuturesUnordered::new();
-        let mut sent = 0;
-        let mut done = 0;
-        while done < calls {
-            while sent < calls && pending.len() < in_flight {
-                let call = one().await.expect("call");
-                pending.push(call.result());
-                sent += 1;
+        let body = Payload::Args(vec![Value::Str("x".repeat(size))]);
+        let one = |body: Payload| {
+            let caller = &caller;
+            async move {
+                caller
+                    .call_with("com.bench.echo", body, Default::default())
+                    .await
+                    .expect("call")
+                    .result()
+                    .await
+                    .expect("result");
             }
-            if let Some(r) = pending.next().await {
-                r.expect("result");
-                done += 1;
+        };
+
+        let seq = (calls / 4).max(1);
+        timed(&format!("{ser} one at a time"), seq, async {
+            for _ in 0..seq {
+                one(body.clone()).await;
             }
-        }
-        let secs = start.elapsed().as_secs_f64();
-        println!(
-            "{ser}: {calls} calls with {in_flight} in flight in {secs:.2} s = {:.0} calls/s",
-            calls as f64 / secs
-        );
+        })
+        .await;
+
+        timed(&format!("{ser} {in_flight} in flight"), calls, async {
+            let mut pending = FuturesUnordered::new();
+            let (mut sent, mut done) = (0, 0);
+            while done < calls {
+                while sent < calls && pending.len() < in_flight {
+                    pending.push(one(body.clone()));
+                    sent += 1;
+                }
+                if pending.next().await.is_some() {
+                    done += 1;
+                }
+            }
+        })
+        .await;
         callee.disconnect().await;
         caller.disconnect().await;
     });
