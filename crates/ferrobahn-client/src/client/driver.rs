@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::future::poll_fn;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -12,12 +13,25 @@ use ferrobahn_wamp::options::CancelMode;
 use ferrobahn_wamp::{error_uri, Id};
 use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
-use futures_util::future::{AbortHandle, Abortable};
+use futures_util::future::{AbortHandle, Abortable, FutureExt};
 
 use super::{Command, EventSink, Internal, Invocation, Procedure, Reply};
 use crate::core::{Ack, JoinOptions, Session, SessionDetails, SessionEvent, SessionState};
 use crate::error::{ApplicationError, RequestError, SessionError, UsageError};
 use crate::transport::{TransportError, WampTransport};
+
+/// The error a caller gets when the procedure panicked (as AutobahnPython answers an
+/// exception that is not an `ApplicationError`).
+const RUNTIME_ERROR: &str = "wamp.error.runtime_error";
+
+fn panicked() -> ApplicationError {
+    tracing::warn!("a procedure panicked: answered {RUNTIME_ERROR}");
+    ApplicationError::new(RUNTIME_ERROR)
+}
+
+/// The most messages one pass of the driver takes from the transport before it
+/// dispatches, writes and looks at its handles again.
+const RECV_BUDGET: usize = 64;
 
 /// What a pending request's answer goes to.
 enum Slot {
@@ -59,6 +73,9 @@ pub(super) struct Driver<W> {
     closing: bool,
     /// Disconnect waiters.
     disconnected: Vec<oneshot::Sender<()>>,
+    /// Poll a new invocation once on this task before spawning it
+    /// ([`ClientConfig::inline_invocations`](super::ClientConfig::inline_invocations)).
+    inline_invocations: bool,
 }
 
 impl<W: WampTransport> Driver<W> {
@@ -67,6 +84,7 @@ impl<W: WampTransport> Driver<W> {
         transport: W,
         runtime: Arc<dyn Runtime>,
         commands: mpsc::UnboundedReceiver<Command>,
+        inline_invocations: bool,
     ) -> Self {
         let (internal_tx, internal) = mpsc::unbounded();
         Self {
@@ -88,6 +106,7 @@ impl<W: WampTransport> Driver<W> {
             running: HashMap::new(),
             closing: false,
             disconnected: Vec::new(),
+            inline_invocations,
         }
     }
 
@@ -101,7 +120,11 @@ impl<W: WampTransport> Driver<W> {
             .err()
             .map_or_else(|| "closed".to_owned(), |e| e.to_string());
         self.core.handle_transport_closed(&reason);
-        self.dispatch_events();
+        poll_fn(|cx| {
+            self.dispatch_events(cx);
+            Poll::Ready(())
+        })
+        .await;
         // Close (best effort) so the peer sees a clean end.
         let _ = poll_fn(|cx| self.transport.poll_close(cx)).await;
         // Handles see the end before disconnect() returns.
@@ -115,65 +138,77 @@ impl<W: WampTransport> Driver<W> {
     }
 
     /// One round of work; `Ready` when the transport is gone.
+    ///
+    /// Each pass polls every source until it is pending (so each has registered a
+    /// wake-up), in this order: procedure answers, handle commands, every message the
+    /// transport has ready (at most [`RECV_BUDGET`]), then dispatches the session's
+    /// events, writes what was queued in one flush, and arms the deadline. Another pass
+    /// is needed only when the budget ran out or a deadline passed.
     fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {
         loop {
-            let mut progressed = false;
-            // 1. Results from procedure tasks, then commands from handles (so a leave
-            // asked after a procedure returned goes out after its YIELD).
-            while let Poll::Ready(Some(msg)) = Pin::new(&mut self.internal).poll_next(cx) {
-                self.apply_internal(msg);
-                progressed = true;
+            let mut again = false;
+            // 1. Results from procedure tasks (only spawned ones send any), then commands
+            // from handles (so a leave asked after a procedure returned goes out after
+            // its YIELD).
+            let polled_internal = !self.running.is_empty();
+            if polled_internal {
+                while let Poll::Ready(Some(msg)) = Pin::new(&mut self.internal).poll_next(cx) {
+                    self.apply_internal(msg);
+                }
             }
             loop {
                 match Pin::new(&mut self.commands).poll_next(cx) {
-                    Poll::Ready(Some(cmd)) => {
-                        self.apply(cmd);
-                        progressed = true;
-                    }
+                    Poll::Ready(Some(cmd)) => self.apply(cmd),
                     Poll::Ready(None) => {
                         // Every handle is gone: leave and close.
                         if !self.closing {
                             self.closing = true;
                             self.start_closing();
-                            progressed = true;
                         }
                         break;
                     }
                     Poll::Pending => break,
                 }
             }
-            // 2. Transmit, then 3. events (dispatch may queue answers: loop again).
+            // 2. Incoming messages: all that are ready.
+            let mut budget = RECV_BUDGET;
+            loop {
+                if budget == 0 {
+                    again = true;
+                    break;
+                }
+                budget -= 1;
+                match self.transport.poll_recv(cx) {
+                    Poll::Ready(Some(Ok(m))) => {
+                        tracing::trace!(message = m.name(), "recv");
+                        let now = self.runtime.now();
+                        self.core.handle_message(now, m);
+                    }
+                    Poll::Ready(Some(Err(TransportError::Decode(e)))) => {
+                        self.core.violation(format!("undecodable message: {e}"));
+                        self.closing = true;
+                        again = true;
+                        break;
+                    }
+                    Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
+                    Poll::Ready(None) => return Poll::Ready(Ok(())),
+                    Poll::Pending => break,
+                }
+            }
+            // 3. Events (dispatch may queue answers), then 4. transmit and flush once.
+            self.dispatch_events(cx);
+            // A procedure task started now: poll its channel (and register the wake-up).
+            again |= !polled_internal && !self.running.is_empty();
             while let Some(m) = self.core.poll_transmit() {
                 tracing::trace!(message = m.name(), "send");
                 self.transport.send(&m)?;
             }
-            progressed |= self.dispatch_events();
             if self.closing && self.core.state() == SessionState::Closed {
                 // Flush what is queued (ABORT/GOODBYE), then close.
-                return match self.transport.poll_flush(cx) {
-                    Poll::Ready(r) => Poll::Ready(r),
-                    Poll::Pending => Poll::Pending,
-                };
+                return self.transport.poll_flush(cx);
             }
             if let Poll::Ready(Err(e)) = self.transport.poll_flush(cx) {
                 return Poll::Ready(Err(e));
-            }
-            // 4. Incoming messages.
-            match self.transport.poll_recv(cx) {
-                Poll::Ready(Some(Ok(m))) => {
-                    tracing::trace!(message = m.name(), "recv");
-                    let now = self.runtime.now();
-                    self.core.handle_message(now, m);
-                    continue;
-                }
-                Poll::Ready(Some(Err(TransportError::Decode(e)))) => {
-                    self.core.violation(format!("undecodable message: {e}"));
-                    self.closing = true;
-                    continue;
-                }
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
-                Poll::Ready(None) => return Poll::Ready(Ok(())),
-                Poll::Pending => {}
             }
             // 5. Deadlines.
             if let Some(at) = self.core.poll_timeout() {
@@ -194,7 +229,7 @@ impl<W: WampTransport> Driver<W> {
                     }
                 }
             }
-            if !progressed {
+            if !again {
                 return Poll::Pending;
             }
         }
@@ -379,17 +414,14 @@ impl<W: WampTransport> Driver<W> {
         }
     }
 
-    /// Dispatches every queued core event; whether there were any.
-    fn dispatch_events(&mut self) -> bool {
-        let mut any = false;
+    /// Dispatches every queued core event.
+    fn dispatch_events(&mut self, cx: &mut Context<'_>) {
         while let Some(ev) = self.core.poll_event() {
-            any = true;
-            self.dispatch(ev);
+            self.dispatch(cx, ev);
         }
-        any
     }
 
-    fn dispatch(&mut self, ev: SessionEvent) {
+    fn dispatch(&mut self, cx: &mut Context<'_>, ev: SessionEvent) {
         match ev {
             SessionEvent::Joined(d) => {
                 if let Some(j) = self.join.take() {
@@ -460,7 +492,7 @@ impl<W: WampTransport> Driver<W> {
                     }
                 }
             }
-            SessionEvent::Invocation(inv) => self.invoke(inv),
+            SessionEvent::Invocation(inv) => self.invoke(cx, inv),
             SessionEvent::Interrupt { request, mode } => {
                 if let Some(h) = self.running.remove(&request) {
                     h.abort();
@@ -480,27 +512,46 @@ impl<W: WampTransport> Driver<W> {
         }
     }
 
-    fn invoke(&mut self, inv: crate::InvocationData) {
+    /// Runs a procedure for `inv`: polled once here (a procedure that does not wait is
+    /// answered at once, without a task), then on its own task while it waits.
+    fn invoke(&mut self, cx: &mut Context<'_>, inv: crate::InvocationData) {
         let request = inv.request;
-        let Some(handler) = self.procedures.get(&inv.registration).cloned() else {
+        let Some(handler) = self.procedures.get(&inv.registration) else {
             let _ = self.core.yield_error(
                 request,
                 &ApplicationError::new(error_uri::NO_SUCH_REGISTRATION),
             );
             return;
         };
-        let tx = self.internal_tx.clone();
         let invocation = Invocation {
             data: inv,
-            tx: tx.clone(),
+            tx: self.internal_tx.clone(),
         };
+        let mut fut = handler.invoke(invocation);
+        if self.inline_invocations {
+            let polled = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx)));
+            if let Poll::Ready(result) = polled.unwrap_or_else(|_| Poll::Ready(Err(panicked()))) {
+                // Progressive results it sent go out before its YIELD.
+                while let Poll::Ready(Some(msg)) = Pin::new(&mut self.internal).poll_next(cx) {
+                    self.apply_internal(msg);
+                }
+                self.apply_internal(Internal::Yield { request, result });
+                return;
+            }
+            // It waits: the task below polls it next (and takes over the wake-up).
+        }
+        let tx = self.internal_tx.clone();
         let (handle, reg) = AbortHandle::new_pair();
-        let fut = Abortable::new(handler.invoke(invocation), reg);
+        let fut = Abortable::new(fut, reg);
         self.running.insert(request, handle);
         self.runtime.spawn(Box::pin(async move {
-            if let Ok(result) = fut.await {
-                let _ = tx.unbounded_send(Internal::Yield { request, result });
-            }
+            let result = match AssertUnwindSafe(fut).catch_unwind().await {
+                Ok(Ok(result)) => result,
+                // Interrupted: the driver answered already.
+                Ok(Err(_aborted)) => return,
+                Err(_panic) => Err(panicked()),
+            };
+            let _ = tx.unbounded_send(Internal::Yield { request, result });
         }));
     }
 

@@ -51,7 +51,7 @@ pub type ProcedureFuture = Pin<Box<dyn Future<Output = ProcedureResult> + Send>>
 /// A registered procedure. Implemented for every `Fn(Invocation) -> impl Future<Output =
 /// ProcedureResult>`, so an async closure or `async fn` is a procedure.
 pub trait Procedure: Send + Sync + 'static {
-    /// Runs one invocation (on its own task).
+    /// Runs one invocation (see [`ClientConfig::inline_invocations`] for where).
     fn invoke(&self, invocation: Invocation) -> ProcedureFuture;
 }
 
@@ -156,6 +156,14 @@ pub struct ClientConfig {
     /// interrupts the callee and the caller's side ends at once. Nothing is sent when
     /// the router does not announce call canceling.
     pub cancel_on_drop: Option<CancelMode>,
+    /// Poll each new invocation of a registered procedure once on the connection's
+    /// driver task before giving it a task of its own: a procedure that answers
+    /// without waiting (an echo, a lookup) then costs no task, no channel and no extra
+    /// wake-up, and its YIELD goes out with the messages of the same read. A procedure
+    /// that waits continues on its own task. Set `false` to start every invocation on
+    /// its own task (e.g. procedures that compute long before their first `.await` on a
+    /// multi-threaded runtime). Default `true`.
+    pub inline_invocations: bool,
 }
 
 impl Default for ClientConfig {
@@ -165,6 +173,7 @@ impl Default for ClientConfig {
             event_queue: 4096,
             progress_queue: 4096,
             cancel_on_drop: Some(CancelMode::KillNoWait),
+            inline_invocations: true,
         }
     }
 }
@@ -188,6 +197,13 @@ impl ClientConfig {
     #[must_use]
     pub fn with_cancel_on_drop(mut self, v: Option<CancelMode>) -> Self {
         self.cancel_on_drop = v;
+        self
+    }
+
+    /// Sets [`ClientConfig::inline_invocations`].
+    #[must_use]
+    pub fn with_inline_invocations(mut self, v: bool) -> Self {
+        self.inline_invocations = v;
         self
     }
 
@@ -245,7 +261,13 @@ impl Client {
     ) -> Self {
         let (tx, rx) = mpsc::unbounded();
         let core = Session::new(config.session.clone());
-        let driver = driver::Driver::new(core, transport, runtime.clone(), rx);
+        let driver = driver::Driver::new(
+            core,
+            transport,
+            runtime.clone(),
+            rx,
+            config.inline_invocations,
+        );
         runtime.spawn(Box::pin(driver.run()));
         Self {
             tx,
@@ -368,7 +390,9 @@ impl Client {
     }
 
     /// Registers `handler` for `procedure` (or a pattern, per `options.match_policy`).
-    /// Each invocation runs on its own task; an INTERRUPT aborts it.
+    /// Each invocation is polled once on the driver task and, if it waits, continues
+    /// on its own task (see [`ClientConfig::inline_invocations`]); an INTERRUPT aborts
+    /// it.
     ///
     /// # Errors
     /// The router's error (e.g. `wamp.error.procedure_already_exists`), misuse, loss.

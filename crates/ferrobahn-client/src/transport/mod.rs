@@ -8,6 +8,7 @@ mod endpoint;
 mod rawsocket;
 mod websocket;
 
+use std::collections::VecDeque;
 use std::io;
 use std::task::{Context, Poll};
 
@@ -98,18 +99,21 @@ impl WampTransport for Box<dyn WampTransport> {
     }
 }
 
-/// Decodes the messages in `data`, reading a `null` option or detail as an absent one
-/// (AutobahnPython and Crossbar send e.g. `"channel_binding": null` in CHALLENGE).
-pub(crate) fn decode(serializer: &Serializer, data: &Bytes) -> Result<Vec<Message>, DecodeError> {
+/// Decodes the messages in `data` onto the end of `inbox`, reading a `null` option or
+/// detail as an absent one (AutobahnPython and Crossbar send e.g. `"channel_binding":
+/// null` in CHALLENGE). On an error, the messages of a batch before the bad one stay
+/// queued (the session ends with a protocol violation after them).
+pub(crate) fn decode(
+    serializer: &Serializer,
+    data: &Bytes,
+    inbox: &mut VecDeque<Message>,
+) -> Result<(), DecodeError> {
     let check = serializer.limits().uri_check;
-    serializer
-        .decode_values(data)?
-        .into_iter()
-        .map(|mut v| {
-            strip_null_options(&mut v);
-            Message::from_value_with(v, check).map_err(DecodeError::from)
-        })
-        .collect()
+    for mut v in serializer.decode_values(data)? {
+        strip_null_options(&mut v);
+        inbox.push_back(Message::from_value_with(v, check)?);
+    }
+    Ok(())
 }
 
 /// Removes `null` entries from the first dictionary of a message list: its options or
@@ -136,17 +140,22 @@ mod tests {
         let ser = Serializer::new(Format::Json);
         let challenge =
             Bytes::from_static(br#"[4,"cryptosign",{"challenge":"00","channel_binding":null}]"#);
-        let msgs = decode(&ser, &challenge).unwrap();
+        let mut msgs = VecDeque::new();
+        decode(&ser, &challenge, &mut msgs).unwrap();
         let Message::Challenge(c) = &msgs[0] else {
             panic!("{msgs:?}")
         };
         assert_eq!(c.extra.channel_binding, None);
         let event = Bytes::from_static(br#"[36,1,2,{"publisher":null},[null],{"k":null}]"#);
-        let Message::Event(e) = &decode(&ser, &event).unwrap()[0] else {
+        msgs.clear();
+        decode(&ser, &event, &mut msgs).unwrap();
+        let Message::Event(e) = &msgs[0] else {
             panic!()
         };
         assert_eq!(e.payload.kwargs().unwrap()["k"], Value::Null);
         assert_eq!(e.payload.args(), &[Value::Null]);
-        assert!(decode(&ser, &Bytes::from_static(b"[1,")).is_err());
+        msgs.clear();
+        assert!(decode(&ser, &Bytes::from_static(b"[1,"), &mut msgs).is_err());
+        assert!(msgs.is_empty());
     }
 }

@@ -26,8 +26,14 @@ pub struct RawSocketTransport<T> {
     out: Vec<u8>,
     written: usize,
     read_buf: Box<[u8]>,
+    /// Encoding buffer, kept between messages while it is at most
+    /// [`ENCODE_BUFFER_KEEP`] bytes.
+    encoded: Vec<u8>,
     failed: bool,
 }
+
+/// The largest encoding buffer a transport keeps for its next message.
+const ENCODE_BUFFER_KEEP: usize = 8 * 1024;
 
 /// Runs the RawSocket handshake over `io` (already connected) asking for `format`,
 /// within `timeout`.
@@ -51,6 +57,7 @@ pub async fn connect_rawsocket<T: Transport>(
         out: Vec::new(),
         written: 0,
         read_buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
+        encoded: Vec::new(),
         failed: false,
     };
     let deadline = runtime.now() + timeout;
@@ -120,10 +127,11 @@ impl<T: Transport> WampTransport for RawSocketTransport<T> {
             }
             while let Some(ev) = self.rs.poll_event() {
                 match ev {
-                    Event::Message(b) => match super::decode(&self.serializer, &b) {
-                        Ok(msgs) => self.inbox.extend(msgs),
-                        Err(e) => return Poll::Ready(Some(Err(e.into()))),
-                    },
+                    Event::Message(b) => {
+                        if let Err(e) = super::decode(&self.serializer, &b, &mut self.inbox) {
+                            return Poll::Ready(Some(Err(e.into())));
+                        }
+                    }
                     Event::Failed(e) => {
                         self.failed = true;
                         return Poll::Ready(Some(Err(TransportError::RawSocket(e.to_string()))));
@@ -149,11 +157,17 @@ impl<T: Transport> WampTransport for RawSocketTransport<T> {
     }
 
     fn send(&mut self, msg: &Message) -> Result<(), TransportError> {
-        let mut buf = Vec::new();
-        self.serializer.encode(msg, &mut buf)?;
-        self.rs
-            .send_message(&buf)
-            .map_err(|e| TransportError::RawSocket(e.to_string()))
+        // The framing copies the bytes: the buffer is kept for the next message.
+        self.encoded.clear();
+        let r = self.serializer.encode(msg, &mut self.encoded).map(|()| {
+            self.rs
+                .send_message(&self.encoded)
+                .map_err(|e| TransportError::RawSocket(e.to_string()))
+        });
+        if self.encoded.capacity() > ENCODE_BUFFER_KEEP {
+            self.encoded = Vec::new();
+        }
+        r?
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {

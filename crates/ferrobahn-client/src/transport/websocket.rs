@@ -20,7 +20,13 @@ pub struct WebSocketTransport<T> {
     ws: WebSocket<T>,
     serializer: Serializer,
     inbox: VecDeque<Message>,
+    /// Encoding buffer, kept between messages while it is at most
+    /// [`ENCODE_BUFFER_KEEP`] bytes.
+    encoded: Vec<u8>,
 }
+
+/// The largest encoding buffer a transport keeps for its next message.
+const ENCODE_BUFFER_KEEP: usize = 8 * 1024;
 
 impl<T: Transport> WebSocketTransport<T> {
     /// Wraps an open WebSocket whose subprotocol selected `serializer`.
@@ -29,7 +35,23 @@ impl<T: Transport> WebSocketTransport<T> {
             ws,
             serializer,
             inbox: VecDeque::new(),
+            encoded: Vec::new(),
         }
+    }
+
+    /// Queues one encoded message as a WebSocket message.
+    fn queue(&mut self, encoded: Vec<u8>) -> Result<(), TransportError> {
+        let frame = if self.serializer.is_binary() {
+            ferrobahn_websocket::Message::binary(Bytes::from(encoded))
+        } else {
+            // JSON output is UTF-8 by construction.
+            let text = String::from_utf8(encoded).map_err(|_| {
+                TransportError::Encode(ferrobahn_serializers::EncodeError::TooLarge(0))
+            })?;
+            ferrobahn_websocket::Message::text(text)
+        };
+        Pin::new(&mut self.ws).start_send(frame)?;
+        Ok(())
     }
 
     /// The serializer.
@@ -78,28 +100,30 @@ impl<T: Transport> WampTransport for WebSocketTransport<T> {
             match ready!(self.ws.poll_recv(cx)) {
                 None => return Poll::Ready(None),
                 Some(Err(e)) => return Poll::Ready(Some(Err(e.into()))),
-                Some(Ok(m)) => match super::decode(&self.serializer, &m.data) {
-                    Ok(msgs) => self.inbox.extend(msgs),
-                    Err(e) => return Poll::Ready(Some(Err(e.into()))),
-                },
+                Some(Ok(m)) => {
+                    if let Err(e) = super::decode(&self.serializer, &m.data, &mut self.inbox) {
+                        return Poll::Ready(Some(Err(e.into())));
+                    }
+                }
             }
         }
     }
 
     fn send(&mut self, msg: &Message) -> Result<(), TransportError> {
-        let mut buf = Vec::new();
-        self.serializer.encode(msg, &mut buf)?;
-        let frame = if self.serializer.is_binary() {
-            ferrobahn_websocket::Message::binary(Bytes::from(buf))
-        } else {
-            // JSON output is UTF-8 by construction.
-            let text = String::from_utf8(buf).map_err(|_| {
-                TransportError::Encode(ferrobahn_serializers::EncodeError::TooLarge(0))
-            })?;
-            ferrobahn_websocket::Message::text(text)
-        };
-        Pin::new(&mut self.ws).start_send(frame)?;
-        Ok(())
+        // Encoded into a buffer kept for the next message (no growth from empty each
+        // time), then copied once into a payload of exactly its size.
+        let buf = &mut self.encoded;
+        buf.clear();
+        let encoded = self.serializer.encode(msg, buf);
+        if buf.capacity() > ENCODE_BUFFER_KEEP {
+            // One large message does not pin its size for the connection's life.
+            let b = std::mem::take(buf);
+            encoded?;
+            return self.queue(b);
+        }
+        encoded?;
+        let b = buf.as_slice().to_vec();
+        self.queue(b)
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {
