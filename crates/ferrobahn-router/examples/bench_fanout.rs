@@ -61,7 +61,7 @@ async fn join(ws: &mut Ws, ser: &Serializer, role: Role) {
     };
     let hello = Hello {
         realm: "realm1".into(),
-        details,
+        details: details.into(),
     };
     send(ws, ser, Message::Hello(hello)).await;
     assert!(matches!(recv(ws, ser).await, Message::Welcome(_)));

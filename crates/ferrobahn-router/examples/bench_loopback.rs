@@ -54,7 +54,7 @@ async fn join(ws: &mut Ws, ser: &Serializer) {
         ser,
         Message::Hello(Hello {
             realm: "realm1".into(),
-            details,
+            details: details.into(),
         }),
     )
     .await;

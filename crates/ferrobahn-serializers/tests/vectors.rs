@@ -158,7 +158,8 @@ fn own_messages() -> Vec<Message> {
                 roles: Some(roles),
                 authmethods: Some(vec!["anonymous".into()]),
                 ..Default::default()
-            },
+            }
+            .into(),
         }),
         Message::from(Call {
             request: id(ferrobahn_wamp::MAX_ID),

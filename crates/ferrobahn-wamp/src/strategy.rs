@@ -90,18 +90,32 @@ fn arb_session() -> impl Strategy<Value = Message> {
     prop_oneof![
         (arb_uri(), HelloDetails::arb()).prop_map(|(realm, mut details)| {
             details.roles = with_role(details.roles.take());
-            Message::from(Hello { realm, details })
+            Message::from(Hello {
+                realm,
+                details: details.into(),
+            })
         }),
         (arb_id(), WelcomeDetails::arb()).prop_map(|(session, mut details)| {
             details.roles = with_role(details.roles.take());
-            Message::from(Welcome { session, details })
+            Message::from(Welcome {
+                session,
+                details: details.into(),
+            })
         }),
         (CloseDetails::arb(), arb_uri())
             .prop_map(|(details, reason)| Message::from(Abort { details, reason })),
-        (arb_string(), ChallengeExtra::arb())
-            .prop_map(|(method, extra)| Message::from(Challenge { method, extra })),
-        (arb_string(), AuthenticateExtra::arb())
-            .prop_map(|(signature, extra)| Message::from(Authenticate { signature, extra })),
+        (arb_string(), ChallengeExtra::arb()).prop_map(|(method, extra)| Message::from(
+            Challenge {
+                method,
+                extra: extra.into(),
+            }
+        )),
+        (arb_string(), AuthenticateExtra::arb()).prop_map(|(signature, extra)| Message::from(
+            Authenticate {
+                signature,
+                extra: extra.into(),
+            }
+        )),
         (CloseDetails::arb(), arb_uri())
             .prop_map(|(details, reason)| Message::from(Goodbye { details, reason })),
         (

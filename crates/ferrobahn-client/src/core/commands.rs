@@ -52,7 +52,7 @@ impl Session {
         self.outgoing.push_back(
             Hello {
                 realm: options.realm.clone(),
-                details,
+                details: details.into(),
             }
             .into(),
         );

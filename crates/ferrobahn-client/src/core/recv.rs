@@ -40,7 +40,7 @@ impl Session {
     fn handle_joining(&mut self, msg: Message) {
         match msg {
             Message::Welcome(w) => {
-                let d = w.details;
+                let d = w.details.into_inner();
                 let realm = self.join.take().map(|j| j.realm).unwrap_or_default();
                 let details = SessionDetails {
                     session: w.session,

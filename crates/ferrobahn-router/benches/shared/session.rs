@@ -28,7 +28,7 @@ pub(crate) fn join(r: &mut Router, now: Instant, c: ConnId) {
     };
     let hello = Hello {
         realm: "realm1".into(),
-        details,
+        details: details.into(),
     };
     r.handle(now, c, Message::Hello(hello));
     while r.poll_transmit().is_some() {}

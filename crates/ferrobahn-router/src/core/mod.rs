@@ -23,7 +23,7 @@
 //! roles.caller = Some(RoleFeatures::default());
 //! let hello = Hello {
 //!     realm: "realm1".into(),
-//!     details: HelloDetails { roles: Some(roles), ..Default::default() },
+//!     details: HelloDetails { roles: Some(roles), ..Default::default() }.into(),
 //! };
 //! router.handle(now, conn, Message::Hello(hello));
 //! match router.poll_transmit() {

@@ -179,6 +179,7 @@ impl Router {
             agent: Some(self.config.agent.clone()),
             ..WelcomeDetails::default()
         };
+        let details = details.into();
         self.send(conn, Message::Welcome(Welcome { session, details }));
         let realm = joined.realm;
         let info = self.session_info(&joined);

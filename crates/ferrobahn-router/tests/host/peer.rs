@@ -31,7 +31,7 @@ pub(crate) fn hello(roles: &[Role]) -> Hello {
     };
     Hello {
         realm: "realm1".into(),
-        details,
+        details: details.into(),
     }
 }
 

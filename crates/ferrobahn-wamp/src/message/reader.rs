@@ -2,6 +2,7 @@
 
 use crate::error::{OptionError, WampError};
 use crate::id::Id;
+use crate::options::{Boxed, OptionsDict};
 use crate::payload::Payload;
 use crate::uri::{validate_pattern, validate_uri, MatchPolicy, UriCheck};
 use crate::value::{Dict, Value};
@@ -108,6 +109,25 @@ impl Reader {
             message: self.message,
             source,
         })
+    }
+
+    /// Reads an options or details dict into a [`Boxed`] one: no conversion and no
+    /// allocation when it is empty.
+    pub(crate) fn boxed_options<T: OptionsDict>(
+        &mut self,
+        field: &'static str,
+        conv: fn(Dict) -> Result<T, OptionError>,
+    ) -> Result<Boxed<T>, WampError> {
+        let d = self.dict(field)?;
+        if d.is_empty() {
+            return Ok(Boxed::default());
+        }
+        conv(d)
+            .map(Boxed::new)
+            .map_err(|source| WampError::InvalidOption {
+                message: self.message,
+                source,
+            })
     }
 
     pub(crate) fn uri(&mut self, field: &'static str) -> Result<String, WampError> {

@@ -5,7 +5,7 @@ use super::{code, WireMessage};
 use crate::error::WampError;
 use crate::id::Id;
 use crate::options::{
-    AuthenticateExtra, ChallengeExtra, CloseDetails, HelloDetails, WelcomeDetails,
+    AuthenticateExtra, Boxed, ChallengeExtra, CloseDetails, HelloDetails, WelcomeDetails,
 };
 use crate::value::Value;
 
@@ -14,8 +14,9 @@ use crate::value::Value;
 pub struct Hello {
     /// The realm to join.
     pub realm: String,
-    /// Roles, authentication and resumption details.
-    pub details: HelloDetails,
+    /// Roles, authentication and resumption details (boxed: HELLO is rare and its
+    /// details are large).
+    pub details: Boxed<HelloDetails>,
 }
 
 impl WireMessage for Hello {
@@ -24,7 +25,7 @@ impl WireMessage for Hello {
     const LEN: (usize, usize, &'static str) = (3, 3, "3");
     fn read(r: &mut Reader) -> Result<Self, WampError> {
         let realm = r.uri("realm")?;
-        let details = r.options("details", HelloDetails::from_dict)?;
+        let details = r.boxed_options("details", HelloDetails::from_dict)?;
         if !details.roles.as_ref().is_some_and(|ro| ro.has_any()) {
             return Err(WampError::Invalid {
                 message: Self::NAME,
@@ -44,8 +45,8 @@ impl WireMessage for Hello {
 pub struct Welcome {
     /// The session ID (global scope).
     pub session: Id,
-    /// Router roles and authentication results.
-    pub details: WelcomeDetails,
+    /// Router roles and authentication results (boxed, as HELLO's).
+    pub details: Boxed<WelcomeDetails>,
 }
 
 impl WireMessage for Welcome {
@@ -54,7 +55,7 @@ impl WireMessage for Welcome {
     const LEN: (usize, usize, &'static str) = (3, 3, "3");
     fn read(r: &mut Reader) -> Result<Self, WampError> {
         let session = r.id("session")?;
-        let details = r.options("details", WelcomeDetails::from_dict)?;
+        let details = r.boxed_options("details", WelcomeDetails::from_dict)?;
         if !details.roles.as_ref().is_some_and(|ro| ro.has_any()) {
             return Err(WampError::Invalid {
                 message: Self::NAME,
@@ -98,8 +99,8 @@ impl WireMessage for Abort {
 pub struct Challenge {
     /// The authentication method, e.g. `wampcra`, `cryptosign`, `ticket`.
     pub method: String,
-    /// Method-specific data.
-    pub extra: ChallengeExtra,
+    /// Method-specific data (boxed).
+    pub extra: Boxed<ChallengeExtra>,
 }
 
 impl WireMessage for Challenge {
@@ -108,7 +109,7 @@ impl WireMessage for Challenge {
     const LEN: (usize, usize, &'static str) = (3, 3, "3");
     fn read(r: &mut Reader) -> Result<Self, WampError> {
         let method = r.string("method")?;
-        let extra = r.options("extra", ChallengeExtra::from_dict)?;
+        let extra = r.boxed_options("extra", ChallengeExtra::from_dict)?;
         Ok(Self { method, extra })
     }
     fn write(&self, out: &mut Vec<Value>) {
@@ -122,8 +123,8 @@ impl WireMessage for Challenge {
 pub struct Authenticate {
     /// The signature, ticket or proof.
     pub signature: String,
-    /// Method-specific data.
-    pub extra: AuthenticateExtra,
+    /// Method-specific data (boxed).
+    pub extra: Boxed<AuthenticateExtra>,
 }
 
 impl WireMessage for Authenticate {
@@ -132,7 +133,7 @@ impl WireMessage for Authenticate {
     const LEN: (usize, usize, &'static str) = (3, 3, "3");
     fn read(r: &mut Reader) -> Result<Self, WampError> {
         let signature = r.string("signature")?;
-        let extra = r.options("extra", AuthenticateExtra::from_dict)?;
+        let extra = r.boxed_options("extra", AuthenticateExtra::from_dict)?;
         Ok(Self { signature, extra })
     }
     fn write(&self, out: &mut Vec<Value>) {

@@ -4,11 +4,16 @@
 //! an `extra` dictionary that keeps all other keys as received, so nothing is dropped when
 //! a router forwards a message. `from_dict` fails with an [`OptionError`](crate::OptionError) only when a known
 //! key holds a value of the wrong type.
+//!
+//! Large, mostly empty dictionaries sit in messages as [`Boxed`]: one pointer, no allocation
+//! when empty, read and written as the plain struct through `Deref`/`DerefMut`.
 
+mod boxed;
 mod pubsub;
 mod rpc;
 mod session;
 
+pub use boxed::{Boxed, OptionsDict};
 pub use pubsub::{
     EventDetails, PublishOptions, SubscribeOptions, UnsubscribeOptions, UnsubscribedDetails,
 };
@@ -252,6 +257,19 @@ macro_rules! wamp_options {
             /// Whether no key is set at all.
             pub fn is_empty(&self) -> bool {
                 $( self.$field.is_none() && )* self.extra.is_empty()
+            }
+        }
+
+        impl $crate::options::OptionsDict for $name {
+            fn empty() -> &'static Self {
+                static EMPTY: $name = $name {
+                    $( $field: None, )*
+                    extra: $crate::value::Dict::new(),
+                };
+                &EMPTY
+            }
+            fn is_empty(&self) -> bool {
+                $name::is_empty(self)
             }
         }
 

@@ -31,7 +31,8 @@ fn welcome(session: u64) -> Message {
             roles: Some(router_roles()),
             authid: Some("anon".into()),
             ..Default::default()
-        },
+        }
+        .into(),
     }
     .into()
 }
@@ -96,15 +97,16 @@ fn hello_announces_roles_and_auth() {
     let Some(Message::Hello(h)) = s.poll_transmit() else {
         panic!("no HELLO")
     };
-    let roles = h.details.roles.unwrap();
+    let details = h.details.into_inner();
+    let roles = details.roles.unwrap();
     assert!(roles
         .get(Role::Caller)
         .unwrap()
         .has(feature::PROGRESSIVE_CALL_RESULTS));
     assert!(roles.get(Role::Subscriber).is_some());
-    assert_eq!(h.details.authmethods.unwrap(), ["cryptosign"]);
-    assert_eq!(h.details.authid.as_deref(), Some("alice"));
-    let pubkey = h.details.authextra.unwrap()["pubkey"].clone();
+    assert_eq!(details.authmethods.unwrap(), ["cryptosign"]);
+    assert_eq!(details.authid.as_deref(), Some("alice"));
+    let pubkey = details.authextra.unwrap()["pubkey"].clone();
     assert_eq!(pubkey.as_str().map(str::len), Some(64));
 }
 

@@ -274,7 +274,8 @@ fn cryptosign_channel_binding_in_hello_and_signature() {
                 challenge: Some("00".repeat(32)),
                 channel_binding: Some("tls-unique".into()),
                 ..Default::default()
-            },
+            }
+            .into(),
         }
         .into(),
     );
@@ -340,7 +341,8 @@ fn channel_binding_type_without_a_binding_is_refused_before_hello() {
             extra: ChallengeExtra {
                 challenge: Some("00".repeat(32)),
                 ..Default::default()
-            },
+            }
+            .into(),
         }
         .into(),
     );

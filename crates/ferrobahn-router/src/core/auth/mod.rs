@@ -75,7 +75,7 @@ pub(crate) fn start(
     ids: &mut RandomIds,
     rng: &mut SecretRng,
 ) -> AuthOutcome {
-    let details = hello.details;
+    let details = hello.details.into_inner();
     let offered = details
         .authmethods
         .clone()
@@ -111,7 +111,7 @@ pub(crate) fn start(
                 };
                 let challenge = Challenge {
                     method: "ticket".into(),
-                    extra: ChallengeExtra::default(),
+                    extra: Default::default(),
                 };
                 return AuthOutcome::Challenge(Box::new(pending), challenge);
             }
@@ -263,7 +263,7 @@ fn cra_challenge(
     };
     let ch = Challenge {
         method: "wampcra".into(),
-        extra,
+        extra: extra.into(),
     };
     AuthOutcome::Challenge(Box::new(pending), ch)
 }
@@ -355,7 +355,8 @@ fn cryptosign_challenge(
             challenge: Some(crypto::hex(&challenge)),
             channel_binding: binding.map(|(kind, _)| kind.to_owned()),
             ..ChallengeExtra::default()
-        },
+        }
+        .into(),
     };
     AuthOutcome::Challenge(Box::new(pending), ch)
 }

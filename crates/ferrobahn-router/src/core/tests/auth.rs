@@ -84,7 +84,7 @@ fn wampcra_plain_and_salted() {
     let ch = challenge(&h.send(c, hello_with("wampcra", Some("joe"), None)));
     assert_eq!(ch.method, "wampcra");
     assert_eq!(ch.extra.salt, None);
-    let text = ch.extra.challenge.unwrap();
+    let text = ch.extra.challenge.clone().unwrap();
     let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(parsed["authid"], "joe");
     let out = authenticate(&mut h, c, cra_sign(&cra_key("secret1", None), &text));
@@ -95,7 +95,7 @@ fn wampcra_plain_and_salted() {
     // Salted secret: the client derives its key from the announced parameters.
     let c = h.attach();
     let ch = challenge(&h.send(c, hello_with("wampcra", Some("peter"), None)));
-    let e = ch.extra;
+    let e = ch.extra.into_inner();
     assert_eq!(
         (e.salt.as_deref(), e.iterations, e.keylen),
         (Some("salt123"), Some(100), Some(16))
@@ -116,6 +116,7 @@ fn wampcra_wrong_secret_and_unknown_principal() {
         let text = challenge(&h.send(c, hello_with("wampcra", Some(who), None)))
             .extra
             .challenge
+            .clone()
             .unwrap();
         let out = authenticate(&mut h, c, cra_sign(&cra_key(secret, None), &text));
         assert_eq!(aborted(&out, c), error_uri::AUTHENTICATION_FAILED);
@@ -125,12 +126,14 @@ fn wampcra_wrong_secret_and_unknown_principal() {
     let t1 = challenge(&h.send(c, hello_with("wampcra", Some("joe"), None)))
         .extra
         .challenge
+        .clone()
         .unwrap();
     authenticate(&mut h, c, cra_sign(&cra_key("secret1", None), &t1));
     let c2 = h.attach();
     let t2 = challenge(&h.send(c2, hello_with("wampcra", Some("joe"), None)))
         .extra
         .challenge
+        .clone()
         .unwrap();
     assert_ne!(t1, t2);
     let out = authenticate(&mut h, c2, cra_sign(&cra_key("secret1", None), &t1));
@@ -154,7 +157,7 @@ fn cryptosign() {
     for authid in [Some("alice"), None] {
         let c = h.attach();
         let ch = challenge(&h.send(c, hello_with("cryptosign", authid, Some(pubkey_extra(&sk)))));
-        let bytes = unhex(&ch.extra.challenge.unwrap()).unwrap();
+        let bytes = unhex(&ch.extra.challenge.clone().unwrap()).unwrap();
         let mut answer = sk.sign(&bytes).to_bytes().to_vec();
         answer.extend_from_slice(&bytes);
         let out = authenticate(&mut h, c, hex(&answer));
@@ -177,7 +180,7 @@ fn cryptosign_wrong_key() {
         c,
         hello_with("cryptosign", Some("alice"), Some(pubkey_extra(&bad))),
     ));
-    let bytes = unhex(&ch.extra.challenge.unwrap()).unwrap();
+    let bytes = unhex(&ch.extra.challenge.clone().unwrap()).unwrap();
     let out = authenticate(&mut h, c, hex(&bad.sign(&bytes).to_bytes()));
     assert_eq!(aborted(&out, c), error_uri::AUTHENTICATION_FAILED);
     // The right public key announced, signed with another private key.
@@ -186,7 +189,7 @@ fn cryptosign_wrong_key() {
         c,
         hello_with("cryptosign", Some("alice"), Some(pubkey_extra(&good))),
     ));
-    let bytes = unhex(&ch.extra.challenge.unwrap()).unwrap();
+    let bytes = unhex(&ch.extra.challenge.clone().unwrap()).unwrap();
     let out = authenticate(&mut h, c, hex(&bad.sign(&bytes).to_bytes()));
     assert_eq!(aborted(&out, c), error_uri::AUTHENTICATION_FAILED);
     // Garbage answer.

@@ -67,7 +67,8 @@ pub(super) fn hello(realm: &str) -> Message {
         details: HelloDetails {
             roles: Some(all_roles()),
             ..HelloDetails::default()
-        },
+        }
+        .into(),
     })
 }
 
