@@ -16,7 +16,9 @@ use futures_core::Stream;
 use futures_util::future::{AbortHandle, Abortable, FutureExt};
 
 use super::{Command, EventSink, Internal, Invocation, Procedure, Reply};
-use crate::core::{Ack, JoinOptions, Session, SessionDetails, SessionEvent, SessionState};
+use crate::core::{
+    Ack, JoinOptions, RequestMap, Session, SessionDetails, SessionEvent, SessionState,
+};
 use crate::error::{ApplicationError, RequestError, SessionError, UsageError};
 use crate::transport::{TransportError, WampTransport};
 
@@ -65,7 +67,7 @@ pub(super) struct Driver<W> {
     left_watchers: Vec<oneshot::Sender<SessionError>>,
     /// How the last session ended (answers a watcher that comes late).
     last_left: Option<SessionError>,
-    slots: HashMap<Id, Slot>,
+    slots: RequestMap<Id, Slot>,
     procedures: HashMap<Id, Arc<dyn Procedure>>,
     subscriptions: HashMap<Id, EventSink>,
     running: HashMap<Id, AbortHandle>,
@@ -100,7 +102,7 @@ impl<W: WampTransport> Driver<W> {
             leave: None,
             left_watchers: Vec::new(),
             last_left: None,
-            slots: HashMap::new(),
+            slots: RequestMap::default(),
             procedures: HashMap::new(),
             subscriptions: HashMap::new(),
             running: HashMap::new(),
@@ -292,7 +294,7 @@ impl<W: WampTransport> Driver<W> {
                 started,
                 done,
                 cancel_on_drop,
-            } => match self.core.call(now, &procedure, payload, options) {
+            } => match self.core.call(now, procedure, payload, options) {
                 Ok(id) => {
                     self.slots.insert(id, Slot::Call { progress, done });
                     if started.send(Ok(id)).is_err() {
@@ -367,7 +369,7 @@ impl<W: WampTransport> Driver<W> {
                 done,
             } => {
                 let acknowledge = options.acknowledge == Some(true);
-                match self.core.publish(&topic, payload, options) {
+                match self.core.publish(topic, payload, options) {
                     Ok(id) if acknowledge => {
                         self.slots.insert(id, Slot::Publish(done));
                     }

@@ -95,12 +95,12 @@ impl Session {
     pub fn call(
         &mut self,
         now: Instant,
-        procedure: &str,
+        procedure: impl AsRef<str> + Into<String>,
         payload: Payload,
         options: CallOptions,
     ) -> Result<Id, UsageError> {
         self.expect_state(SessionState::Established, "call")?;
-        validate_uri(procedure, self.config.uri_check)?;
+        self.check_uri(procedure.as_ref())?;
         if options.progress == Some(true) {
             return Err(UsageError::InvalidOption(
                 "progressive call invocations are not supported".into(),
@@ -122,7 +122,7 @@ impl Session {
             Call {
                 request,
                 options,
-                procedure: procedure.to_owned(),
+                procedure: procedure.into(),
                 payload,
             }
             .into(),
@@ -263,12 +263,12 @@ impl Session {
     /// [`UsageError`] for a bad URI, a wrong state, too many pending requests.
     pub fn publish(
         &mut self,
-        topic: &str,
+        topic: impl AsRef<str> + Into<String>,
         payload: Payload,
         options: PublishOptions,
     ) -> Result<Id, UsageError> {
         self.expect_state(SessionState::Established, "publish")?;
-        validate_uri(topic, self.config.uri_check)?;
+        self.check_uri(topic.as_ref())?;
         let request = if options.acknowledge == Some(true) {
             self.new_request(Pending::Publish)?
         } else {
@@ -278,7 +278,7 @@ impl Session {
             Publish {
                 request,
                 options,
-                topic: topic.to_owned(),
+                topic: topic.into(),
                 payload,
             }
             .into(),

@@ -12,6 +12,7 @@
 //! `poll_timeout`, then `poll_event` until `None`.
 
 mod commands;
+mod idhash;
 mod recv;
 #[cfg(test)]
 mod tests;
@@ -26,6 +27,7 @@ use ferrobahn_wamp::roles::feature;
 use ferrobahn_wamp::{error_uri, Id, Message, Role, RoleFeatures, Roles, SequentialIds};
 
 use crate::error::{RequestError, SessionError, UsageError};
+pub(crate) use idhash::RequestMap;
 
 pub use types::{
     Ack, CallResult, EventData, InvocationData, JoinOptions, SessionConfig, SessionDetails,
@@ -68,14 +70,18 @@ pub struct Session {
     ids: SequentialIds,
     outgoing: VecDeque<Message>,
     events: VecDeque<SessionEvent>,
-    pending: HashMap<Id, Pending>,
+    /// Keyed by request IDs this client picks: a cheap hasher.
+    pending: RequestMap<Id, Pending>,
     timers: BTreeMap<(Instant, Timer), ()>,
-    call_deadline: HashMap<Id, Instant>,
-    forgotten: HashMap<Id, Instant>,
+    call_deadline: RequestMap<Id, Instant>,
+    forgotten: RequestMap<Id, Instant>,
     /// Running invocations: request ID -> the caller accepts progressive results.
     invocations: HashMap<Id, bool>,
     registrations: HashSet<Id>,
     subscriptions: HashSet<Id>,
+    /// The last procedure or topic URI that passed validation (calls and publications
+    /// mostly repeat one: it is checked once).
+    valid_uri: String,
 }
 
 impl Session {
@@ -90,13 +96,14 @@ impl Session {
             ids: SequentialIds::new(),
             outgoing: VecDeque::new(),
             events: VecDeque::new(),
-            pending: HashMap::new(),
+            pending: RequestMap::default(),
             timers: BTreeMap::new(),
-            call_deadline: HashMap::new(),
-            forgotten: HashMap::new(),
+            call_deadline: RequestMap::default(),
+            forgotten: RequestMap::default(),
             invocations: HashMap::new(),
             registrations: HashSet::new(),
             subscriptions: HashSet::new(),
+            valid_uri: String::new(),
         }
     }
 
@@ -192,6 +199,16 @@ impl Session {
     }
 
     // ---- internals ----
+
+    /// Validates a procedure or topic URI, remembering the last valid one.
+    fn check_uri(&mut self, uri: &str) -> Result<(), UsageError> {
+        if uri != self.valid_uri {
+            ferrobahn_wamp::uri::validate_uri(uri, self.config.uri_check)?;
+            self.valid_uri.clear();
+            self.valid_uri.push_str(uri);
+        }
+        Ok(())
+    }
 
     fn expect_state(&self, want: SessionState, what: &'static str) -> Result<(), UsageError> {
         if self.state == want {
