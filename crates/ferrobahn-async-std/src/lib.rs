@@ -22,6 +22,7 @@
 //! futures-rustls with rustls' `ring` provider (no OpenSSL, no cmake).
 
 mod client;
+mod sock;
 #[cfg(feature = "tls")]
 mod tls;
 #[cfg(unix)]
@@ -205,19 +206,10 @@ impl Listener for AsyncIoListener {
     type Transport = TcpTransport;
 
     fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpTransport, PeerAddr)>> {
-        loop {
-            match self.listener.get_ref().accept() {
-                Ok((stream, peer)) => {
-                    stream.set_nodelay(self.nodelay)?;
-                    let io = TcpTransport::new(Async::new(stream)?);
-                    return Poll::Ready(Ok((io, PeerAddr::Tcp(peer))));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    ready!(self.listener.poll_readable(cx))?
-                }
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
+        let (stream, peer) = ready!(sock::poll_accept(&self.listener, cx, TcpListener::accept))?;
+        stream.set_nodelay(self.nodelay)?;
+        let io = TcpTransport::new(Async::new(stream)?);
+        Poll::Ready(Ok((io, PeerAddr::Tcp(peer))))
     }
 
     fn local_addr(&self) -> io::Result<PeerAddr> {

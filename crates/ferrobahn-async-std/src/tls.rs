@@ -9,7 +9,7 @@
 
 use std::future::Future;
 use std::io::{self, IoSlice};
-use std::net::{Shutdown, TcpStream};
+use std::net::TcpStream;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -17,55 +17,14 @@ use async_io::Async;
 use ferrobahn_rt::{Error, FuturesIo, Listener, PeerAddr, Transport};
 use ferrobahn_tls::rustls::ServerConnection;
 use ferrobahn_tls::{TlsClientConfig, TlsServerConfig, TLS_EXPORTER_LEN};
-use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::{Accept, TlsAcceptor, TlsConnector};
 
+use crate::sock::ShutdownOnClose;
 use crate::{ClientStream, TcpTransport};
 
-/// A TCP socket whose `poll_close` shuts the write side down (async-io's
-/// only flushes), so the peer sees the end after TLS's `close_notify`.
-#[derive(Debug)]
-pub(crate) struct TcpShutdown(pub(crate) Async<TcpStream>);
-
-impl AsyncRead for TcpShutdown {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TcpShutdown {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(Pin::new(&mut self.0).poll_flush(cx))?;
-        Poll::Ready(self.0.get_ref().shutdown(Shutdown::Write))
-    }
-}
-
 /// The TLS session of a `wss://` client connection.
-pub(crate) type ClientTls = FuturesIo<futures_rustls::client::TlsStream<TcpShutdown>>;
+pub(crate) type ClientTls =
+    FuturesIo<futures_rustls::client::TlsStream<ShutdownOnClose<TcpStream>>>;
 
 /// Wraps a TCP listener: each accepted connection becomes a
 /// [`TlsServerStream`] whose handshake runs in its own task.
@@ -102,7 +61,7 @@ where
     ) -> Poll<io::Result<(Self::Transport, PeerAddr)>> {
         let (io, peer) = ready!(self.inner.poll_accept(cx))?;
         let acceptor = TlsAcceptor::from(self.config.rustls().clone());
-        let state = State::Handshaking(acceptor.accept(TcpShutdown(io.into_inner())));
+        let state = State::Handshaking(acceptor.accept(ShutdownOnClose(io.into_inner())));
         let stream = TlsServerStream {
             state,
             peer: peer.clone(),
@@ -122,10 +81,10 @@ pub struct TlsServerStream {
     peer: PeerAddr,
 }
 
-type ServerTls = FuturesIo<futures_rustls::server::TlsStream<TcpShutdown>>;
+type ServerTls = FuturesIo<futures_rustls::server::TlsStream<ShutdownOnClose<TcpStream>>>;
 
 enum State {
-    Handshaking(Accept<TcpShutdown>),
+    Handshaking(Accept<ShutdownOnClose<TcpStream>>),
     Ready(ServerTls),
     Failed,
 }
@@ -231,7 +190,7 @@ pub(crate) async fn connect_tls(
     };
     let name = config.server_name_for(host)?;
     let connector = TlsConnector::from(config.rustls().clone());
-    match connector.connect(name, TcpShutdown(stream)).await {
+    match connector.connect(name, ShutdownOnClose(stream)).await {
         Ok(tls) => Ok(ClientStream::tls(FuturesIo(tls))),
         Err(e) => Err(match ferrobahn_tls::classify(e) {
             Ok(tls) => Error::Tls(tls),

@@ -1,8 +1,7 @@
 //! Unix domain sockets: [`UnixTransport`], [`AsyncIoUnixListener`],
 //! `bind_unix`, `serve_unix`, `connect_unix`.
 
-use std::io::{self, IoSlice};
-use std::net::Shutdown;
+use std::io;
 use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::path::Path;
 use std::task::{ready, Context, Poll};
@@ -10,54 +9,30 @@ use std::task::{ready, Context, Poll};
 use async_io::Async;
 use ferrobahn_handshake::Response;
 use ferrobahn_rt::{
-    ClientConfig, Error, FuturesIo, Handler, Listener, PeerAddr, ServerConfig, Transport, WebSocket,
+    ClientConfig, Error, FuturesIo, Handler, Listener, PeerAddr, ServerConfig, WebSocket,
 };
 
 use crate::runtime;
+use crate::sock::{self, ShutdownOnClose};
 
 /// A Unix socket connection on async-io; closing shuts the write side down
 /// (as [`crate::TcpTransport`] does).
 #[derive(Debug)]
-pub struct UnixTransport(FuturesIo<Async<UnixStream>>);
+pub struct UnixTransport(FuturesIo<ShutdownOnClose<UnixStream>>);
 
 impl UnixTransport {
     /// Wraps a connected stream.
     pub fn new(stream: Async<UnixStream>) -> Self {
-        Self(FuturesIo(stream))
+        Self(FuturesIo(ShutdownOnClose(stream)))
     }
 
     /// The stream.
     pub fn get_ref(&self) -> &Async<UnixStream> {
-        &self.0 .0
+        &self.0 .0 .0
     }
 }
 
-impl Transport for UnixTransport {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.0.poll_read(cx, buf)
-    }
-
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.0.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        &mut self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_flush(cx)
-    }
-
-    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.0.poll_flush(cx))?;
-        Poll::Ready(self.get_ref().get_ref().shutdown(Shutdown::Write))
-    }
-}
+ferrobahn_rt::delegate_transport!(UnixTransport, 0);
 
 /// A Unix domain socket [`Listener`] on async-io; peers are reported as
 /// [`PeerAddr::Unix`].
@@ -81,18 +56,9 @@ impl Listener for AsyncIoUnixListener {
     type Transport = UnixTransport;
 
     fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixTransport, PeerAddr)>> {
-        loop {
-            match self.listener.get_ref().accept() {
-                Ok((stream, peer)) => {
-                    let io = UnixTransport::new(Async::new(stream)?);
-                    return Poll::Ready(Ok((io, unix_addr(&peer))));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    ready!(self.listener.poll_readable(cx))?
-                }
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
+        let (stream, peer) = ready!(sock::poll_accept(&self.listener, cx, UnixListener::accept))?;
+        let io = UnixTransport::new(Async::new(stream)?);
+        Poll::Ready(Ok((io, unix_addr(&peer))))
     }
 
     fn local_addr(&self) -> io::Result<PeerAddr> {
