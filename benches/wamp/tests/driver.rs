@@ -47,7 +47,7 @@ fn scenarios_move_load_through_our_router() {
             }
             let r = rpc::calls(&t, 4, 1, 16, 64, W, None).await.expect("rpc");
             assert!(r.rate > 0.0, "{ser}: {r:?}");
-            let r = rpc::progressive(&t, 50, 64, W, None)
+            let r = rpc::progressive(&t, 50, 64, 8, W, None)
                 .await
                 .expect("progressive");
             assert!(r.rate > 0.0 && r.p50_us.is_some(), "{ser}: {r:?}");

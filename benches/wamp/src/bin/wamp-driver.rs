@@ -81,6 +81,10 @@ enum Scenario {
         /// Payload bytes per chunk.
         #[arg(long, default_value_t = 64)]
         size: usize,
+        /// The callee yields to the runtime after this many chunks (0: never, all
+        /// chunks queued at once).
+        #[arg(long, default_value_t = rpc::PROGRESS_BATCH)]
+        batch: usize,
     },
     /// Round-trip latency of calls started at a fixed rate.
     Latency {
@@ -131,9 +135,11 @@ async fn run(args: Args) -> Result<Option<DriverReport>, DriverError> {
             in_flight,
             size,
         } => rpc::calls(&t, callees, callers, in_flight, size, w, pid).await?,
-        Scenario::Progressive { chunks, size } => {
-            rpc::progressive(&t, chunks, size, w, pid).await?
-        }
+        Scenario::Progressive {
+            chunks,
+            size,
+            batch,
+        } => rpc::progressive(&t, chunks, size, batch, w, pid).await?,
         Scenario::Latency { rate, size } => rpc::latency(&t, rate, size, w, pid).await?,
         Scenario::Idle { sessions, sources } => {
             idle::run(&t, sessions, sources).await?;

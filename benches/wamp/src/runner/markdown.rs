@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::measure::Results;
 use super::saved::Saved;
 use super::{size_label, Cell, RouterKind, Scenario, CHUNKS, RPC_IN_FLIGHT};
+use crate::driver::rpc::PROGRESS_BATCH;
 use crate::report::DriverReport;
 
 const F: RouterKind = RouterKind::Ferrobahn;
@@ -212,7 +213,8 @@ pub fn render(s: &Saved) -> String {
         "One caller with {RPC_IN_FLIGHT} calls in flight of an echo procedure (64 B argument); \
          the shared registration has 4 callees with `invoke: roundrobin`. The progressive stream is \
          one call at a time whose callee sends {CHUNKS} progressive results of 64 B and a \
-         final result (rate = progressive results/s; p50 = one whole stream).\n"
+         final result, handing them to its client {PROGRESS_BATCH} at a time with a yield to \
+         the runtime in between (rate = progressive results/s; p50 = one whole stream).\n"
     );
     let _ = writeln!(
         o,
