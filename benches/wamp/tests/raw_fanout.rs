@@ -50,7 +50,7 @@ async fn until(what: &str, f: impl Fn() -> bool) {
 /// An EVENT as a full session decoded it: (subscriber index, subscription, args).
 type Got = (usize, u64, Vec<Value>);
 
-async fn fans_out_n_frames_to_n_sockets(url: &str, ser: &str) {
+async fn fans_out_n_frames_to_n_sockets(url: &str, ser: &str, size: usize) {
     let t = Target::new(url, ser, "realm1").expect("target");
     // Full sessions decode every EVENT and record what they got.
     let got: Arc<Mutex<Vec<Got>>> = Arc::default();
@@ -75,7 +75,7 @@ async fn fans_out_n_frames_to_n_sockets(url: &str, ser: &str) {
         tokio::task::spawn_local(s.count(counted.clone(), notify.clone(), 1));
     }
     let publisher = t.client(None).await.expect("publisher");
-    let body = payload(SIZE);
+    let body = payload(size);
     for _ in 0..N {
         publisher
             .publish(pubsub::TOPIC, body.clone(), PublishOptions::default())
@@ -109,9 +109,10 @@ fn raw_fanout_server_delivers_every_frame_to_every_socket() {
     let rt = driver::runtime().expect("runtime");
     tokio::task::LocalSet::new().block_on(&rt, async {
         for ser in ["wamp.2.json", "wamp.2.msgpack"] {
-            // A fresh server per serializer: the EVENT is built from the first PUBLISH.
             let url = server().await;
-            fans_out_n_frames_to_n_sockets(&url, ser).await;
+            fans_out_n_frames_to_n_sockets(&url, ser, SIZE).await;
+            // A later publisher's payload is the one fanned out then.
+            fans_out_n_frames_to_n_sockets(&url, ser, 64).await;
             // The driver's scenario moves load through the same server (no speed
             // asserted), while a subscriber that never reads fills its socket: the
             // others must not wait for it.

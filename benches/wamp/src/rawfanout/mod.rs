@@ -3,8 +3,8 @@
 //!
 //! It speaks just enough WAMP for the same driver (a full-client publisher, light
 //! subscribers) to set up: the WebSocket handshake, HELLO -> WELCOME, SUBSCRIBE ->
-//! SUBSCRIBED (every subscriber of any topic gets the one subscription), GOODBYE. The
-//! first PUBLISH is decoded once to build the EVENT a router would send for it
+//! SUBSCRIBED (every subscriber of any topic gets the one subscription), GOODBYE. A
+//! publisher's first PUBLISH is decoded once to build the EVENT a router would send for it
 //! ([`setup::event`], same payload and size) as one unmasked frame; from then on the
 //! publisher's frames are only counted (not unmasked, not decoded, no routing), and
 //! for every read of the publisher's socket that completes k publications, each
@@ -163,6 +163,19 @@ impl Hub {
         Ok(Some(c))
     }
 
+    /// A new publisher's EVENT: the frames of the one before are dropped (one
+    /// publisher at a time; a subscriber still owed frames of the old EVENT keeps
+    /// getting that frame).
+    fn set_event(&self, event: Value) {
+        *self.event.borrow_mut() = Some(event);
+        self.copies.borrow_mut().clear();
+        for s in self.subs.borrow().iter() {
+            if s.owed.get() == 0 && s.offset.get() == 0 {
+                *s.copies.borrow_mut() = None;
+            }
+        }
+    }
+
     /// `k` more publications: every live subscriber is owed `k` more EVENT frames and
     /// gets them now unless its socket is full.
     fn fan_out(&self, k: u64) -> Result<(), RawError> {
@@ -314,6 +327,7 @@ async fn session(hub: &Rc<Hub>, tcp: TcpStream, sub: &mut Option<Rc<Sub>>) -> Re
     let (ser, trailing) = handshake(&stream, &mut buf).await?;
     let mut scanner = Scanner::new(hub.config.max_message);
     let mut items = Vec::new();
+    let mut publisher = false;
     let mut counted = scanner.feed(&trailing, &mut items)?;
     loop {
         for item in items.drain(..) {
@@ -323,7 +337,7 @@ async fn session(hub: &Rc<Hub>, tcp: TcpStream, sub: &mut Option<Rc<Sub>>) -> Re
                         .decode_values(&m)
                         .map_err(|e| RawError::Wamp(e.to_string()))?;
                     for v in values {
-                        match setup_message(hub, &stream, ser, &v, sub).await? {
+                        match setup_message(hub, &stream, ser, &v, sub, &mut publisher).await? {
                             Step::Go => {}
                             Step::Published => {
                                 counted += 1;
@@ -362,6 +376,7 @@ async fn setup_message(
     ser: Serializer,
     v: &Value,
     sub: &mut Option<Rc<Sub>>,
+    publisher: &mut bool,
 ) -> Result<Step, RawError> {
     let Some((code, list)) = setup::split(v) else {
         return Err(RawError::Wamp("not a WAMP message".into()));
@@ -392,8 +407,10 @@ async fn setup_message(
             reply
         }
         setup::code::PUBLISH => {
-            if hub.event.borrow().is_none() {
-                *hub.event.borrow_mut() = Some(setup::event(list));
+            if !*publisher {
+                // This connection's first PUBLISH: its EVENT is the one fanned out.
+                hub.set_event(setup::event(list));
+                *publisher = true;
             }
             return Ok(Step::Published);
         }
