@@ -106,7 +106,8 @@ fn dealer(n: u64) -> Router {
                 options: RegisterOptions {
                     match_policy: (policy != MatchPolicy::Exact).then_some(policy),
                     ..Default::default()
-                },
+                }
+                .into(),
                 procedure: pattern(policy, i).0,
             };
             r.handle(now, HOLDER, Message::Register(reg));

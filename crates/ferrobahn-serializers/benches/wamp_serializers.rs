@@ -24,7 +24,8 @@ fn messages() -> Vec<(&'static str, Message)> {
             options: CallOptions {
                 receive_progress: Some(true),
                 ..Default::default()
-            },
+            }
+            .into(),
             procedure: "com.example.add2".into(),
             payload: match kwargs {
                 Some(k) => Payload::ArgsKwargs(args, k),

@@ -180,7 +180,8 @@ fn own_messages() -> Vec<Message> {
                 acknowledge: Some(true),
                 exclude: Some(vec![id(5), id(6)]),
                 ..Default::default()
-            },
+            }
+            .into(),
             topic: "com.example.topic".into(),
             payload: Payload::ArgsKwargs(vec![], kwargs),
         }),
@@ -191,7 +192,8 @@ fn own_messages() -> Vec<Message> {
                 publisher: Some(id(7)),
                 topic: Some("com.example.topic".into()),
                 ..Default::default()
-            },
+            }
+            .into(),
             payload: Payload::Args(vec![Value::Bytes(Bytes::from(vec![0xab; 70_000]))]),
         }),
     ]

@@ -130,7 +130,7 @@ fn arb_session() -> impl Strategy<Value = Message> {
                 Message::from(ErrorMessage {
                     request_type,
                     request,
-                    details,
+                    details: details.into(),
                     error,
                     payload,
                 })
@@ -145,7 +145,7 @@ fn arb_pubsub() -> impl Strategy<Value = Message> {
                 fix_transparent(&payload, &mut options.enc_algo);
                 Message::from(Publish {
                     request,
-                    options,
+                    options: options.into(),
                     topic,
                     payload,
                 })
@@ -186,7 +186,7 @@ fn arb_pubsub() -> impl Strategy<Value = Message> {
                 Message::from(Event {
                     subscription,
                     publication,
-                    details,
+                    details: details.into(),
                     payload,
                 })
             }
@@ -201,7 +201,7 @@ fn arb_rpc() -> impl Strategy<Value = Message> {
                 fix_transparent(&payload, &mut options.enc_algo);
                 Message::from(Call {
                     request,
-                    options,
+                    options: options.into(),
                     procedure,
                     payload,
                 })
@@ -214,7 +214,7 @@ fn arb_rpc() -> impl Strategy<Value = Message> {
                 fix_transparent(&payload, &mut details.enc_algo);
                 Message::from(ResultMessage {
                     request,
-                    details,
+                    details: details.into(),
                     payload,
                 })
             }
@@ -222,7 +222,7 @@ fn arb_rpc() -> impl Strategy<Value = Message> {
         (arb_id(), RegisterOptions::arb(), arb_uri()).prop_map(|(request, options, procedure)| {
             Message::from(Register {
                 request,
-                options,
+                options: options.into(),
                 procedure,
             })
         }),
@@ -250,7 +250,7 @@ fn arb_rpc() -> impl Strategy<Value = Message> {
                 Message::from(Invocation {
                     request,
                     registration,
-                    details,
+                    details: details.into(),
                     payload,
                 })
             }
@@ -262,7 +262,7 @@ fn arb_rpc() -> impl Strategy<Value = Message> {
                 fix_transparent(&payload, &mut options.enc_algo);
                 Message::from(Yield {
                     request,
-                    options,
+                    options: options.into(),
                     payload,
                 })
             }

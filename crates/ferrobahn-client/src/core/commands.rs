@@ -121,7 +121,7 @@ impl Session {
         self.outgoing.push_back(
             Call {
                 request,
-                options,
+                options: options.into(),
                 procedure: procedure.into(),
                 payload,
             }
@@ -186,7 +186,7 @@ impl Session {
         self.outgoing.push_back(
             Register {
                 request,
-                options,
+                options: options.into(),
                 procedure: procedure.to_owned(),
             }
             .into(),
@@ -277,7 +277,7 @@ impl Session {
         self.outgoing.push_back(
             Publish {
                 request,
-                options,
+                options: options.into(),
                 topic: topic.into(),
                 payload,
             }
@@ -315,7 +315,8 @@ impl Session {
                 options: YieldOptions {
                     progress: progress.then_some(true),
                     ..Default::default()
-                },
+                }
+                .into(),
                 payload,
             }
             .into(),

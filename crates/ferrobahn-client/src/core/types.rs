@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ferrobahn_wamp::options::{CancelMode, EventDetails, InvocationDetails, ResultDetails};
+use ferrobahn_wamp::options::{Boxed, CancelMode, EventDetails, InvocationDetails, ResultDetails};
 use ferrobahn_wamp::{Dict, Id, Payload, Roles, UriCheck, Value};
 
 use crate::auth::{ChannelBinding, ChannelBindingType, Credentials};
@@ -234,7 +234,7 @@ pub struct CallResult {
     /// Keyword results.
     pub kwargs: Dict,
     /// Details (progress flag, callee identification).
-    pub details: ResultDetails,
+    pub details: Boxed<ResultDetails>,
 }
 
 impl CallResult {
@@ -276,7 +276,7 @@ pub struct EventData {
     /// Keyword arguments.
     pub kwargs: Dict,
     /// Details (publisher, concrete topic, retained flag).
-    pub details: EventDetails,
+    pub details: Boxed<EventDetails>,
 }
 
 /// An INVOCATION of one of our registrations.
@@ -291,7 +291,7 @@ pub struct InvocationData {
     /// Keyword arguments.
     pub kwargs: Dict,
     /// Details (caller identification, concrete procedure, receive_progress).
-    pub details: InvocationDetails,
+    pub details: Boxed<InvocationDetails>,
 }
 
 impl InvocationData {

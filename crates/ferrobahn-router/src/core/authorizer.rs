@@ -15,7 +15,6 @@
 use std::time::{Duration, Instant};
 
 use ferrobahn_wamp::message::{code, Invocation};
-use ferrobahn_wamp::options::InvocationDetails;
 use ferrobahn_wamp::{error_uri, Dict, Id, Message, Payload, Value};
 
 use super::authz::{Action, AuthorizeRequest};
@@ -164,7 +163,7 @@ impl Router {
             Message::Invocation(Invocation {
                 request: inv,
                 registration,
-                details: InvocationDetails::default(),
+                details: Default::default(),
                 payload: Payload::Args(args),
             }),
         );

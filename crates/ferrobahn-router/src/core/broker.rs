@@ -210,7 +210,7 @@ impl Router {
             let ev = Event {
                 subscription: id,
                 publication: r.publication,
-                details,
+                details: details.into(),
                 payload: r.payload,
             };
             self.send(conn, Message::Event(ev));
@@ -468,7 +468,7 @@ fn route_event(
         let ev = Event {
             subscription: id,
             publication: p.id,
-            details,
+            details: details.into(),
             payload: p.payload.clone(),
         };
         out.push_back(Transmit::Send {

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use ferrobahn_wamp::message::{code, Call, Goodbye, ResultMessage};
-use ferrobahn_wamp::options::{CloseDetails, PublishOptions, ResultDetails};
+use ferrobahn_wamp::options::{CloseDetails, PublishOptions};
 use ferrobahn_wamp::{error_uri, Dict, Id, MatchPolicy, Message, Payload, Value};
 
 use super::authz;
@@ -296,7 +296,7 @@ impl Router {
                 };
                 let r = ResultMessage {
                     request: m.request,
-                    details: ResultDetails::default(),
+                    details: Default::default(),
                     payload,
                 };
                 if self.conns.contains_key(&conn) {

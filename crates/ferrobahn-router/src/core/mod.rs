@@ -52,7 +52,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ferrobahn_wamp::message::{Abort, ErrorMessage};
-use ferrobahn_wamp::options::{CloseDetails, ErrorDetails};
+use ferrobahn_wamp::options::CloseDetails;
 use ferrobahn_wamp::{error_uri, Id, Message, Payload, RandomIds};
 
 use crate::config::RouterConfig;
@@ -371,7 +371,7 @@ impl Router {
             Message::Error(ErrorMessage {
                 request_type,
                 request,
-                details: ErrorDetails::default(),
+                details: Default::default(),
                 error: error.to_owned(),
                 payload,
             }),

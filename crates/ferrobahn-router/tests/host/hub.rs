@@ -42,7 +42,7 @@ fn a_call_timeout_fires_without_traffic() {
                 options: CallOptions {
                     timeout: Some(300),
                     ..Default::default()
-                },
+                }.into(),
                 ..Default::default()
             })
             .await;

@@ -97,7 +97,7 @@ fn pubsub_fans_out_to_every_serializer() {
         publisher
             .send(Publish {
                 request: id(2),
-                options,
+                options: options.into(),
                 topic: "com.hello".into(),
                 payload,
             })

@@ -4,7 +4,7 @@ use super::reader::Reader;
 use super::{code, WireMessage};
 use crate::error::WampError;
 use crate::id::Id;
-use crate::options::ErrorDetails;
+use crate::options::{Boxed, ErrorDetails};
 use crate::payload::Payload;
 use crate::value::Value;
 
@@ -17,8 +17,8 @@ pub struct ErrorMessage {
     pub request_type: u64,
     /// The ID of the failed request.
     pub request: Id,
-    /// Details.
-    pub details: ErrorDetails,
+    /// Details (boxed: usually empty).
+    pub details: Boxed<ErrorDetails>,
     /// The error URI.
     pub error: String,
     /// Error arguments.
@@ -49,7 +49,7 @@ impl WireMessage for ErrorMessage {
             });
         }
         let request = r.id("request")?;
-        let details = r.options("details", ErrorDetails::from_dict)?;
+        let details = r.boxed_options("details", ErrorDetails::from_dict)?;
         let error = r.uri("error")?;
         let payload = r.payload(details.enc_algo.is_some())?;
         Ok(Self {

@@ -6,7 +6,7 @@ use super::{code, WireMessage};
 use crate::error::WampError;
 use crate::id::Id;
 use crate::options::{
-    EventDetails, PublishOptions, SubscribeOptions, UnsubscribeOptions, UnsubscribedDetails,
+    Boxed, EventDetails, PublishOptions, SubscribeOptions, UnsubscribeOptions, UnsubscribedDetails,
 };
 use crate::payload::Payload;
 use crate::value::Value;
@@ -16,8 +16,8 @@ use crate::value::Value;
 pub struct Publish {
     /// Request ID (session scope).
     pub request: Id,
-    /// Options.
-    pub options: PublishOptions,
+    /// Options (boxed: usually empty).
+    pub options: Boxed<PublishOptions>,
     /// The topic.
     pub topic: String,
     /// The event payload.
@@ -30,7 +30,7 @@ impl WireMessage for Publish {
     const LEN: (usize, usize, &'static str) = (4, 6, "4 to 6");
     fn read(r: &mut Reader) -> Result<Self, WampError> {
         let request = r.id("request")?;
-        let options = r.options("options", PublishOptions::from_dict)?;
+        let options = r.boxed_options("options", PublishOptions::from_dict)?;
         let topic = r.uri("topic")?;
         let payload = r.payload(options.enc_algo.is_some())?;
         Ok(Self {
@@ -195,8 +195,8 @@ pub struct Event {
     pub subscription: Id,
     /// The publication ID.
     pub publication: Id,
-    /// Details.
-    pub details: EventDetails,
+    /// Details (boxed: usually empty).
+    pub details: Boxed<EventDetails>,
     /// The event payload.
     pub payload: Payload,
 }
@@ -208,7 +208,7 @@ impl WireMessage for Event {
     fn read(r: &mut Reader) -> Result<Self, WampError> {
         let subscription = r.id("subscription")?;
         let publication = r.id("publication")?;
-        let details = r.options("details", EventDetails::from_dict)?;
+        let details = r.boxed_options("details", EventDetails::from_dict)?;
         let payload = r.payload(details.enc_algo.is_some())?;
         Ok(Self {
             subscription,

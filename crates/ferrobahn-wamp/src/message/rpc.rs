@@ -7,7 +7,7 @@ use super::{code, WireMessage};
 use crate::error::WampError;
 use crate::id::Id;
 use crate::options::{
-    CallOptions, CancelOptions, InterruptOptions, InvocationDetails, RegisterOptions,
+    Boxed, CallOptions, CancelOptions, InterruptOptions, InvocationDetails, RegisterOptions,
     ResultDetails, UnregisterOptions, UnregisteredDetails, YieldOptions,
 };
 use crate::payload::Payload;
@@ -18,8 +18,8 @@ use crate::value::Value;
 pub struct Call {
     /// Request ID.
     pub request: Id,
-    /// Options.
-    pub options: CallOptions,
+    /// Options (boxed: usually empty).
+    pub options: Boxed<CallOptions>,
     /// The procedure.
     pub procedure: String,
     /// Call arguments.
@@ -32,7 +32,7 @@ impl WireMessage for Call {
     const LEN: (usize, usize, &'static str) = (4, 6, "4 to 6");
     fn read(r: &mut Reader) -> Result<Self, WampError> {
         let request = r.id("request")?;
-        let options = r.options("options", CallOptions::from_dict)?;
+        let options = r.boxed_options("options", CallOptions::from_dict)?;
         let procedure = r.uri("procedure")?;
         let payload = r.payload(options.enc_algo.is_some())?;
         Ok(Self {
@@ -96,8 +96,8 @@ macro_rules! reply_message {
         pub struct $name {
             /// The request answered.
             pub request: Id,
-            /// Options or details.
-            pub $field: $opts,
+            /// Options or details (boxed: usually empty).
+            pub $field: Boxed<$opts>,
             /// The result payload.
             pub payload: Payload,
         }
@@ -108,7 +108,7 @@ macro_rules! reply_message {
             const LEN: (usize, usize, &'static str) = (3, 5, "3 to 5");
             fn read(r: &mut Reader) -> Result<Self, WampError> {
                 let request = r.id("request")?;
-                let $field = r.options(stringify!($field), <$opts>::from_dict)?;
+                let $field = r.boxed_options(stringify!($field), <$opts>::from_dict)?;
                 let payload = r.payload($field.enc_algo.is_some())?;
                 Ok(Self { request, $field, payload })
             }
@@ -135,8 +135,8 @@ reply_message!(
 pub struct Register {
     /// Request ID.
     pub request: Id,
-    /// Options (`match`, `invoke`, ...).
-    pub options: RegisterOptions,
+    /// Options (`match`, `invoke`, ...; boxed, as they are larger than the rest).
+    pub options: Boxed<RegisterOptions>,
     /// The procedure, or a prefix/wildcard pattern.
     pub procedure: String,
 }
@@ -147,7 +147,7 @@ impl WireMessage for Register {
     const LEN: (usize, usize, &'static str) = (4, 4, "4");
     fn read(r: &mut Reader) -> Result<Self, WampError> {
         let request = r.id("request")?;
-        let options = r.options("options", RegisterOptions::from_dict)?;
+        let options = r.boxed_options("options", RegisterOptions::from_dict)?;
         let procedure = r.pattern("procedure", options.match_policy.unwrap_or_default())?;
         Ok(Self {
             request,
@@ -243,8 +243,8 @@ pub struct Invocation {
     pub request: Id,
     /// The registration invoked.
     pub registration: Id,
-    /// Details.
-    pub details: InvocationDetails,
+    /// Details (boxed: usually empty).
+    pub details: Boxed<InvocationDetails>,
     /// Call arguments.
     pub payload: Payload,
 }
@@ -256,7 +256,7 @@ impl WireMessage for Invocation {
     fn read(r: &mut Reader) -> Result<Self, WampError> {
         let request = r.id("request")?;
         let registration = r.id("registration")?;
-        let details = r.options("details", InvocationDetails::from_dict)?;
+        let details = r.boxed_options("details", InvocationDetails::from_dict)?;
         let payload = r.payload(details.enc_algo.is_some())?;
         Ok(Self {
             request,

@@ -221,7 +221,8 @@ fn progressive_results_then_final() {
                 details: ResultDetails {
                     progress: Some(true),
                     ..Default::default()
-                },
+                }
+                .into(),
                 payload: Payload::from_args(&(i,)).unwrap(),
             }
             .into(),
@@ -262,7 +263,8 @@ fn unasked_progress_is_a_violation() {
             details: ResultDetails {
                 progress: Some(true),
                 ..Default::default()
-            },
+            }
+            .into(),
             payload: Payload::Empty,
         }
         .into(),
@@ -395,7 +397,8 @@ fn invocation_yield_progress_interrupt() {
             details: InvocationDetails {
                 receive_progress: progress.then_some(true),
                 ..Default::default()
-            },
+            }
+            .into(),
             payload: Payload::from_args(&("x",)).unwrap(),
         }
         .into()

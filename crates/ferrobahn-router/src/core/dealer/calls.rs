@@ -122,7 +122,7 @@ impl Router {
         let msg = Invocation {
             request: inv,
             registration,
-            details,
+            details: details.into(),
             payload: m.payload,
         };
         self.send(callee, Message::Invocation(msg));
@@ -148,7 +148,7 @@ impl Router {
         let msg = Invocation {
             request: inv,
             registration,
-            details,
+            details: details.into(),
             payload: m.payload,
         };
         self.send(callee, Message::Invocation(msg));
@@ -201,7 +201,7 @@ impl Router {
                     caller,
                     Message::Result(ResultMessage {
                         request,
-                        details,
+                        details: details.into(),
                         payload: m.payload,
                     }),
                 );
@@ -214,7 +214,7 @@ impl Router {
         if !f.answered {
             let msg = ResultMessage {
                 request: f.call_request,
-                details: ResultDetails::default(),
+                details: Default::default(),
                 payload: m.payload,
             };
             self.send(f.caller, Message::Result(msg));

@@ -209,7 +209,8 @@ fn no_answer_in_time_or_no_authorizer_denies() {
         options: ferrobahn_wamp::options::PublishOptions {
             acknowledge: ack.then_some(true),
             ..Default::default()
-        },
+        }
+        .into(),
         ..Default::default()
     };
     let (inv, a) = asked(&h.send(user, publish(false)), auth);

@@ -11,7 +11,7 @@ use crate::config::{Allow, MatchPolicyConfig, Permission, RealmConfig, RoleConfi
 fn publish(h: &mut Harness, c: ConnId, topic: &str, options: PublishOptions) -> Vec<Out> {
     let m = Publish {
         request: id(9),
-        options,
+        options: options.into(),
         topic: topic.into(),
         payload: args(vec![Value::from(1)]),
     };

@@ -18,7 +18,7 @@ fn call(
 ) -> Vec<Out> {
     let m = Call {
         request: id(request),
-        options,
+        options: options.into(),
         procedure: procedure.into(),
         payload: args(vec![Value::from(2), Value::from(3)]),
     };
@@ -42,7 +42,7 @@ fn yield_(h: &mut Harness, c: ConnId, request: Id, progress: bool, v: i64) -> Ve
         c,
         Yield {
             request,
-            options,
+            options: options.into(),
             payload: args(vec![Value::from(v)]),
         },
     )
@@ -100,7 +100,8 @@ fn callee_errors_are_routed_back_intact() {
         details: ErrorDetails {
             extra: extra.clone(),
             ..Default::default()
-        },
+        }
+        .into(),
         error: "com.myapp.error.overflow".into(),
         payload: ferrobahn_wamp::Payload::ArgsKwargs(vec![Value::from("too big")], kw.clone()),
     };
@@ -214,7 +215,7 @@ fn shared_registrations() {
         Register {
             request: id(9),
             procedure: "com.rr".into(),
-            options: shared(InvokePolicy::First),
+            options: shared(InvokePolicy::First).into(),
         },
     );
     assert_eq!(
@@ -226,7 +227,7 @@ fn shared_registrations() {
         Register {
             request: id(9),
             procedure: "com.rr".into(),
-            options: shared(InvokePolicy::RoundRobin),
+            options: shared(InvokePolicy::RoundRobin).into(),
         },
     );
     assert_eq!(only_error(&out, b), error_uri::PROCEDURE_ALREADY_EXISTS);
@@ -236,7 +237,7 @@ fn shared_registrations() {
         Register {
             request: id(9),
             procedure: "com.single".into(),
-            options: RegisterOptions::default(),
+            options: Default::default(),
         },
     );
     assert_eq!(only_error(&out, b), error_uri::PROCEDURE_ALREADY_EXISTS);
@@ -245,7 +246,7 @@ fn shared_registrations() {
         Register {
             request: id(9),
             procedure: "wamp.mine".into(),
-            options: RegisterOptions::default(),
+            options: Default::default(),
         },
     );
     assert_eq!(only_error(&out, a), error_uri::INVALID_URI);
@@ -532,7 +533,7 @@ fn unauthorized_call_and_register() {
         Register {
             request: id(1),
             procedure: "com.public.x".into(),
-            options: RegisterOptions::default(),
+            options: Default::default(),
         },
     );
     assert_eq!(only_error(&out, a), error_uri::NOT_AUTHORIZED);

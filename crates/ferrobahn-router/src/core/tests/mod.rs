@@ -176,7 +176,7 @@ impl Harness {
     pub(super) fn register(&mut self, c: ConnId, procedure: &str, options: RegisterOptions) -> Id {
         let m = Register {
             request: id(1),
-            options,
+            options: options.into(),
             procedure: procedure.into(),
         };
         match self.send(c, m).as_slice() {

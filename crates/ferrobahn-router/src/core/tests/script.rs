@@ -44,7 +44,8 @@ fn arb_plausible() -> impl Strategy<Value = Message> {
                 options: RegisterOptions {
                     match_policy: m,
                     ..Default::default()
-                },
+                }
+                .into(),
             }
         )),
         (req.clone(), uri, any::<bool>(), 0u64..3).prop_map(|(request, p, progress, t)| {
@@ -56,7 +57,8 @@ fn arb_plausible() -> impl Strategy<Value = Message> {
                     timeout: Some(t * 500),
                     receive_progress: Some(true),
                     ..Default::default()
-                },
+                }
+                .into(),
                 ..Default::default()
             })
         }),
@@ -65,7 +67,8 @@ fn arb_plausible() -> impl Strategy<Value = Message> {
             options: ferrobahn_wamp::options::YieldOptions {
                 progress: progress.then_some(true),
                 ..Default::default()
-            },
+            }
+            .into(),
             ..Default::default()
         })),
     ]
