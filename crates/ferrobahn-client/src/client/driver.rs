@@ -427,7 +427,7 @@ impl<W: WampTransport> Driver<W> {
         match ev {
             SessionEvent::Joined(d) => {
                 if let Some(j) = self.join.take() {
-                    let _ = j.send(Ok(d));
+                    let _ = j.send(Ok(*d));
                 }
             }
             SessionEvent::Left(why) => self.session_ended(why),

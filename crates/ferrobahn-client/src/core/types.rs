@@ -332,7 +332,7 @@ pub enum Ack {
 #[non_exhaustive]
 pub enum SessionEvent {
     /// WELCOME: the session is established.
-    Joined(SessionDetails),
+    Joined(Box<SessionDetails>),
     /// The session ended: GOODBYE exchanged, ABORT received, protocol violation, timeout
     /// or transport loss. Every pending request has failed before this event.
     Left(SessionError),
