@@ -54,7 +54,8 @@ impl Session {
                 self.details = Some(details.clone());
                 self.state = SessionState::Established;
                 self.deadline = None;
-                self.events.push_back(SessionEvent::Joined(Box::new(details)));
+                self.events
+                    .push_back(SessionEvent::Joined(Box::new(details)));
             }
             Message::Abort(a) => self.close(SessionError::Aborted {
                 reason: a.reason,
