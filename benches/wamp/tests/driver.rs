@@ -38,7 +38,9 @@ fn scenarios_move_load_through_our_router() {
                 let spec = pubsub::Fanout {
                     subscribers: 3,
                     size: 4096,
-                    window_events: 4000,
+                    // 100 publications in flight: a debug build on a busy machine
+                    // works through a burst well within the window.
+                    window_events: 300,
                     light,
                 };
                 let r = pubsub::run(&t, spec, W, None).await.expect("fanout");
