@@ -191,6 +191,12 @@ impl Driver {
                 }
             }
             if !progress {
+                // Written down to room again with messages left in the outlet (or none
+                // left: then the outlet wakes this task for the next).
+                let room = self.wbuf.len() - self.wpos < HIGH_WATER;
+                if !self.done && room && self.outlet.as_ref().is_some_and(|o| o.more(cx.waker())) {
+                    continue;
+                }
                 return self.poll_deadline(cx);
             }
         }

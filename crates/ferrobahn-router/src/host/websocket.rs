@@ -153,7 +153,7 @@ impl Handler for WsSession {
                 }
             }
         }
-        outlet.has_items()
+        outlet.more(cx.waker())
     }
 
     fn on_close(&mut self, was_clean: bool, code: Option<CloseCode>, reason: &str) {
