@@ -306,7 +306,10 @@ mod tests {
         let waker = Waker::from(Arc::clone(&count));
         let o = Outlet::default();
         assert!(!o.more(&waker), "nothing to take");
-        assert!(o.push(event(), 8).unwrap().is_some(), "the push finds the waker");
+        assert!(
+            o.push(event(), 8).unwrap().is_some(),
+            "the push finds the waker"
+        );
         assert!(o.more(&waker));
         assert!(matches!(o.next(&waker), Next::Message(_)));
         let _ = o.end(false);
