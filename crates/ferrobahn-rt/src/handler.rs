@@ -409,27 +409,55 @@ impl<'a> Ctx<'a> {
 /// before it yields to other tasks.
 const FEED_ROUNDS: usize = 64;
 
+/// Events handled in a row before the driver lets other tasks run.
+const EVENT_BUDGET: usize = 32;
+
 /// Drives `handler` over an open connection until it is closed; `on_open`
 /// first, `on_close` last (exactly once).
+///
+/// Each time it runs it first calls [`Handler::poll_outgoing`]; after
+/// [`EVENT_BUDGET`] events in a row it yields once to other tasks.
 pub async fn run_handler<T: Transport, H: Handler>(mut ws: WebSocket<T>, mut handler: H) {
     let exporter = ws.get_ref().tls_exporter();
     ws.core_mut().tls_exporter = exporter.map(Box::new);
     handler.on_open(&mut Ctx::new(ws.core_mut()));
+    // Events handled since the task last waited: past EVENT_BUDGET it yields once, so
+    // the tasks its messages woke (other connections fed through `poll_outgoing`) write
+    // while it reads on, instead of after it.
+    let mut run = 0usize;
     loop {
+        if run >= EVENT_BUDGET {
+            run = 0;
+            let mut yielded = false;
+            poll_fn(|cx| {
+                if std::mem::replace(&mut yielded, true) {
+                    return Poll::Ready(());
+                }
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            })
+            .await;
+        }
         let ev = poll_fn(|cx| {
             for _ in 0..FEED_ROUNDS {
                 let more = handler.poll_outgoing(&mut Ctx::new(ws.core_mut()), cx);
                 match ws.poll_event(cx) {
                     // Written out with room again: the handler's source has more.
                     Poll::Pending if more && !ws.core_mut().wants_flush() => {}
-                    polled => return polled,
+                    Poll::Pending => {
+                        run = 0;
+                        return Poll::Pending;
+                    }
+                    ready => return ready,
                 }
             }
             // Let other tasks run; come back at once.
             cx.waker().wake_by_ref();
+            run = 0;
             Poll::Pending
         })
         .await;
+        run += 1;
         let mut ctx = Ctx::new(ws.core_mut());
         match ev {
             Some(Ok(Event::Message(m))) => {

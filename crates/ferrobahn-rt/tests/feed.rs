@@ -151,3 +151,38 @@ fn a_source_past_the_flush_threshold_is_drained_in_one_run() {
     assert!(feed.lock().unwrap().items.is_empty());
     assert_eq!(read_texts(&mut client, &mut io, &rt).len(), 300);
 }
+
+/// Counts the messages it is handed.
+struct Count(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Handler for Count {
+    fn on_message(&mut self, _: &mut Ctx<'_>, _: Bytes, _: bool) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn a_long_burst_lets_other_tasks_run_in_between() {
+    // Tasks its messages woke (through `poll_outgoing` elsewhere) write while it reads
+    // on: the driver yields after a run of events instead of handling the whole burst.
+    let (ws, mut client, mut io, rt) = setup(1 << 20, 64 * 1024);
+    let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut run = pin!(run_handler(ws, Count(Arc::clone(&seen))));
+    assert!(poll_once(run.as_mut()).is_pending());
+    for i in 0..100 {
+        client.send_text(rt.now(), &format!("b{i}")).unwrap();
+    }
+    let buf = client.transmit_buf().to_vec();
+    let n = match poll_once(pin!(poll_fn(|cx| io.poll_write(cx, &buf)))) {
+        Poll::Ready(Ok(n)) => n,
+        other => panic!("the pipe took nothing: {other:?}"),
+    };
+    assert_eq!(n, buf.len());
+    assert!(poll_once(run.as_mut()).is_pending());
+    let first = seen.load(Ordering::Relaxed);
+    assert!(first > 0 && first < 100, "one poll handled {first} of 100");
+    for _ in 0..10 {
+        assert!(poll_once(run.as_mut()).is_pending());
+    }
+    assert_eq!(seen.load(Ordering::Relaxed), 100);
+}
