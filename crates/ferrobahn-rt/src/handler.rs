@@ -416,7 +416,7 @@ const EVENT_BUDGET: usize = 32;
 /// first, `on_close` last (exactly once).
 ///
 /// Each time it runs it first calls [`Handler::poll_outgoing`]; after
-/// [`EVENT_BUDGET`] events in a row it yields once to other tasks.
+/// 32 events in a row it yields once to other tasks.
 pub async fn run_handler<T: Transport, H: Handler>(mut ws: WebSocket<T>, mut handler: H) {
     let exporter = ws.get_ref().tls_exporter();
     ws.core_mut().tls_exporter = exporter.map(Box::new);
