@@ -1,6 +1,7 @@
 //! The sans-IO connection: [`Connection`].
 
 mod close;
+mod input;
 mod outq;
 mod recv;
 mod send;
@@ -12,6 +13,8 @@ mod timer;
 mod tests;
 #[cfg(test)]
 mod tests_idle;
+#[cfg(test)]
+mod tests_input;
 #[cfg(test)]
 mod tests_outq;
 #[cfg(test)]
@@ -98,6 +101,9 @@ pub struct Connection {
     read_size: usize,
     /// How much the last `read_buf` call offered.
     last_offer: usize,
+    /// Header + payload length of the last data frame: reads are cut where
+    /// frames of this size would end (see `input.rs`).
+    frame_hint: usize,
     frame: Option<InFrame>,
     assembly: Option<Assembly>,
     utf8: Utf8Validator,
@@ -165,6 +171,7 @@ impl Connection {
             filled: 0,
             read_size,
             last_offer: 0,
+            frame_hint: 0,
             frame: None,
             assembly: None,
             utf8: Utf8Validator::new(),
@@ -290,6 +297,7 @@ impl Connection {
     pub fn release_buffers(&mut self) {
         if self.filled == 0 && self.frame.is_none() {
             self.in_buf = BytesMut::new();
+            self.frame_hint = 0;
             self.read_size = self
                 .config
                 .min_read_buffer
@@ -307,8 +315,9 @@ impl Connection {
     /// [`Config::min_read_buffer`]) are freed at once, so an idle connection
     /// holds none; the next [`read_buf`](Self::read_buf) or send makes new
     /// ones. Larger buffers (a busy connection's) are kept until
-    /// [`Config::idle_buffer_release`] frees them; with that option `None`
-    /// this does nothing.
+    /// [`Config::idle_buffer_release`] frees them, except an empty read
+    /// buffer larger than [`Config::read_buffer_size`] (made for a large
+    /// frame); with that option `None` this does nothing.
     pub fn read_drained(&mut self) {
         if self.config.idle_buffer_release.is_none() {
             return;
@@ -318,10 +327,13 @@ impl Connection {
             .min_read_buffer
             .clamp(1, self.config.read_buffer_size.max(1));
         let small = start.saturating_mul(2);
+        let capacity = self.in_buf.capacity();
+        // An empty buffer made for a large frame that has not come is freed
+        // too: it is the size of the last frame, and that could be 1 MiB.
         if self.filled == 0
             && self.frame.is_none()
-            && self.read_size <= start
-            && self.in_buf.capacity() <= small
+            && ((self.read_size <= start && capacity <= small)
+                || capacity > self.config.read_buffer_size)
         {
             self.in_buf = BytesMut::new();
         }

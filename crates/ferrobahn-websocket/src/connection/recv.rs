@@ -1,6 +1,5 @@
 //! The receive path: frame parsing, unmasking, UTF-8 checks, message assembly.
 
-use std::mem::MaybeUninit;
 use std::time::Instant;
 
 use bytes::{Buf, Bytes};
@@ -10,14 +9,12 @@ use super::{Connection, Role};
 use crate::CodecError;
 use crate::{Event, Message, MessageKind, ProtocolError, State};
 
-/// Most bytes `read_buf` offers at once while a large frame is arriving.
-const MAX_READ_CHUNK: usize = 1 << 20;
-
 /// The frame whose payload is arriving.
 #[derive(Debug)]
 pub(super) struct InFrame {
     header: FrameHeader,
-    len: usize,
+    /// Payload bytes of this frame not yet handed out (from the front of `in_buf`).
+    pub(super) len: usize,
     /// Payload bytes at the front of `in_buf` already unmasked (and checked).
     processed: usize,
     /// Validate the payload as UTF-8 while it arrives.
@@ -43,95 +40,6 @@ pub(super) struct Assembly {
 }
 
 impl Connection {
-    /// Copies `data` in and processes it.
-    pub fn feed(&mut self, now: Instant, data: &[u8]) {
-        let mut rest = data;
-        while !rest.is_empty() {
-            let spare = self.read_buf();
-            let n = spare.len().min(rest.len());
-            spare[..n].copy_from_slice(&rest[..n]);
-            rest = &rest[n..];
-            self.commit_read(now, n);
-        }
-    }
-
-    /// Space to read transport bytes into, without a copy. It starts at
-    /// [`Config::min_read_buffer`](crate::Config::min_read_buffer) bytes and
-    /// doubles each time a read fills it, up to
-    /// [`Config::read_buffer_size`](crate::Config::read_buffer_size) (more
-    /// while a large frame is arriving). Call
-    /// [`commit_read`](Self::commit_read) with the number of bytes read.
-    pub fn read_buf(&mut self) -> &mut [u8] {
-        let want = self.read_want();
-        if self.in_buf.len() - self.filled < want {
-            self.in_buf.resize(self.filled + want, 0);
-        }
-        self.last_offer = self.in_buf.len() - self.filled;
-        &mut self.in_buf[self.filled..]
-    }
-
-    /// [`read_buf`](Self::read_buf) without zeroing: space to read into that
-    /// may hold uninitialised memory, for transports that can read into it
-    /// (tokio's `ReadBuf`). Zeroing the space before each large read costs a
-    /// pass over the memory per message (a `memset` of 1 MiB per 1 MiB
-    /// message). Commit with [`commit_read_uninit`](Self::commit_read_uninit).
-    pub fn read_buf_uninit(&mut self) -> &mut [MaybeUninit<u8>] {
-        let want = self.read_want();
-        // Zeroed space lent out by `read_buf` is given up: the bytes past
-        // `filled` are no longer taken to be initialised.
-        self.in_buf.truncate(self.filled);
-        if self.in_buf.capacity() - self.filled < want {
-            self.in_buf.reserve(want);
-        }
-        let spare = self.in_buf.spare_capacity_mut();
-        self.last_offer = spare.len();
-        spare
-    }
-
-    /// Takes `n` bytes read into [`read_buf_uninit`](Self::read_buf_uninit)
-    /// and processes them (`n` beyond that space is cut to it).
-    ///
-    /// # Safety
-    /// The first `n` bytes of the space the last `read_buf_uninit` call
-    /// returned must have been initialised (written), and no other input
-    /// call may have come between the two.
-    #[allow(unsafe_code)]
-    pub unsafe fn commit_read_uninit(&mut self, now: Instant, n: usize) {
-        let n = n.min(self.in_buf.capacity() - self.in_buf.len());
-        // SAFETY: the caller guarantees that the first `n` bytes of the spare
-        // capacity (starting at `len == filled`, set by `read_buf_uninit`)
-        // were written, and `n` is within the capacity.
-        unsafe { self.in_buf.set_len(self.in_buf.len() + n) };
-        self.commit_read(now, n);
-    }
-
-    /// How many bytes the next read should offer.
-    fn read_want(&self) -> usize {
-        let pending = self
-            .frame
-            .as_ref()
-            .map_or(0, |f| f.len.saturating_sub(self.filled));
-        self.read_size.max(pending.min(MAX_READ_CHUNK)).max(1)
-    }
-
-    /// Takes `n` bytes written into [`read_buf`](Self::read_buf) and processes them.
-    pub fn commit_read(&mut self, now: Instant, n: usize) {
-        self.filled = (self.filled + n).min(self.in_buf.len());
-        self.now = now;
-        if n > 0 {
-            if n >= self.last_offer && self.read_size < self.config.read_buffer_size {
-                self.read_size = (self.read_size * 2).min(self.config.read_buffer_size);
-            }
-            if self.config.auto_ping_restart_on_traffic {
-                self.restart_auto_ping(now);
-            }
-            if let Some(idle) = self.config.idle_buffer_release {
-                self.timers.set(super::Timer::ReleaseBuffers, now + idle);
-            }
-        }
-        self.process(now);
-    }
-
     /// Parses and handles frames until one produces an event or the input
     /// runs out (partial payloads are unmasked and checked as they arrive).
     pub(super) fn process(&mut self, now: Instant) {
@@ -142,7 +50,12 @@ impl Connection {
                         self.in_buf.advance(header_len);
                         self.filled -= header_len;
                         match self.start_frame(header) {
-                            Ok(frame) => self.frame = Some(frame),
+                            Ok(frame) => {
+                                if !header.opcode.is_control() {
+                                    self.frame_hint = header_len + frame.len;
+                                }
+                                self.frame = Some(frame);
+                            }
                             Err(err) => return self.fail(err),
                         }
                     }
