@@ -94,12 +94,9 @@ fn main() {
             let caller = &caller;
             async move {
                 caller
-                    .call_with("com.bench.echo", body, Default::default())
+                    .call_payload("com.bench.echo", body, Default::default())
                     .await
-                    .expect("call")
-                    .result()
-                    .await
-                    .expect("result");
+                    .expect("call");
             }
         };
 

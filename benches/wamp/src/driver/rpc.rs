@@ -36,10 +36,7 @@ async fn echo_callees(t: &Target, callees: usize) -> Result<Vec<Client>, DriverE
 
 /// One call of [`ECHO`] to its result.
 async fn echo_call(c: &Client, body: Payload) -> Result<(), DriverError> {
-    c.call_with(ECHO, body, CallOptions::default())
-        .await?
-        .result()
-        .await?;
+    c.call_payload(ECHO, body, CallOptions::default()).await?;
     Ok(())
 }
 

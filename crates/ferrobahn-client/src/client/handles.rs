@@ -117,6 +117,59 @@ impl Drop for PendingCall {
     }
 }
 
+/// The caller's side of [`Client::call_payload`](super::Client::call_payload) while it
+/// waits: the request ID arrives in `started` (not awaited); dropped before the result,
+/// it cancels the call as [`PendingCall`] does.
+pub(super) struct CallGuard<'a> {
+    tx: &'a mpsc::UnboundedSender<Command>,
+    started: oneshot::Receiver<Result<Id, UsageError>>,
+    /// The CANCEL mode sent on drop; `None` once done, or when disabled.
+    cancel_on_drop: Option<CancelMode>,
+}
+
+impl<'a> CallGuard<'a> {
+    pub(super) fn new(
+        tx: &'a mpsc::UnboundedSender<Command>,
+        started: oneshot::Receiver<Result<Id, UsageError>>,
+        cancel_on_drop: Option<CancelMode>,
+    ) -> Self {
+        Self {
+            tx,
+            started,
+            cancel_on_drop,
+        }
+    }
+
+    /// The call's outcome from its `done` channel: a closed channel means the call was
+    /// refused (the reason is in `started`) or the session is gone.
+    pub(super) fn finish(
+        &mut self,
+        done: Result<Result<CallResult, RequestError>, oneshot::Canceled>,
+    ) -> Result<CallResult, RequestError> {
+        self.cancel_on_drop = None;
+        match done {
+            Ok(r) => r,
+            Err(oneshot::Canceled) => match self.started.try_recv() {
+                Ok(Some(Err(e))) => Err(RequestError::Usage(e)),
+                _ => Err(lost()),
+            },
+        }
+    }
+}
+
+impl Drop for CallGuard<'_> {
+    fn drop(&mut self) {
+        let Some(mode) = self.cancel_on_drop else {
+            return;
+        };
+        // Not started yet: the driver finds `started` closed and cancels at once.
+        if let Ok(Some(Ok(request))) = self.started.try_recv() {
+            // The driver ignores it when the call ended meanwhile.
+            let _ = self.tx.unbounded_send(Command::DropCall { request, mode });
+        }
+    }
+}
+
 /// A registered procedure.
 #[derive(Debug)]
 pub struct Registration {

@@ -342,10 +342,39 @@ impl Client {
         args: A,
     ) -> Result<CallResult, RequestError> {
         let payload = args_payload(&args)?;
-        self.call_with(procedure, payload, CallOptions::default())
-            .await?
-            .result()
+        self.call_payload(procedure, payload, CallOptions::default())
             .await
+    }
+
+    /// Calls `procedure` with a payload and options and waits for the final result
+    /// (progressive results are dropped): [`Client::call_with`] then
+    /// [`PendingCall::result`], without waiting for the request ID in between (one
+    /// wake-up less per call). Dropping the future before the result cancels the call
+    /// as dropping a [`PendingCall`] does.
+    ///
+    /// # Errors
+    /// As [`Client::call`].
+    pub async fn call_payload(
+        &self,
+        procedure: &str,
+        payload: Payload,
+        options: CallOptions,
+    ) -> Result<CallResult, RequestError> {
+        let (started, started_rx) = oneshot::channel();
+        let (done, done_rx) = oneshot::channel();
+        self.send(Command::Call {
+            procedure: procedure.to_owned(),
+            payload,
+            options,
+            progress: None,
+            started,
+            done,
+            cancel_on_drop: self.config.cancel_on_drop,
+        })
+        .map_err(RequestError::SessionLost)?;
+        let mut guard = handles::CallGuard::new(&self.tx, started_rx, self.config.cancel_on_drop);
+        let r = done_rx.await;
+        guard.finish(r)
     }
 
     /// Starts a call with a payload and options; the [`PendingCall`] yields progressive

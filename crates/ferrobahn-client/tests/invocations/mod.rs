@@ -6,7 +6,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use ferrobahn_client::transport::connect_websocket;
 use ferrobahn_client::wamp::{Payload, Value};
-use ferrobahn_client::{ApplicationError, Client, ClientConfig, Invocation, JoinOptions};
+use ferrobahn_client::{
+    ApplicationError, Client, ClientConfig, Invocation, JoinOptions, RequestError,
+};
 use ferrobahn_handshake::{Accept, Request};
 use ferrobahn_rt::{Ctx, Deny, Handler, ServerConfig};
 use ferrobahn_serializers::Serializer;
@@ -182,5 +184,28 @@ fn a_procedure_that_panics_answers_runtime_error() {
         };
         let got = answers("{}", ClientConfig::default(), later, 1).await;
         assert_eq!(got, [runtime_error]);
+    });
+}
+
+#[test]
+fn a_refused_call_fails_with_its_usage_error_on_every_call_path() {
+    block_on(async {
+        let (addr, _answers) = router("{}").await;
+        let c = joined(addr, ClientConfig::default()).await;
+        let bad = c.call("com..bad", ()).await.unwrap_err();
+        assert!(matches!(bad, RequestError::Usage(_)), "{bad:?}");
+        let bad = c
+            .call_payload("com..bad", Payload::Empty, Default::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(bad, RequestError::Usage(_)), "{bad:?}");
+        let bad = c
+            .call_with("com..bad", Payload::Empty, Default::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(bad, RequestError::Usage(_)), "{bad:?}");
+        c.disconnect().await;
+        let gone = c.call("com.test.p", ()).await.unwrap_err();
+        assert!(matches!(gone, RequestError::SessionLost(_)), "{gone:?}");
     });
 }
