@@ -106,3 +106,75 @@ impl<T: OptionsDict + fmt::Debug> fmt::Debug for Boxed<T> {
         (**self).fmt(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Boxed;
+    use crate::message::Call;
+    use crate::options::CallOptions;
+    use crate::value::Value;
+    use crate::Message;
+
+    #[test]
+    fn empty_is_not_allocated_and_reads_as_empty() {
+        let b = Boxed::new(CallOptions::default());
+        assert!(b.0.is_none());
+        assert_eq!(b.timeout, None);
+        assert!(b.to_dict().is_empty());
+        let set = Boxed::new(CallOptions {
+            timeout: Some(10),
+            ..Default::default()
+        });
+        assert!(set.0.is_some());
+        assert_eq!(set.timeout, Some(10));
+        assert_eq!(set.clone().into_inner().timeout, Some(10));
+        assert_eq!(
+            Boxed::<CallOptions>::default().into_inner(),
+            CallOptions::default()
+        );
+    }
+
+    #[test]
+    fn writes_allocate_and_equality_ignores_allocation() {
+        let mut b = Boxed::<CallOptions>::default();
+        b.timeout = Some(5);
+        assert!(b.0.is_some());
+        assert_eq!(b.timeout, Some(5));
+        b.timeout = None;
+        // Allocated but empty equals unallocated.
+        assert!(b.0.is_some());
+        assert_eq!(b, Boxed::default());
+        assert_eq!(b, CallOptions::default());
+        assert_eq!(format!("{b:?}"), format!("{:?}", CallOptions::default()));
+    }
+
+    #[test]
+    fn decoding_allocates_only_for_a_non_empty_dict() {
+        let wire = |opts: crate::Dict| {
+            Value::List(vec![
+                Value::from_u64(48),
+                Value::from_u64(1),
+                Value::Dict(opts),
+                Value::from("com.example.f"),
+            ])
+        };
+        let Ok(Message::Call(c)) = Message::from_value(wire(crate::Dict::new())) else {
+            panic!("not a CALL");
+        };
+        assert!(c.options.0.is_none());
+        let mut d = crate::Dict::new();
+        d.insert("receive_progress".into(), Value::Bool(true));
+        d.insert("x_custom".into(), Value::from(1));
+        let Ok(Message::Call(c)) = Message::from_value(wire(d.clone())) else {
+            panic!("not a CALL");
+        };
+        assert!(c.options.0.is_some());
+        assert_eq!(c.options.receive_progress, Some(true));
+        assert_eq!(Message::Call(c.clone()).to_value(), wire(d));
+        let rebuilt = Call {
+            options: c.options.clone().into_inner().into(),
+            ..c.clone()
+        };
+        assert_eq!(rebuilt, c);
+    }
+}
