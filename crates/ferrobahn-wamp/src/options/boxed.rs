@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn writes_allocate_and_equality_ignores_allocation() {
-        let mut b = Boxed::<CallOptions>::default();
+        let mut b = Boxed::new(CallOptions::default());
         b.timeout = Some(5);
         assert!(b.0.is_some());
         assert_eq!(b.timeout, Some(5));
