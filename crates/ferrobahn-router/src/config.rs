@@ -216,6 +216,11 @@ pub struct Limits {
     pub max_inbound_messages: usize,
     /// Largest WAMP message accepted, in bytes. Default 16 MiB.
     pub max_message_size: usize,
+    /// Bytes queued for one connection above which they are written at once instead of
+    /// after more is taken from its queue: the size of the batches a busy connection
+    /// writes (a fan-out of large events writes fewer, larger batches with a higher
+    /// value; up to about this much is buffered per busy connection). Default 262144.
+    pub write_batch_bytes: usize,
     /// Most concurrent connections. Default 100000.
     pub max_connections: usize,
     /// Seconds a client has to finish the WebSocket/RawSocket opening handshake. Default 10.
@@ -234,6 +239,7 @@ impl Default for Limits {
             max_queued_messages: 16 * 1024,
             max_inbound_messages: 16 * 1024,
             max_message_size: 16 * 1024 * 1024,
+            write_batch_bytes: 256 * 1024,
             max_connections: 100_000,
             open_handshake_timeout_secs: 10,
             write_timeout_secs: 30,

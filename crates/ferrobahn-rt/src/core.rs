@@ -27,7 +27,7 @@ use crate::transport::Transport;
 pub(crate) const DEFAULT_FLUSH_THRESHOLD: usize = 64 * 1024;
 
 /// Most slices handed to one vectored write.
-const WRITE_SLICES: usize = 32;
+const WRITE_SLICES: usize = 64;
 
 /// How many commands a [`Sender`]'s channel holds before senders wait.
 const SENDER_CHANNEL_CAPACITY: usize = 64;

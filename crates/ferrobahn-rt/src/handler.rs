@@ -236,7 +236,7 @@ impl<'a> Ctx<'a> {
     ///
     /// # Errors
     /// As [`Ctx::send_text`].
-    pub fn send_framed(&mut self, msg: &Message, frame: &[u8]) -> Result<(), Error> {
+    pub fn send_framed(&mut self, msg: &Message, frame: &Bytes) -> Result<(), Error> {
         let now = self.core.now();
         self.core
             .conn
@@ -312,6 +312,14 @@ impl<'a> Ctx<'a> {
     /// should stop and leave the rest in its source.
     pub fn wants_flush(&self) -> bool {
         self.core.wants_flush()
+    }
+
+    /// Sets how many queued bytes make the driver write without waiting for
+    /// the inbound side to run dry (default 64 KiB; 0 writes after every
+    /// message), as [`WebSocket::set_flush_threshold`]. A server that fans
+    /// out large messages writes fewer, larger batches with a higher one.
+    pub fn set_flush_threshold(&mut self, bytes: usize) {
+        self.core.flush_threshold = bytes;
     }
 
     /// The round-trip time measured by the last ping (ours or automatic)

@@ -114,6 +114,8 @@ pub(crate) struct HostShared {
     serializers: Vec<Serializer>,
     max_inbound: usize,
     max_message_size: usize,
+    /// Queued bytes above which a connection writes before taking more.
+    write_batch: usize,
     rawsocket: bool,
     /// How long queued bytes may wait for a RawSocket peer to read them.
     write_timeout: Duration,
@@ -266,6 +268,7 @@ impl RouterHandle {
             serializers: serializers(transport, limits.max_message_size),
             max_inbound: limits.max_inbound_messages,
             max_message_size: limits.max_message_size,
+            write_batch: limits.write_batch_bytes.max(1),
             rawsocket: transport.rawsocket,
             write_timeout: Duration::from_secs(limits.write_timeout_secs.max(1)),
             static_dir: transport

@@ -19,9 +19,6 @@ use super::shared::{Next, Outlet};
 use super::HostShared;
 use crate::core::{ConnId, TransportInfo};
 
-/// Queued bytes above which the driver stops taking outgoing messages and reading.
-const HIGH_WATER: usize = 256 * 1024;
-
 /// A transport whose first bytes were already read (to sniff the protocol): they are
 /// read again first.
 #[derive(Debug)]
@@ -180,7 +177,7 @@ impl Driver {
                     return Poll::Ready(());
                 }
             }
-            if !self.done && self.wbuf.len() - self.wpos < HIGH_WATER {
+            if !self.done && self.wbuf.len() - self.wpos < self.host.write_batch {
                 match io.poll_read(cx, &mut self.rbuf) {
                     Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Poll::Ready(()),
                     Poll::Ready(Ok(n)) => {
@@ -193,7 +190,7 @@ impl Driver {
             if !progress {
                 // Written down to room again with messages left in the outlet (or none
                 // left: then the outlet wakes this task for the next).
-                let room = self.wbuf.len() - self.wpos < HIGH_WATER;
+                let room = self.wbuf.len() - self.wpos < self.host.write_batch;
                 if !self.done && room && self.outlet.as_ref().is_some_and(|o| o.more(cx.waker())) {
                     continue;
                 }
@@ -291,7 +288,7 @@ impl Driver {
         };
         let mut any = false;
         // Stop above the high-water mark: the rest waits in the outlet, counted there.
-        while !self.done && self.wbuf.len() - self.wpos < HIGH_WATER {
+        while !self.done && self.wbuf.len() - self.wpos < self.host.write_batch {
             match outlet.next(cx.waker()) {
                 Next::Message(enc) => {
                     any = true;

@@ -77,6 +77,7 @@ impl Handler for WsSession {
         };
         let info = TransportInfo::new("websocket", ser.subprotocol(), ctx.peer_addr())
             .with_tls_exporter(ctx.tls_exporter());
+        ctx.set_flush_threshold(self.host.write_batch);
         self.outlet = self.host.inner.attach(self.conn, info);
         self.attached = self.outlet.is_some();
         if !self.attached {

@@ -11,6 +11,10 @@ use ferrobahn_frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 use super::{Connection, Role};
 use crate::{Message, MessageKind, SendError, State};
 
+/// Pre-built frames at least this large are queued by reference by
+/// [`Connection::send_framed`]; smaller ones are cheaper to copy than to track.
+const SHARED_FRAME_MIN: usize = 1024;
+
 fn opcode(kind: MessageKind) -> OpCode {
     match kind {
         MessageKind::Text => OpCode::Text,
@@ -47,13 +51,17 @@ impl Connection {
     /// otherwise frames `msg` as [`Connection::send`] does. Returns whether `frame` was
     /// used.
     ///
+    /// A frame of at least 1 KiB is queued by reference, not
+    /// copied: every connection's vectored write then reads the one shared frame (which
+    /// stays in cache across a fan-out) instead of its own copy.
+    ///
     /// # Errors
     /// As [`Connection::send`].
     pub fn send_framed(
         &mut self,
         now: Instant,
         msg: &Message,
-        frame: &[u8],
+        frame: &Bytes,
     ) -> Result<bool, SendError> {
         let chunk = self.config.auto_fragment_size;
         let shareable = self.role == Role::Server
@@ -71,8 +79,12 @@ impl Connection {
         if self.state != State::Open {
             return Err(SendError::Closed);
         }
-        self.compact_out();
-        self.out.extend_from_slice(frame);
+        if frame.len() >= SHARED_FRAME_MIN {
+            self.push_shared(frame.clone());
+        } else {
+            self.compact_out();
+            self.out.extend_from_slice(frame);
+        }
         Ok(true)
     }
 }
@@ -118,6 +130,29 @@ mod tests {
                 assert_eq!(&frame[..], &sent_again(&msg)[..]);
             }
         }
+    }
+
+    #[test]
+    fn large_frames_are_queued_by_reference_in_order() {
+        let now = Instant::now();
+        let big = Message::binary(Bytes::from(vec![3u8; 4096]));
+        let frame = big.encode_frame();
+        let small = Message::binary(Bytes::from_static(b"between"));
+        let mut c = conn(Role::Server, Config::default());
+        assert!(c.send_framed(now, &big, &frame).unwrap());
+        c.send(now, &small).unwrap();
+        assert!(c.send_framed(now, &big, &frame).unwrap());
+        let mut slices = [std::io::IoSlice::new(&[]); 8];
+        let n = c.transmit_slices(&mut slices);
+        assert_eq!(n, 3, "frame, the small message's bytes, frame");
+        assert_eq!(slices[0].as_ptr(), frame.as_ptr(), "not copied");
+        assert_eq!(slices[2].as_ptr(), frame.as_ptr(), "not copied");
+        assert_eq!(&slices[1][..], &sent_again(&small)[..]);
+        let mut expected = frame.to_vec();
+        expected.extend_from_slice(&sent_again(&small));
+        expected.extend_from_slice(&frame);
+        assert_eq!(c.transmit_len(), expected.len());
+        assert_eq!(sent(&mut c), expected);
     }
 
     fn sent_again(msg: &Message) -> Vec<u8> {
