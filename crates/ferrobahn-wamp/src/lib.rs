@@ -22,6 +22,7 @@
 
 pub mod error;
 pub mod id;
+pub mod idmap;
 pub mod message;
 pub mod options;
 pub mod payload;

@@ -42,6 +42,12 @@ pub use handles::{EventSink, Invocation, PendingCall, Registration, Subscription
 /// The answer channel of a request.
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, RequestError>>;
 
+/// The receivers of a started call: its request ID (or refusal), its final result.
+type CallStarted = (
+    oneshot::Receiver<Result<Id, UsageError>>,
+    oneshot::Receiver<Result<CallResult, RequestError>>,
+);
+
 /// What a procedure returns: the result payload or an error.
 pub type ProcedureResult = Result<Payload, ApplicationError>;
 
@@ -360,21 +366,34 @@ impl Client {
         payload: Payload,
         options: CallOptions,
     ) -> Result<CallResult, RequestError> {
+        let (started_rx, done_rx) = self.start_call(procedure, payload, options, None)?;
+        let mut guard = handles::CallGuard::new(&self.tx, started_rx, self.config.cancel_on_drop);
+        let r = done_rx.await;
+        guard.finish(r)
+    }
+
+    /// Hands a CALL to the driver: the receivers of its request ID (or refusal) and of
+    /// its final result.
+    fn start_call(
+        &self,
+        procedure: &str,
+        payload: Payload,
+        options: CallOptions,
+        progress: Option<mpsc::Sender<CallResult>>,
+    ) -> Result<CallStarted, RequestError> {
         let (started, started_rx) = oneshot::channel();
         let (done, done_rx) = oneshot::channel();
         self.send(Command::Call {
             procedure: procedure.to_owned(),
             payload,
             options,
-            progress: None,
+            progress,
             started,
             done,
             cancel_on_drop: self.config.cancel_on_drop,
         })
         .map_err(RequestError::SessionLost)?;
-        let mut guard = handles::CallGuard::new(&self.tx, started_rx, self.config.cancel_on_drop);
-        let r = done_rx.await;
-        guard.finish(r)
+        Ok((started_rx, done_rx))
     }
 
     /// Starts a call with a payload and options; the [`PendingCall`] yields progressive
@@ -394,18 +413,7 @@ impl Client {
         } else {
             (None, None)
         };
-        let (started, started_rx) = oneshot::channel();
-        let (done, done_rx) = oneshot::channel();
-        self.send(Command::Call {
-            procedure: procedure.to_owned(),
-            payload,
-            options,
-            progress: progress_tx,
-            started,
-            done,
-            cancel_on_drop: self.config.cancel_on_drop,
-        })
-        .map_err(RequestError::SessionLost)?;
+        let (started_rx, done_rx) = self.start_call(procedure, payload, options, progress_tx)?;
         let id = started_rx
             .await
             .map_err(|_| RequestError::SessionLost(lost()))??;

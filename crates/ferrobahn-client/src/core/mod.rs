@@ -12,7 +12,6 @@
 //! `poll_timeout`, then `poll_event` until `None`.
 
 mod commands;
-mod idhash;
 mod recv;
 #[cfg(test)]
 mod tests;
@@ -27,7 +26,7 @@ use ferrobahn_wamp::roles::feature;
 use ferrobahn_wamp::{error_uri, Id, Message, Role, RoleFeatures, Roles, SequentialIds};
 
 use crate::error::{RequestError, SessionError, UsageError};
-pub(crate) use idhash::RequestMap;
+pub(crate) use ferrobahn_wamp::idmap::IdMap as RequestMap;
 
 pub use types::{
     Ack, CallResult, EventData, InvocationData, JoinOptions, SessionConfig, SessionDetails,

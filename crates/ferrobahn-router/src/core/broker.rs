@@ -12,10 +12,10 @@ use ferrobahn_wamp::options::{EventDetails, PublishOptions};
 use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message, Payload, Value};
 
 use super::authz::Action;
-use super::idhash::IdMap;
 use super::matching::PatternTable;
 use super::session::{ConnState, Joined};
 use super::{ConnId, Router, Targets, Transmit};
+use ferrobahn_wamp::idmap::IdMap;
 
 /// One subscription: a topic pattern and the sessions subscribed to it.
 #[derive(Debug)]

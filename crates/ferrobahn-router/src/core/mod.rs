@@ -37,7 +37,6 @@ mod authorizer;
 pub(crate) mod authz;
 mod broker;
 mod dealer;
-mod idhash;
 mod matching;
 mod meta;
 mod realm;
@@ -58,7 +57,7 @@ use ferrobahn_wamp::{error_uri, Id, Message, Payload, RandomIds};
 use crate::config::RouterConfig;
 pub use auth::parse_public_key;
 pub use authz::{Action, AuthorizeRequest, Authorizer};
-use idhash::IdMap;
+use ferrobahn_wamp::idmap::IdMap;
 use realm::Realm;
 use session::ConnState;
 

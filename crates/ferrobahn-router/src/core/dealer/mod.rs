@@ -12,9 +12,9 @@ use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message, Payload, Value};
 mod calls;
 
 use super::authz;
-use super::idhash::IdMap;
 use super::matching::PatternTable;
 use super::{ConnId, Router};
+use ferrobahn_wamp::idmap::IdMap;
 
 /// One registration: a procedure pattern and its callees.
 #[derive(Debug)]
