@@ -3,7 +3,6 @@
 //! the outputs go straight into the target connections' [`Outlet`]s. A small service task
 //! fires the core's call timeouts and carries out a shutdown.
 
-use std::collections::HashMap;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
@@ -12,6 +11,7 @@ use std::task::{Poll, Waker};
 use std::time::Instant;
 
 use ferrobahn_rt::{AsyncTimer, Runtime};
+use ferrobahn_wamp::idmap::IdMap;
 use ferrobahn_wamp::Message;
 
 use super::shared::{Encoded, Full, Outlet};
@@ -22,7 +22,8 @@ use crate::core::{ConnId, Router, Transmit, TransportInfo};
 #[derive(Debug)]
 struct State {
     core: Router,
-    outlets: HashMap<ConnId, Arc<Outlet>>,
+    /// Keyed by router-chosen connection IDs (no peer picks them).
+    outlets: IdMap<ConnId, Arc<Outlet>>,
     /// The core was shut down: no more connections.
     shut: bool,
     /// The deadline the service task waits for (or was woken to recompute).
@@ -45,7 +46,7 @@ impl Hub {
         Self {
             state: Mutex::new(State {
                 core,
-                outlets: HashMap::new(),
+                outlets: IdMap::default(),
                 shut: false,
                 timer_at: None,
                 service: None,
