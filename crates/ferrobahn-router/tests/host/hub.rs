@@ -8,24 +8,13 @@ use ferrobahn_wamp::message::*;
 use ferrobahn_wamp::options::*;
 use ferrobahn_wamp::{Message, Role};
 
-use super::peer::{hello, id, start_router, Peer};
+use super::peer::{callee_and_caller, hello, id, start_router, Peer};
 
 #[test]
 fn a_call_timeout_fires_without_traffic() {
     super::rt::block_on(async {
         let (router, addr) = start_router(RouterConfig::default()).await;
-        let mut callee = Peer::connect(addr, "wamp.2.msgpack").await.unwrap();
-        let mut caller = Peer::connect(addr, "wamp.2.json").await.unwrap();
-        callee.join().await;
-        caller.join().await;
-        callee
-            .send(Register {
-                request: id(1),
-                procedure: "com.slow".into(),
-                ..Default::default()
-            })
-            .await;
-        assert!(matches!(callee.expect().await, Message::Registered(_)));
+        let (mut callee, mut caller, _) = callee_and_caller(addr, "com.slow").await;
         // A call with no timeout first: it must not be the one answered.
         caller
             .send(Call {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use ferrobahn_router::{RouterConfig, RouterHandle};
 use ferrobahn_rt::{ClientConfig, Error, WebSocket};
 use ferrobahn_serializers::Serializer;
-use ferrobahn_wamp::message::{Call, Hello, Publish, Subscribe};
+use ferrobahn_wamp::message::{Call, Hello, Publish, Register, Registered, Subscribe};
 use ferrobahn_wamp::options::HelloDetails;
 use ferrobahn_wamp::roles::RoleFeatures;
 use ferrobahn_wamp::{Id, Message, Payload, Role, Roles};
@@ -116,6 +116,20 @@ impl Peer {
         }
     }
 
+    /// Registers `procedure` (request 1); the REGISTERED reply.
+    pub(crate) async fn register(&mut self, procedure: &str) -> Registered {
+        self.send(Register {
+            request: id(1),
+            procedure: procedure.into(),
+            ..Default::default()
+        })
+        .await;
+        match self.expect().await {
+            Message::Registered(r) => r,
+            other => panic!("expected REGISTERED, got {other:?}"),
+        }
+    }
+
     /// Subscribes to `topic` (request 1) and asserts the SUBSCRIBED reply.
     pub(crate) async fn subscribe(&mut self, topic: &str) {
         self.send(Subscribe {
@@ -126,6 +140,16 @@ impl Peer {
         .await;
         assert!(matches!(self.expect().await, Message::Subscribed(_)));
     }
+}
+
+/// A MessagePack callee that registered `procedure` and a JSON caller, both joined.
+pub(crate) async fn callee_and_caller(addr: SocketAddr, procedure: &str) -> (Peer, Peer, Registered) {
+    let mut callee = Peer::connect(addr, "wamp.2.msgpack").await.unwrap();
+    let mut caller = Peer::connect(addr, "wamp.2.json").await.unwrap();
+    callee.join().await;
+    caller.join().await;
+    let reg = callee.register(procedure).await;
+    (callee, caller, reg)
 }
 
 /// Floods `topic` with 16 KiB events from `publisher` (up to 400 rounds of 50), asking

@@ -6,27 +6,14 @@ use ferrobahn_wamp::message::*;
 use ferrobahn_wamp::options::*;
 use ferrobahn_wamp::{Message, Payload, Value};
 
-use super::peer::{flood_until_dropped, id, start_router, Peer};
+use super::peer::{callee_and_caller, flood_until_dropped, id, start_router, Peer};
 use super::rt;
 
 #[test]
 fn rpc_across_serializers() {
     rt::block_on(async {
         let (router, addr) = start_router(RouterConfig::default()).await;
-        let mut callee = Peer::connect(addr, "wamp.2.msgpack").await.unwrap();
-        let mut caller = Peer::connect(addr, "wamp.2.json").await.unwrap();
-        callee.join().await;
-        caller.join().await;
-        callee
-            .send(Register {
-                request: id(1),
-                procedure: "com.add2".into(),
-                ..Default::default()
-            })
-            .await;
-        let Message::Registered(reg) = callee.expect().await else {
-            panic!()
-        };
+        let (mut callee, mut caller, reg) = callee_and_caller(addr, "com.add2").await;
         let payload = Payload::from_args(&(2, 3)).unwrap();
         caller
             .send(Call {
