@@ -123,6 +123,18 @@ macro_rules! __runtime_common {
             binding::runtime()
         }
 
+        /// Runs `fut` with `block_on`, failing the test when it takes longer than
+        /// [`TEST_TIMEOUT`]($crate::TEST_TIMEOUT).
+        pub fn block_on_timeout<F: ::std::future::Future<Output = ()>>(fut: F) {
+            block_on(async move {
+                let runtime = runtime();
+                let deadline = runtime.now() + $crate::TEST_TIMEOUT;
+                $crate::__private::ferrobahn_rt::timeout_at(&*runtime, deadline, fut)
+                    .await
+                    .expect("test timed out");
+            });
+        }
+
         /// A listener on a free loopback port.
         pub async fn bind() -> Listener {
             binding::bind("127.0.0.1:0").await.expect("bind")

@@ -189,13 +189,7 @@ async fn seen_until(
 }
 
 fn block_on<F: std::future::Future<Output = ()>>(f: F) {
-    rt::block_on(async move {
-        let runtime = rt::runtime();
-        let deadline = runtime.now() + ferrobahn_test::TEST_TIMEOUT;
-        ferrobahn_rt::timeout_at(&*runtime, deadline, f)
-            .await
-            .expect("test timed out");
-    });
+    rt::block_on_timeout(f);
 }
 
 /// Three calls in flight, then the router misbehaves: all fail (each error passing

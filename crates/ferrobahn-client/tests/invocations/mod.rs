@@ -103,13 +103,7 @@ async fn answers<P: ferrobahn_client::Procedure>(
 }
 
 fn block_on<F: std::future::Future<Output = ()>>(f: F) {
-    rt::block_on(async move {
-        let runtime = rt::runtime();
-        let deadline = runtime.now() + ferrobahn_test::TEST_TIMEOUT;
-        ferrobahn_rt::timeout_at(&*runtime, deadline, f)
-            .await
-            .expect("test timed out");
-    });
+    rt::block_on_timeout(f);
 }
 
 async fn echo(inv: Invocation) -> Result<Payload, ApplicationError> {
