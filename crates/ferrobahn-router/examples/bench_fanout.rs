@@ -14,8 +14,6 @@ use ferrobahn_rt::{ClientConfig, WebSocket};
 use ferrobahn_serializers::Serializer;
 use ferrobahn_tokio::ClientStream;
 use ferrobahn_wamp::message::{Hello, Publish, Subscribe};
-use ferrobahn_wamp::options::HelloDetails;
-use ferrobahn_wamp::roles::RoleFeatures;
 use ferrobahn_wamp::{Id, Message, Payload, Role, Roles};
 use ferrobahn_websocket::MessageKind;
 
@@ -53,16 +51,7 @@ async fn recv(ws: &mut Ws, ser: &Serializer) -> Message {
 }
 
 async fn join(ws: &mut Ws, ser: &Serializer, role: Role) {
-    let mut roles = Roles::default();
-    roles.set(role, RoleFeatures::default());
-    let details = HelloDetails {
-        roles: Some(roles),
-        ..Default::default()
-    };
-    let hello = Hello {
-        realm: "realm1".into(),
-        details: details.into(),
-    };
+    let hello = Hello::with_roles("realm1", Roles::from_iter([role]));
     send(ws, ser, Message::Hello(hello)).await;
     assert!(matches!(recv(ws, ser).await, Message::Welcome(_)));
 }

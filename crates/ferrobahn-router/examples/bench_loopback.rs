@@ -10,8 +10,6 @@ use ferrobahn_rt::{ClientConfig, WebSocket};
 use ferrobahn_serializers::Serializer;
 use ferrobahn_tokio::ClientStream;
 use ferrobahn_wamp::message::{Call, Hello, Register, Yield};
-use ferrobahn_wamp::options::HelloDetails;
-use ferrobahn_wamp::roles::RoleFeatures;
 use ferrobahn_wamp::{Id, Message, Payload, Role, Roles};
 use ferrobahn_websocket::MessageKind;
 
@@ -42,22 +40,8 @@ async fn recv(ws: &mut Ws, ser: &Serializer) -> Message {
 }
 
 async fn join(ws: &mut Ws, ser: &Serializer) {
-    let mut roles = Roles::default();
-    roles.set(Role::Caller, RoleFeatures::default());
-    roles.set(Role::Callee, RoleFeatures::default());
-    let details = HelloDetails {
-        roles: Some(roles),
-        ..Default::default()
-    };
-    send(
-        ws,
-        ser,
-        Message::Hello(Hello {
-            realm: "realm1".into(),
-            details: details.into(),
-        }),
-    )
-    .await;
+    let roles = Roles::from_iter([Role::Caller, Role::Callee]);
+    send(ws, ser, Message::Hello(Hello::with_roles("realm1", roles))).await;
     assert!(matches!(recv(ws, ser).await, Message::Welcome(_)));
 }
 

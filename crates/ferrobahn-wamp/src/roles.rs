@@ -125,6 +125,26 @@ impl Roles {
     }
 }
 
+/// Roles announcing each role of the iterator with no features (`{}`), as a
+/// peer that uses only the basic profile announces them.
+///
+/// ```
+/// use ferrobahn_wamp::{Role, Roles};
+///
+/// let roles: Roles = [Role::Caller, Role::Subscriber].into_iter().collect();
+/// assert!(roles.caller.is_some() && roles.subscriber.is_some());
+/// assert!(roles.callee.is_none());
+/// ```
+impl FromIterator<Role> for Roles {
+    fn from_iter<I: IntoIterator<Item = Role>>(roles: I) -> Self {
+        let mut set = Roles::default();
+        for role in roles {
+            set.set(role, RoleFeatures::default());
+        }
+        set
+    }
+}
+
 /// Advanced-profile feature names, as announced under `roles.<role>.features`.
 pub mod feature {
     /// Caller/Callee/Dealer: CANCEL and INTERRUPT.

@@ -13,18 +13,13 @@
 //! use std::time::Instant;
 //! use ferrobahn_router::core::{ConnId, Router, Transmit, TransportInfo};
 //! use ferrobahn_router::RouterConfig;
-//! use ferrobahn_wamp::{message::Hello, options::HelloDetails, roles::RoleFeatures, Message, Roles};
+//! use ferrobahn_wamp::{message::Hello, Message, Role, Roles};
 //!
 //! let mut router = Router::new(&RouterConfig::default(), 7);
 //! let now = Instant::now();
 //! let conn = ConnId(1);
 //! router.attach(now, conn, TransportInfo::default()).unwrap();
-//! let mut roles = Roles::default();
-//! roles.caller = Some(RoleFeatures::default());
-//! let hello = Hello {
-//!     realm: "realm1".into(),
-//!     details: HelloDetails { roles: Some(roles), ..Default::default() }.into(),
-//! };
+//! let hello = Hello::with_roles("realm1", Roles::from_iter([Role::Caller]));
 //! router.handle(now, conn, Message::Hello(hello));
 //! match router.poll_transmit() {
 //!     Some(Transmit::Send { message, .. }) => assert!(matches!(*message, Message::Welcome(_))),

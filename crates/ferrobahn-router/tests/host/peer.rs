@@ -7,9 +7,7 @@ use ferrobahn_router::{RouterConfig, RouterHandle};
 use ferrobahn_rt::{ClientConfig, Error, WebSocket};
 use ferrobahn_serializers::Serializer;
 use ferrobahn_wamp::message::{Call, Hello, Publish, Register, Registered, Subscribe};
-use ferrobahn_wamp::options::HelloDetails;
-use ferrobahn_wamp::roles::RoleFeatures;
-use ferrobahn_wamp::{Id, Message, Payload, Role, Roles};
+use ferrobahn_wamp::{Id, Message, Payload, Role};
 use ferrobahn_websocket::MessageKind;
 
 use super::rt;
@@ -21,18 +19,7 @@ pub(crate) fn id(n: u64) -> Id {
 
 /// A HELLO for `realm1` announcing `roles`, each with default features.
 pub(crate) fn hello(roles: &[Role]) -> Hello {
-    let mut set = Roles::default();
-    for r in roles {
-        set.set(*r, RoleFeatures::default());
-    }
-    let details = HelloDetails {
-        roles: Some(set),
-        ..Default::default()
-    };
-    Hello {
-        realm: "realm1".into(),
-        details: details.into(),
-    }
+    Hello::with_roles("realm1", roles.iter().copied().collect())
 }
 
 /// Starts a router with `config` on a free loopback port.

@@ -7,6 +7,7 @@ use crate::id::Id;
 use crate::options::{
     AuthenticateExtra, Boxed, ChallengeExtra, CloseDetails, HelloDetails, WelcomeDetails,
 };
+use crate::roles::Roles;
 use crate::value::Value;
 
 /// `[HELLO, Realm|uri, Details|dict]`: a client asks to join a realm.
@@ -17,6 +18,31 @@ pub struct Hello {
     /// Roles, authentication and resumption details (boxed: HELLO is rare and its
     /// details are large).
     pub details: Boxed<HelloDetails>,
+}
+
+impl Hello {
+    /// A HELLO joining `realm` that announces `roles` and no other details
+    /// (no authentication: anonymous).
+    ///
+    /// ```
+    /// use ferrobahn_wamp::message::Hello;
+    /// use ferrobahn_wamp::{Message, Role};
+    ///
+    /// let hello = Hello::with_roles("realm1", [Role::Caller, Role::Callee].into_iter().collect());
+    /// assert!(hello.details.roles.as_ref().is_some_and(|r| r.callee.is_some()));
+    /// let wire = Message::Hello(hello.clone()).to_value();
+    /// assert_eq!(Message::from_value(wire).unwrap(), Message::Hello(hello));
+    /// ```
+    pub fn with_roles(realm: impl Into<String>, roles: Roles) -> Self {
+        let details = HelloDetails {
+            roles: Some(roles),
+            ..HelloDetails::default()
+        };
+        Self {
+            realm: realm.into(),
+            details: details.into(),
+        }
+    }
 }
 
 impl WireMessage for Hello {

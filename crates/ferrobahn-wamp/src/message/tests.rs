@@ -88,6 +88,25 @@ fn hello_needs_roles() {
 }
 
 #[test]
+fn hello_with_roles_announces_them_without_features() {
+    use crate::roles::Role;
+    let hello = Hello::with_roles(
+        "realm1",
+        [Role::Publisher, Role::Callee].into_iter().collect(),
+    );
+    let wire = list(vec![
+        v(1),
+        v("realm1"),
+        dict(&[(
+            "roles",
+            dict(&[("publisher", dict(&[])), ("callee", dict(&[]))]),
+        )]),
+    ]);
+    assert_eq!(Message::Hello(hello.clone()).to_value(), wire);
+    assert_eq!(Message::from_value(wire).unwrap(), Message::Hello(hello));
+}
+
+#[test]
 fn transparent_payload_only_with_enc_algo() {
     let blob = Value::Bytes(bytes::Bytes::from_static(b"\x01\x02"));
     let with = list(vec![

@@ -62,14 +62,7 @@ pub(super) fn all_roles() -> Roles {
 }
 
 pub(super) fn hello(realm: &str) -> Message {
-    Message::Hello(Hello {
-        realm: realm.into(),
-        details: HelloDetails {
-            roles: Some(all_roles()),
-            ..HelloDetails::default()
-        }
-        .into(),
-    })
+    Message::Hello(Hello::with_roles(realm, all_roles()))
 }
 
 impl Harness {
