@@ -7,8 +7,16 @@
 //!
 //! ```text
 //! cargo run --release -p ferrobahn-client --example call_bench -- \
-//!     [ws://127.0.0.1:8080/ws] [calls=20000] [in_flight=64] [serializer=wamp.2.msgpack] [size=64]
+//!     [ws://127.0.0.1:8080/ws] [calls=20000] [in_flight=64] [serializer=wamp.2.msgpack] [size=64] \
+//!     [phases=both|seq|flight|batch]
 //! ```
+//!
+//! `phases=both` runs `calls / 4` calls one at a time, then `calls` with `in_flight` in
+//! flight; `seq` runs only `calls` one at a time, `flight` only the second phase, `batch`
+//! runs `calls` in batches of `in_flight` started together (the next batch starts when
+//! the whole batch is done, as a paced latency driver sends calls due together). For
+//! instructions per call, run `valgrind --tool=callgrind` twice with different `calls`
+//! for one phase and divide the difference.
 
 use std::time::{Duration, Instant};
 
@@ -77,6 +85,14 @@ fn main() {
     let in_flight: usize = args.get(2).map_or(64, |s| s.parse().expect("in_flight"));
     let ser = args.get(3).cloned().unwrap_or("wamp.2.msgpack".into());
     let size: usize = args.get(4).map_or(64, |s| s.parse().expect("size"));
+    let phases = args.get(5).cloned().unwrap_or("both".into());
+    let (seq, flight, batch) = match phases.as_str() {
+        "both" => ((calls / 4).max(1), calls, 0),
+        "seq" => (calls, 0, 0),
+        "flight" => (0, calls, 0),
+        "batch" => (0, 0, calls),
+        other => panic!("phases: both, seq, flight or batch, not {other}"),
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -100,28 +116,44 @@ fn main() {
             }
         };
 
-        let seq = (calls / 4).max(1);
-        timed(&format!("{ser} one at a time"), seq, async {
-            for _ in 0..seq {
-                one(body.clone()).await;
-            }
-        })
-        .await;
+        if seq > 0 {
+            timed(&format!("{ser} one at a time"), seq, async {
+                for _ in 0..seq {
+                    one(body.clone()).await;
+                }
+            })
+            .await;
+        }
 
-        timed(&format!("{ser} {in_flight} in flight"), calls, async {
-            let mut pending = FuturesUnordered::new();
-            let (mut sent, mut done) = (0, 0);
-            while done < calls {
-                while sent < calls && pending.len() < in_flight {
-                    pending.push(one(body.clone()));
-                    sent += 1;
+        if flight > 0 {
+            timed(&format!("{ser} {in_flight} in flight"), flight, async {
+                let mut pending = FuturesUnordered::new();
+                let (mut sent, mut done) = (0, 0);
+                while done < flight {
+                    while sent < flight && pending.len() < in_flight {
+                        pending.push(one(body.clone()));
+                        sent += 1;
+                    }
+                    if pending.next().await.is_some() {
+                        done += 1;
+                    }
                 }
-                if pending.next().await.is_some() {
-                    done += 1;
+            })
+            .await;
+        }
+        if batch > 0 {
+            let size = in_flight.max(1);
+            timed(&format!("{ser} batches of {size}"), batch, async {
+                let mut pending = FuturesUnordered::new();
+                for start in (0..batch).step_by(size) {
+                    for _ in start..batch.min(start + size) {
+                        pending.push(one(body.clone()));
+                    }
+                    while pending.next().await.is_some() {}
                 }
-            }
-        })
-        .await;
+            })
+            .await;
+        }
         callee.disconnect().await;
         caller.disconnect().await;
     });

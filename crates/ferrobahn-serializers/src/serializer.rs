@@ -137,6 +137,28 @@ impl Serializer {
         self.encode_value(&msg.to_value(), out)
     }
 
+    /// [`Serializer::encode`] for a message that is not needed afterwards: its payload
+    /// and URIs are moved into the list form, not copied. `scratch` holds that list
+    /// (cleared before and after, so a caller that keeps it encodes without allocating
+    /// the list).
+    pub fn encode_owned(
+        &self,
+        msg: Message,
+        scratch: &mut Vec<Value>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        let mut items = std::mem::take(scratch);
+        items.clear();
+        msg.into_list(&mut items);
+        let list = Value::List(items);
+        let r = self.encode_value(&list, out);
+        if let Value::List(mut items) = list {
+            items.clear();
+            *scratch = items;
+        }
+        r
+    }
+
     /// Appends one encoded value (see [`Serializer::encode`]).
     pub fn encode_value(&self, v: &Value, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         if !self.batched {
@@ -194,6 +216,31 @@ impl Serializer {
         data: &[u8],
         src: Option<&Bytes>,
     ) -> Result<Vec<Value>, DecodeError> {
+        let mut out = Vec::new();
+        self.for_each_value_inner(data, src, |v| {
+            out.push(v);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Decodes the values in `data` (as [`Serializer::decode_values`]) and hands each
+    /// to `each` in order, without collecting them. Values before a bad one are handed
+    /// over before the error is returned; an error from `each` stops decoding.
+    pub fn for_each_value(
+        &self,
+        data: &[u8],
+        each: impl FnMut(Value) -> Result<(), DecodeError>,
+    ) -> Result<(), DecodeError> {
+        self.for_each_value_inner(data, None, each)
+    }
+
+    fn for_each_value_inner(
+        &self,
+        data: &[u8],
+        src: Option<&Bytes>,
+        mut each: impl FnMut(Value) -> Result<(), DecodeError>,
+    ) -> Result<(), DecodeError> {
         if data.len() > self.limits.max_message_size {
             return Err(DecodeError::TooLarge {
                 size: data.len(),
@@ -202,9 +249,9 @@ impl Serializer {
         }
         let depth = self.limits.max_depth;
         if !self.batched {
-            return Ok(vec![self.format.decode(data, src, depth)?]);
+            return each(self.format.decode(data, src, depth)?);
         }
-        let mut out = Vec::new();
+        let mut any = false;
         if self.format.is_binary() {
             let mut rest = data;
             let mut offset = 0;
@@ -218,7 +265,8 @@ impl Serializer {
                 }
                 let start = offset + 4;
                 let sub = src.map(|b| b.slice(start..start + n));
-                out.push(self.format.decode(&body[..n], sub.as_ref(), depth)?);
+                each(self.format.decode(&body[..n], sub.as_ref(), depth)?)?;
+                any = true;
                 rest = &body[n..];
                 offset = start + n;
             }
@@ -231,13 +279,14 @@ impl Serializer {
                 else {
                     return Err(DecodeError::Batch("JSON message without a separator"));
                 };
-                out.push(self.format.decode(&rest[..end], None, depth)?);
+                each(self.format.decode(&rest[..end], None, depth)?)?;
+                any = true;
                 rest = &rest[end + 1..];
             }
         }
-        if out.is_empty() {
+        if !any {
             return Err(DecodeError::Batch("empty batch"));
         }
-        Ok(out)
+        Ok(())
     }
 }

@@ -50,6 +50,38 @@ proptest! {
     }
 
     #[test]
+    fn owned_encoding_and_each_value_decoding_match(
+        msgs in proptest::collection::vec(arb_message(), 1..4),
+    ) {
+        for ser in all_serializers() {
+            let (mut by_ref, mut owned, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+            for m in &msgs {
+                let (a, b) = (by_ref.len(), owned.len());
+                ser.encode(m, &mut by_ref).unwrap();
+                ser.encode_owned(m.clone(), &mut scratch, &mut owned).unwrap();
+                prop_assert_eq!(&by_ref[a..], &owned[b..], "{}", ser.subprotocol());
+                prop_assert!(scratch.is_empty());
+            }
+            let data = if ser.is_batched() { by_ref } else { owned[..].to_vec() };
+            let mut each = Vec::new();
+            let r = ser.for_each_value(&data, |v| {
+                each.push(v);
+                Ok(())
+            });
+            if ser.is_batched() {
+                r.unwrap();
+                prop_assert_eq!(&each, &ser.decode_values(&data).unwrap(), "{}", ser.subprotocol());
+            } else if msgs.len() == 1 {
+                r.unwrap();
+                prop_assert_eq!(each.len(), 1);
+            } else {
+                // Several messages in a plain buffer: trailing bytes after the first.
+                prop_assert!(r.is_err());
+            }
+        }
+    }
+
+    #[test]
     fn values_round_trip(v in arb_value(5)) {
         for f in all_formats() {
             let ser = Serializer::new(f);

@@ -111,6 +111,19 @@ impl Payload {
             Payload::Transparent(v) => out.push(v.clone()),
         }
     }
+
+    /// [`push_to`](Self::push_to), moving the values instead of cloning them.
+    pub(crate) fn push_owned(self, out: &mut Vec<Value>) {
+        match self {
+            Payload::Empty => {}
+            Payload::Args(a) => out.push(Value::List(a)),
+            Payload::ArgsKwargs(a, k) => {
+                out.push(Value::List(a));
+                out.push(Value::Dict(k));
+            }
+            Payload::Transparent(v) => out.push(v),
+        }
+    }
 }
 
 #[cfg(test)]

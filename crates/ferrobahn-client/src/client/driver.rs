@@ -78,6 +78,9 @@ pub(super) struct Driver<W> {
     /// Poll a new invocation once on this task before spawning it
     /// ([`ClientConfig::inline_invocations`](super::ClientConfig::inline_invocations)).
     inline_invocations: bool,
+    /// The time read in this pass of [`poll_run`](Self::poll_run) (one clock read
+    /// for every command and message it handles).
+    pass_now: Option<std::time::Instant>,
 }
 
 impl<W: WampTransport> Driver<W> {
@@ -109,6 +112,7 @@ impl<W: WampTransport> Driver<W> {
             closing: false,
             disconnected: Vec::new(),
             inline_invocations,
+            pass_now: None,
         }
     }
 
@@ -148,6 +152,7 @@ impl<W: WampTransport> Driver<W> {
     /// is needed only when the budget ran out or a deadline passed.
     fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {
         loop {
+            self.pass_now = None;
             let mut again = false;
             // 1. Results from procedure tasks (only spawned ones send any), then commands
             // from handles (so a leave asked after a procedure returned goes out after
@@ -183,7 +188,7 @@ impl<W: WampTransport> Driver<W> {
                 match self.transport.poll_recv(cx) {
                     Poll::Ready(Some(Ok(m))) => {
                         tracing::trace!(message = m.name(), "recv");
-                        let now = self.runtime.now();
+                        let now = self.now();
                         self.core.handle_message(now, m);
                     }
                     Poll::Ready(Some(Err(TransportError::Decode(e)))) => {
@@ -203,7 +208,7 @@ impl<W: WampTransport> Driver<W> {
             again |= !polled_internal && !self.running.is_empty();
             while let Some(m) = self.core.poll_transmit() {
                 tracing::trace!(message = m.name(), "send");
-                self.transport.send(&m)?;
+                self.transport.send_owned(m)?;
             }
             if self.closing && self.core.state() == SessionState::Closed {
                 // Flush what is queued (ABORT/GOODBYE), then close.
@@ -214,6 +219,7 @@ impl<W: WampTransport> Driver<W> {
             }
             // 5. Deadlines.
             if let Some(at) = self.core.poll_timeout() {
+                // A fresh reading: the deadline is checked after this pass's work.
                 let now = self.runtime.now();
                 if now >= at {
                     self.core.handle_timeout(now);
@@ -237,8 +243,13 @@ impl<W: WampTransport> Driver<W> {
         }
     }
 
+    /// The current time, read once per pass.
+    fn now(&mut self) -> std::time::Instant {
+        *self.pass_now.get_or_insert_with(|| self.runtime.now())
+    }
+
     fn start_closing(&mut self) {
-        let now = self.runtime.now();
+        let now = self.now();
         match self.core.state() {
             SessionState::Established => {
                 let _ = self.core.leave(now, None);
@@ -258,7 +269,7 @@ impl<W: WampTransport> Driver<W> {
     }
 
     fn apply(&mut self, cmd: Command) {
-        let now = self.runtime.now();
+        let now = self.now();
         match cmd {
             Command::Join { options, done } => match self.core.join(now, self.bind(options)) {
                 Ok(()) => {
@@ -389,7 +400,7 @@ impl<W: WampTransport> Driver<W> {
         if !matches!(self.slots.get(&request), Some(Slot::Call { .. })) {
             return;
         }
-        let now = self.runtime.now();
+        let now = self.now();
         match self.core.cancel(now, request, mode) {
             Ok(()) => tracing::debug!(%request, ?mode, "dropped call canceled"),
             // E.g. the router has no call canceling: the answer is dropped when it comes.

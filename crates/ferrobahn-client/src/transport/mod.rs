@@ -61,6 +61,16 @@ pub trait WampTransport: Send + 'static {
     /// When the message cannot be serialized or the transport is closed.
     fn send(&mut self, msg: &Message) -> Result<(), TransportError>;
 
+    /// As [`send`](Self::send) for a message that is not needed afterwards: the
+    /// transports of this crate move its payload into the encoding instead of copying
+    /// it. The default sends by reference.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    fn send_owned(&mut self, msg: Message) -> Result<(), TransportError> {
+        self.send(&msg)
+    }
+
     /// Writes what is queued.
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>>;
 
@@ -84,6 +94,9 @@ impl WampTransport for Box<dyn WampTransport> {
     }
     fn send(&mut self, msg: &Message) -> Result<(), TransportError> {
         (**self).send(msg)
+    }
+    fn send_owned(&mut self, msg: Message) -> Result<(), TransportError> {
+        (**self).send_owned(msg)
     }
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {
         (**self).poll_flush(cx)
@@ -109,11 +122,11 @@ pub(crate) fn decode(
     inbox: &mut VecDeque<Message>,
 ) -> Result<(), DecodeError> {
     let check = serializer.limits().uri_check;
-    for mut v in serializer.decode_values(data)? {
+    serializer.for_each_value(data, |mut v| {
         strip_null_options(&mut v);
         inbox.push_back(Message::from_value_with(v, check)?);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Removes `null` entries from the first dictionary of a message list: its options or

@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferrobahn_rt::{timeout_at, Runtime, Transport};
 use ferrobahn_serializers::rawsocket::{Config, Event, RawSocket};
 use ferrobahn_serializers::{Format, Serializer};
-use ferrobahn_wamp::Message;
+use ferrobahn_wamp::{Message, Value};
 
 use super::{TransportError, WampTransport};
 
@@ -29,6 +29,8 @@ pub struct RawSocketTransport<T> {
     /// Encoding buffer, kept between messages while it is at most
     /// [`ENCODE_BUFFER_KEEP`] bytes.
     encoded: Vec<u8>,
+    /// The list form of a message being encoded (kept: no allocation per message).
+    scratch: Vec<Value>,
     failed: bool,
 }
 
@@ -58,6 +60,7 @@ pub async fn connect_rawsocket<T: Transport>(
         written: 0,
         read_buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
         encoded: Vec::new(),
+        scratch: Vec::new(),
         failed: false,
     };
     let deadline = runtime.now() + timeout;
@@ -116,6 +119,24 @@ impl<T: Transport> RawSocketTransport<T> {
     }
 }
 
+impl<T> RawSocketTransport<T> {
+    /// Frames the message in `self.encoded` (the outcome of encoding it).
+    fn queue_encoded(
+        &mut self,
+        encoded: Result<(), ferrobahn_serializers::EncodeError>,
+    ) -> Result<(), TransportError> {
+        let r = encoded.map(|()| {
+            self.rs
+                .send_message(&self.encoded)
+                .map_err(|e| TransportError::RawSocket(e.to_string()))
+        });
+        if self.encoded.capacity() > ENCODE_BUFFER_KEEP {
+            self.encoded = Vec::new();
+        }
+        r?
+    }
+}
+
 impl<T: Transport> WampTransport for RawSocketTransport<T> {
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, TransportError>>> {
         loop {
@@ -159,15 +180,16 @@ impl<T: Transport> WampTransport for RawSocketTransport<T> {
     fn send(&mut self, msg: &Message) -> Result<(), TransportError> {
         // The framing copies the bytes: the buffer is kept for the next message.
         self.encoded.clear();
-        let r = self.serializer.encode(msg, &mut self.encoded).map(|()| {
-            self.rs
-                .send_message(&self.encoded)
-                .map_err(|e| TransportError::RawSocket(e.to_string()))
-        });
-        if self.encoded.capacity() > ENCODE_BUFFER_KEEP {
-            self.encoded = Vec::new();
-        }
-        r?
+        let r = self.serializer.encode(msg, &mut self.encoded);
+        self.queue_encoded(r)
+    }
+
+    fn send_owned(&mut self, msg: Message) -> Result<(), TransportError> {
+        self.encoded.clear();
+        let r = self
+            .serializer
+            .encode_owned(msg, &mut self.scratch, &mut self.encoded);
+        self.queue_encoded(r)
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {

@@ -5,11 +5,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use ferrobahn_handshake::WsUrl;
 use ferrobahn_rt::{ClientConfig, Runtime, Transport, WebSocket};
 use ferrobahn_serializers::Serializer;
-use ferrobahn_wamp::Message;
+use ferrobahn_wamp::{Message, Value};
+use ferrobahn_websocket::MessageKind;
 use futures_sink::Sink;
 
 use super::{TransportError, WampTransport};
@@ -23,10 +24,20 @@ pub struct WebSocketTransport<T> {
     /// Encoding buffer, kept between messages while it is at most
     /// [`ENCODE_BUFFER_KEEP`] bytes.
     encoded: Vec<u8>,
+    /// The list form of a message being encoded (kept: no allocation per message).
+    scratch: Vec<Value>,
+    /// Where encoded payloads are copied to become [`Bytes`]: each is split off, and
+    /// the space is used again once the WebSocket layer has dropped them (it copies
+    /// small payloads into its write buffer at once), so small messages cost no
+    /// allocation.
+    payloads: BytesMut,
 }
 
 /// The largest encoding buffer a transport keeps for its next message.
 const ENCODE_BUFFER_KEEP: usize = 8 * 1024;
+
+/// The size of the payload buffer made when it has no room left.
+const PAYLOAD_BUFFER: usize = 4 * 1024;
 
 impl<T: Transport> WebSocketTransport<T> {
     /// Wraps an open WebSocket whose subprotocol selected `serializer`.
@@ -36,20 +47,43 @@ impl<T: Transport> WebSocketTransport<T> {
             serializer,
             inbox: VecDeque::new(),
             encoded: Vec::new(),
+            scratch: Vec::new(),
+            payloads: BytesMut::new(),
         }
     }
 
-    /// Queues one encoded message as a WebSocket message.
-    fn queue(&mut self, encoded: Vec<u8>) -> Result<(), TransportError> {
-        let frame = if self.serializer.is_binary() {
-            ferrobahn_websocket::Message::binary(Bytes::from(encoded))
+    /// Queues the message in `self.encoded` (the outcome of encoding it) as a
+    /// WebSocket message.
+    fn queue_encoded(
+        &mut self,
+        encoded: Result<(), ferrobahn_serializers::EncodeError>,
+    ) -> Result<(), TransportError> {
+        let data = if self.encoded.capacity() > ENCODE_BUFFER_KEEP {
+            // One large message does not pin its size for the connection's life.
+            let b = std::mem::take(&mut self.encoded);
+            encoded?;
+            Bytes::from(b)
         } else {
-            // JSON output is UTF-8 by construction.
-            let text = String::from_utf8(encoded).map_err(|_| {
-                TransportError::Encode(ferrobahn_serializers::EncodeError::TooLarge(0))
-            })?;
-            ferrobahn_websocket::Message::text(text)
+            encoded?;
+            let n = self.encoded.len();
+            if self.payloads.capacity() < n {
+                // Takes back the whole buffer when every payload cut from it is gone.
+                self.payloads.reserve(n.max(PAYLOAD_BUFFER));
+            }
+            self.payloads.extend_from_slice(&self.encoded);
+            self.payloads.split().freeze()
         };
+        let kind = if self.serializer.is_binary() {
+            MessageKind::Binary
+        } else if std::str::from_utf8(&data).is_ok() {
+            // JSON output is UTF-8 by construction.
+            MessageKind::Text
+        } else {
+            return Err(TransportError::Encode(
+                ferrobahn_serializers::EncodeError::TooLarge(0),
+            ));
+        };
+        let frame = ferrobahn_websocket::Message { kind, data };
         Pin::new(&mut self.ws).start_send(frame)?;
         Ok(())
     }
@@ -111,19 +145,18 @@ impl<T: Transport> WampTransport for WebSocketTransport<T> {
 
     fn send(&mut self, msg: &Message) -> Result<(), TransportError> {
         // Encoded into a buffer kept for the next message (no growth from empty each
-        // time), then copied once into a payload of exactly its size.
-        let buf = &mut self.encoded;
-        buf.clear();
-        let encoded = self.serializer.encode(msg, buf);
-        if buf.capacity() > ENCODE_BUFFER_KEEP {
-            // One large message does not pin its size for the connection's life.
-            let b = std::mem::take(buf);
-            encoded?;
-            return self.queue(b);
-        }
-        encoded?;
-        let b = buf.as_slice().to_vec();
-        self.queue(b)
+        // time), then copied once into the payload buffer.
+        self.encoded.clear();
+        let encoded = self.serializer.encode(msg, &mut self.encoded);
+        self.queue_encoded(encoded)
+    }
+
+    fn send_owned(&mut self, msg: Message) -> Result<(), TransportError> {
+        self.encoded.clear();
+        let encoded = self
+            .serializer
+            .encode_owned(msg, &mut self.scratch, &mut self.encoded);
+        self.queue_encoded(encoded)
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), TransportError>> {

@@ -67,4 +67,11 @@ impl WireMessage for ErrorMessage {
         out.push(Value::from(self.error.as_str()));
         self.payload.push_to(out);
     }
+    fn write_owned(self, out: &mut Vec<Value>) {
+        out.push(Value::from_u64(self.request_type));
+        out.push(Value::from_u64(self.request.get()));
+        out.push(Value::Dict(self.details.to_dict()));
+        out.push(Value::Str(self.error));
+        self.payload.push_owned(out);
+    }
 }

@@ -85,6 +85,11 @@ pub(crate) trait WireMessage: Sized {
     const LEN: (usize, usize, &'static str);
     fn read(r: &mut Reader) -> Result<Self, WampError>;
     fn write(&self, out: &mut Vec<Value>);
+    /// [`write`](Self::write), moving payloads and URIs instead of cloning them
+    /// (overridden by the messages that carry a payload).
+    fn write_owned(self, out: &mut Vec<Value>) {
+        self.write(out);
+    }
 }
 
 macro_rules! messages {
@@ -144,6 +149,25 @@ macro_rules! messages {
                     out.push(Value::from_u64(<$ty as WireMessage>::CODE));
                     m.write(&mut out);
                 } )* }
+                Value::List(out)
+            }
+
+            /// Appends the message's list form to `out` (type code first), moving its
+            /// payload and URIs: no copy of the arguments, unlike
+            /// [`to_value`](Self::to_value). Sending an owned message this way into a
+            /// reused `out` costs no allocation for the list itself.
+            pub fn into_list(self, out: &mut Vec<Value>) {
+                match self { $( Message::$variant(m) => {
+                    out.push(Value::from_u64(<$ty as WireMessage>::CODE));
+                    m.write_owned(out);
+                } )* }
+            }
+
+            /// Encodes the message to its list form, moving its payload (see
+            /// [`into_list`](Self::into_list)).
+            pub fn into_value(self) -> Value {
+                let mut out = Vec::with_capacity(7);
+                self.into_list(&mut out);
                 Value::List(out)
             }
         }

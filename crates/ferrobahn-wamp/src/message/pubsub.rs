@@ -46,6 +46,12 @@ impl WireMessage for Publish {
         out.push(Value::from(self.topic.as_str()));
         self.payload.push_to(out);
     }
+    fn write_owned(self, out: &mut Vec<Value>) {
+        out.push(Value::from_u64(self.request.get()));
+        out.push(Value::Dict(self.options.to_dict()));
+        out.push(Value::Str(self.topic));
+        self.payload.push_owned(out);
+    }
 }
 
 /// Defines a `[CODE, Request|id, Second|id]` acknowledgement message.
@@ -222,5 +228,11 @@ impl WireMessage for Event {
         out.push(Value::from_u64(self.publication.get()));
         out.push(Value::Dict(self.details.to_dict()));
         self.payload.push_to(out);
+    }
+    fn write_owned(self, out: &mut Vec<Value>) {
+        out.push(Value::from_u64(self.subscription.get()));
+        out.push(Value::from_u64(self.publication.get()));
+        out.push(Value::Dict(self.details.to_dict()));
+        self.payload.push_owned(out);
     }
 }

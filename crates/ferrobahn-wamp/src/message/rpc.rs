@@ -48,6 +48,12 @@ impl WireMessage for Call {
         out.push(Value::from(self.procedure.as_str()));
         self.payload.push_to(out);
     }
+    fn write_owned(self, out: &mut Vec<Value>) {
+        out.push(Value::from_u64(self.request.get()));
+        out.push(Value::Dict(self.options.to_dict()));
+        out.push(Value::Str(self.procedure));
+        self.payload.push_owned(out);
+    }
 }
 
 /// Defines a `[CODE, Request|id, Options|dict]` message (CANCEL, INTERRUPT).
@@ -116,6 +122,11 @@ macro_rules! reply_message {
                 out.push(Value::from_u64(self.request.get()));
                 out.push(Value::Dict(self.$field.to_dict()));
                 self.payload.push_to(out);
+            }
+            fn write_owned(self, out: &mut Vec<Value>) {
+                out.push(Value::from_u64(self.request.get()));
+                out.push(Value::Dict(self.$field.to_dict()));
+                self.payload.push_owned(out);
             }
         }
     };
@@ -270,5 +281,11 @@ impl WireMessage for Invocation {
         out.push(Value::from_u64(self.registration.get()));
         out.push(Value::Dict(self.details.to_dict()));
         self.payload.push_to(out);
+    }
+    fn write_owned(self, out: &mut Vec<Value>) {
+        out.push(Value::from_u64(self.request.get()));
+        out.push(Value::from_u64(self.registration.get()));
+        out.push(Value::Dict(self.details.to_dict()));
+        self.payload.push_owned(out);
     }
 }

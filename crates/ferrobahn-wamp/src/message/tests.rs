@@ -306,6 +306,15 @@ mod props {
         }
 
         #[test]
+        fn into_list_is_to_value_without_copies(m in arb_message()) {
+            let wire = m.to_value();
+            prop_assert_eq!(m.clone().into_value(), wire.clone());
+            let mut out = vec![crate::Value::Null];
+            m.into_list(&mut out);
+            prop_assert_eq!(crate::Value::List(out[1..].to_vec()), wire);
+        }
+
+        #[test]
         fn garbage_never_panics(v in arb_value(4)) {
             let _ = Message::from_value(v);
         }
