@@ -62,6 +62,39 @@ fn free_port() -> SocketAddr {
     l.local_addr().expect("local_addr")
 }
 
+/// Whether env `FERROBAHN_CROSSBAR_KEEP` asks to keep the node's directory (its
+/// `config.json` and `node.log`) after the tests.
+fn keep_dir() -> bool {
+    std::env::var_os("FERROBAHN_CROSSBAR_KEEP").is_some_and(|v| !v.is_empty())
+}
+
+/// Removes the node's directory when dropped, unless disarmed: a start that fails
+/// (a panic in [`start`]) leaves nothing behind. Once the node runs, `run-crossbar.sh`
+/// removes the directory when Crossbar stops (the node lives in a static, which is
+/// never dropped, so only the script sees the test binary end).
+struct RemoveDir(Option<PathBuf>);
+
+impl RemoveDir {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for RemoveDir {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.take().filter(|_| !keep_dir()) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The end of the node's log, for a failure message (the directory is removed).
+fn log_tail(cbdir: &Path) -> String {
+    let log = std::fs::read_to_string(cbdir.join("node.log")).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
 fn start(crossbar: &Path) -> Node {
     let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testsuite/crossbar");
     let template = std::fs::read_to_string(suite.join("config.template.json"))
@@ -70,6 +103,7 @@ fn start(crossbar: &Path) -> Node {
     let cbdir = std::env::temp_dir().join(format!("ferrobahn-crossbar-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&cbdir);
     std::fs::create_dir_all(&cbdir).expect("create cbdir");
+    let guard = RemoveDir(Some(cbdir.clone()));
     let ws_addr = free_port();
     let rs_addr = free_port();
     let uds_path = cbdir.join("rawsocket.sock");
@@ -79,8 +113,9 @@ fn start(crossbar: &Path) -> Node {
         .replace("@UDS_PATH@", &uds_path.display().to_string())
         .replace("@AUTH@", &auth);
     std::fs::write(cbdir.join("config.json"), config).expect("write config.json");
-    // The script outlives this function on purpose: it stops Crossbar when the test
-    // process exits (there is no hook at the end of a test binary).
+    // The script outlives this function on purpose: it stops Crossbar and removes
+    // `cbdir` when the test process exits (there is no hook at the end of a test
+    // binary).
     #[allow(clippy::zombie_processes)]
     let _watchdog = Command::new("sh")
         .arg(suite.join("run-crossbar.sh"))
@@ -95,8 +130,9 @@ fn start(crossbar: &Path) -> Node {
         while TcpStream::connect(addr).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "Crossbar did not listen on {addr} within {startup:?}; see {}",
-                cbdir.join("node.log").display()
+                "Crossbar did not listen on {addr} within {startup:?}; the end of {}:\n{}",
+                cbdir.join("node.log").display(),
+                log_tail(&cbdir)
             );
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -109,6 +145,7 @@ fn start(crossbar: &Path) -> Node {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    guard.disarm();
     Node {
         ws_addr,
         rs_addr,
