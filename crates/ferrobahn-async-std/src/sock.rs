@@ -31,8 +31,11 @@ impl ShutdownWrite for std::os::unix::net::UnixStream {
 }
 
 /// `Async<S>` as `futures-io` streams, but closing shuts the write side down.
+///
+/// `pub` (but not exported) because the associated types of the TLS
+/// binding, `AsyncIoTls`, name it.
 #[derive(Debug)]
-pub(crate) struct ShutdownOnClose<S>(pub(crate) Async<S>);
+pub struct ShutdownOnClose<S>(pub(crate) Async<S>);
 
 impl<S> AsyncRead for ShutdownOnClose<S>
 where

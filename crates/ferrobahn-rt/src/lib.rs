@@ -32,9 +32,11 @@
 //! bounds the whole opening handshake.
 //!
 //! **wss://?** With the `tls` feature, [`ClientConfig::tls`] and
-//! [`Error::Tls`] exist and `ferrobahn_tls` is re-exported as [`tls`]; the
-//! bindings' `tls` features wrap their streams (tokio-rustls,
-//! futures-rustls) and accept `wss://` in `connect_with`.
+//! [`Error::Tls`] exist and `ferrobahn_tls` is re-exported as [`tls`];
+//! [`TlsListener`] and [`TlsServerStream`] are the server side, written once
+//! over a binding's [`TlsAccept`]; the bindings' `tls` features implement it
+//! with their rustls wrappers (tokio-rustls, futures-rustls) and accept
+//! `wss://` in `connect_with`.
 // `unsafe` only where a read into uninitialised memory is committed (the
 // driver, `poll_read_uninit_vec`; `ReadUninit`, measured: see
 // benches/RESULTS.md).
@@ -54,6 +56,8 @@ mod runtime;
 mod sender;
 mod server;
 mod split;
+#[cfg(feature = "tls")]
+mod tls_server;
 mod transport;
 mod websocket;
 
@@ -67,6 +71,8 @@ pub use runtime::{sleep_until, timeout_at, AsyncTimer, Runtime};
 pub use sender::{Sender, TrySendError};
 pub use server::{accept_transport, serve, serve_connection, ServerConfig};
 pub use split::{ReadHalf, WriteHalf};
+#[cfg(feature = "tls")]
+pub use tls_server::{TlsAccept, TlsListener, TlsServerStream};
 pub use transport::{poll_read_uninit_vec, Either, FuturesIo, Listener, ReadUninit, Transport};
 pub use websocket::WebSocket;
 

@@ -1,20 +1,20 @@
 //! TLS on tokio (feature `tls`), via tokio-rustls: [`TlsListener`] for
 //! `wss://` servers, the client side of `connect_with` for `wss://`.
 //!
-//! The server's TLS handshake runs in the connection's own task: the
-//! listener only wraps the accepted socket, and the handshake happens on the
-//! first read, inside the opening-handshake timeout of
-//! [`ferrobahn_rt::serve_connection`]. A failed handshake is logged and ends
-//! that connection only.
+//! The server side is [`ferrobahn_rt::TlsListener`] and
+//! [`ferrobahn_rt::TlsServerStream`] (the handshake runs in the connection's
+//! own task, on first use, inside the opening-handshake timeout of
+//! [`ferrobahn_rt::serve_connection`]); this module only says how
+//! tokio-rustls starts and drives a handshake ([`TokioTls`]).
 
 use std::future::Future;
-use std::io::{self, IoSlice};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use ferrobahn_rt::{Error, Listener, PeerAddr, Transport};
-use ferrobahn_tls::rustls::ServerConnection;
-use ferrobahn_tls::{TlsClientConfig, TlsServerConfig, TLS_EXPORTER_LEN};
+use ferrobahn_rt::{Error, TlsAccept};
+use ferrobahn_tls::rustls::{ServerConfig, ServerConnection};
+use ferrobahn_tls::TlsClientConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
@@ -24,156 +24,47 @@ use crate::{ClientStream, TokioIo};
 
 /// Wraps a listener of `TokioIo<S>` transports: each accepted connection
 /// becomes a [`TlsServerStream`] whose handshake runs in its own task.
+pub type TlsListener<L> = ferrobahn_rt::TlsListener<L, TokioTls>;
+
+/// A server-side TLS connection over `S`; the handshake runs on first use.
+pub type TlsServerStream<S> = ferrobahn_rt::TlsServerStream<TokioIo<S>, TokioTls>;
+
+/// tokio-rustls as the [`TlsAccept`] of [`TlsListener`]: a type that is
+/// never made, it names the binding.
 #[derive(Debug)]
-pub struct TlsListener<L> {
-    inner: L,
-    config: TlsServerConfig,
-}
+pub enum TokioTls {}
 
-impl<L> TlsListener<L> {
-    /// Serves TLS with `config` on `inner`'s connections.
-    pub fn new(inner: L, config: &TlsServerConfig) -> Self {
-        Self {
-            inner,
-            config: config.clone(),
-        }
-    }
-
-    /// The wrapped listener.
-    pub fn get_ref(&self) -> &L {
-        &self.inner
-    }
-}
-
-impl<L, S> Listener for TlsListener<L>
+impl<S> TlsAccept<TokioIo<S>> for TokioTls
 where
-    L: Listener<Transport = TokioIo<S>>,
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
-    type Transport = TlsServerStream<S>;
+    type Handshake = Accept<S>;
+    type Stream = TokioIo<TlsStream<S>>;
 
-    fn poll_accept(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(Self::Transport, PeerAddr)>> {
-        let (io, peer) = ready!(self.inner.poll_accept(cx))?;
-        let acceptor = TlsAcceptor::from(self.config.rustls().clone());
-        let state = State::Handshaking(acceptor.accept(io.0));
-        let stream = TlsServerStream {
-            state,
-            peer: peer.clone(),
-        };
-        Poll::Ready(Ok((stream, peer)))
-    }
-
-    fn local_addr(&self) -> io::Result<PeerAddr> {
-        self.inner.local_addr()
-    }
-}
-
-/// A server-side TLS connection; the handshake runs on first use.
-#[derive(Debug)]
-pub struct TlsServerStream<S> {
-    state: State<S>,
-    peer: PeerAddr,
-}
-
-enum State<S> {
-    Handshaking(Accept<S>),
-    Ready(TokioIo<TlsStream<S>>),
-    Failed,
-}
-
-impl<S> std::fmt::Debug for State<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            State::Handshaking(_) => "Handshaking",
-            State::Ready(_) => "Ready",
-            State::Failed => "Failed",
-        })
-    }
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin> TlsServerStream<S> {
-    /// The rustls session once the handshake is done (SNI the client sent,
-    /// ALPN, keying-material export); `None` before.
-    pub fn tls_connection(&self) -> Option<&ServerConnection> {
-        match &self.state {
-            State::Ready(io) => Some(io.0.get_ref().1),
-            _ => None,
-        }
-    }
-
-    /// The RFC 9266 `tls-exporter` channel binding (32 bytes); `None`
-    /// before the handshake is done.
-    pub fn tls_exporter(&self) -> Option<[u8; TLS_EXPORTER_LEN]> {
-        ferrobahn_tls::export_tls_exporter(self.tls_connection()?).ok()
+    fn start(config: &Arc<ServerConfig>, io: TokioIo<S>) -> Accept<S> {
+        TlsAcceptor::from(config.clone()).accept(io.0)
     }
 
     fn poll_handshake(
-        &mut self,
+        handshake: &mut Accept<S>,
         cx: &mut Context<'_>,
-    ) -> Poll<io::Result<&mut TokioIo<TlsStream<S>>>> {
-        if let State::Handshaking(accept) = &mut self.state {
-            match ready!(Pin::new(accept).poll(cx)) {
-                Ok(stream) => self.state = State::Ready(TokioIo(stream)),
-                Err(e) => {
-                    tracing::info!(peer = %self.peer, error = %e, "TLS handshake failed");
-                    self.state = State::Failed;
-                    return Poll::Ready(Err(e));
-                }
-            }
-        }
-        match &mut self.state {
-            State::Ready(io) => Poll::Ready(Ok(io)),
-            _ => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "TLS handshake failed",
-            ))),
-        }
-    }
-}
-
-impl<S> Transport for TlsServerStream<S>
-where
-    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
-{
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        ready!(self.poll_handshake(cx))?.poll_read(cx, buf)
+    ) -> Poll<std::io::Result<Self::Stream>> {
+        Pin::new(handshake).poll(cx).map_ok(TokioIo)
     }
 
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        ready!(self.poll_handshake(cx))?.poll_write(cx, buf)
+    fn session(stream: &Self::Stream) -> &ServerConnection {
+        stream.0.get_ref().1
     }
 
-    fn poll_write_vectored(
-        &mut self,
+    /// Shuts the socket down.
+    fn poll_close_handshake(
+        handshake: &mut Accept<S>,
         cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        ready!(self.poll_handshake(cx))?.poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.state {
-            State::Ready(io) => io.poll_flush(cx),
-            _ => Poll::Ready(Ok(())),
+    ) -> Poll<std::io::Result<()>> {
+        match handshake.get_mut() {
+            Some(io) => Pin::new(io).poll_shutdown(cx),
+            None => Poll::Ready(Ok(())),
         }
-    }
-
-    fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut self.state {
-            State::Ready(io) => io.poll_close(cx),
-            // Mid-handshake: just shut the socket.
-            State::Handshaking(accept) => match accept.get_mut() {
-                Some(io) => Pin::new(io).poll_shutdown(cx),
-                None => Poll::Ready(Ok(())),
-            },
-            State::Failed => Poll::Ready(Ok(())),
-        }
-    }
-    fn tls_exporter(&self) -> Option<[u8; 32]> {
-        TlsServerStream::tls_exporter(self)
     }
 }
 
