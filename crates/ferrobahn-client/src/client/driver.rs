@@ -40,6 +40,8 @@ enum Slot {
     Call {
         progress: Option<mpsc::Sender<crate::CallResult>>,
         done: Reply<crate::CallResult>,
+        /// Canceled because its caller gave up (not canceled twice).
+        dropped: bool,
     },
     Register {
         handler: Arc<dyn Procedure>,
@@ -307,17 +309,32 @@ impl<W: WampTransport> Driver<W> {
                 cancel_on_drop,
             } => match self.core.call(now, procedure, payload, options) {
                 Ok(id) => {
-                    self.slots.insert(id, Slot::Call { progress, done });
-                    if started.send(Ok(id)).is_err() {
-                        // `call_with` was dropped before it got the ID.
-                        if let Some(mode) = cancel_on_drop {
-                            self.cancel_dropped(id, mode);
-                        }
+                    // The caller gave up before the call started: `call_with` before
+                    // it got the ID, `call_payload` before its answer.
+                    let gone = match started {
+                        Some(started) => started.send(Ok(id)).is_err(),
+                        None => done.is_canceled(),
+                    };
+                    self.slots.insert(
+                        id,
+                        Slot::Call {
+                            progress,
+                            done,
+                            dropped: false,
+                        },
+                    );
+                    if let (true, Some(mode)) = (gone, cancel_on_drop) {
+                        self.cancel_dropped(id, mode);
                     }
                 }
-                Err(e) => {
-                    let _ = started.send(Err(e));
-                }
+                Err(e) => match started {
+                    Some(started) => {
+                        let _ = started.send(Err(e));
+                    }
+                    None => {
+                        let _ = done.send(Err(RequestError::Usage(e)));
+                    }
+                },
             },
             Command::Cancel {
                 request,
@@ -327,6 +344,23 @@ impl<W: WampTransport> Driver<W> {
                 let _ = done.send(self.core.cancel(now, request, mode));
             }
             Command::DropCall { request, mode } => self.cancel_dropped(request, mode),
+            Command::DropCalls { mode } => {
+                let gone: Vec<Id> = self
+                    .slots
+                    .iter()
+                    .filter_map(|(id, slot)| match slot {
+                        Slot::Call {
+                            done,
+                            dropped: false,
+                            ..
+                        } if done.is_canceled() => Some(*id),
+                        _ => None,
+                    })
+                    .collect();
+                for id in gone {
+                    self.cancel_dropped(id, mode);
+                }
+            }
             Command::Register {
                 procedure,
                 options,
@@ -397,8 +431,9 @@ impl<W: WampTransport> Driver<W> {
 
     /// Cancels a call whose caller gave up, if it is still pending.
     fn cancel_dropped(&mut self, request: Id, mode: CancelMode) {
-        if !matches!(self.slots.get(&request), Some(Slot::Call { .. })) {
-            return;
+        match self.slots.get_mut(&request) {
+            Some(Slot::Call { dropped, .. }) if !*dropped => *dropped = true,
+            _ => return,
         }
         let now = self.now();
         match self.core.cancel(now, request, mode) {

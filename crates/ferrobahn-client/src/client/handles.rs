@@ -118,11 +118,13 @@ impl Drop for PendingCall {
 }
 
 /// The caller's side of [`Client::call_payload`](super::Client::call_payload) while it
-/// waits: the request ID arrives in `started` (not awaited); dropped before the result,
-/// it cancels the call as [`PendingCall`] does.
+/// waits for the final result. It does not know the request ID (no channel for it):
+/// dropped before the result, it drops its receiver and asks the driver to cancel the
+/// calls whose receivers are gone, as dropping a [`PendingCall`] cancels its call.
 pub(super) struct CallGuard<'a> {
     tx: &'a mpsc::UnboundedSender<Command>,
-    started: oneshot::Receiver<Result<Id, UsageError>>,
+    /// `None` once dropped for a cancel.
+    done: Option<oneshot::Receiver<Result<CallResult, RequestError>>>,
     /// The CANCEL mode sent on drop; `None` once done, or when disabled.
     cancel_on_drop: Option<CancelMode>,
 }
@@ -130,30 +132,29 @@ pub(super) struct CallGuard<'a> {
 impl<'a> CallGuard<'a> {
     pub(super) fn new(
         tx: &'a mpsc::UnboundedSender<Command>,
-        started: oneshot::Receiver<Result<Id, UsageError>>,
+        done: oneshot::Receiver<Result<CallResult, RequestError>>,
         cancel_on_drop: Option<CancelMode>,
     ) -> Self {
         Self {
             tx,
-            started,
+            done: Some(done),
             cancel_on_drop,
         }
     }
+}
 
-    /// The call's outcome from its `done` channel: a closed channel means the call was
-    /// refused (the reason is in `started`) or the session is gone.
-    pub(super) fn finish(
-        &mut self,
-        done: Result<Result<CallResult, RequestError>, oneshot::Canceled>,
-    ) -> Result<CallResult, RequestError> {
+impl std::future::Future for CallGuard<'_> {
+    type Output = Result<CallResult, RequestError>;
+
+    /// The call's outcome (a refused call's usage error comes on the same channel); a
+    /// closed channel means the session is gone.
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(done) = self.done.as_mut() else {
+            return Poll::Ready(Err(lost()));
+        };
+        let r = std::task::ready!(Pin::new(done).poll(cx));
         self.cancel_on_drop = None;
-        match done {
-            Ok(r) => r,
-            Err(oneshot::Canceled) => match self.started.try_recv() {
-                Ok(Some(Err(e))) => Err(RequestError::Usage(e)),
-                _ => Err(lost()),
-            },
-        }
+        Poll::Ready(r.unwrap_or_else(|_| Err(lost())))
     }
 }
 
@@ -162,11 +163,17 @@ impl Drop for CallGuard<'_> {
         let Some(mode) = self.cancel_on_drop else {
             return;
         };
-        // Not started yet: the driver finds `started` closed and cancels at once.
-        if let Ok(Some(Ok(request))) = self.started.try_recv() {
-            // The driver ignores it when the call ended meanwhile.
-            let _ = self.tx.unbounded_send(Command::DropCall { request, mode });
+        let Some(mut done) = self.done.take() else {
+            return;
+        };
+        // Done already (answer waiting in the channel, or the session is gone)?
+        if !matches!(done.try_recv(), Ok(None)) {
+            return;
         }
+        // The receiver is gone before the driver reads this: it cancels the call (or
+        // does so when it starts it, if it has not yet).
+        drop(done);
+        let _ = self.tx.unbounded_send(Command::DropCalls { mode });
     }
 }
 

@@ -42,11 +42,8 @@ pub use handles::{EventSink, Invocation, PendingCall, Registration, Subscription
 /// The answer channel of a request.
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, RequestError>>;
 
-/// The receivers of a started call: its request ID (or refusal), its final result.
-type CallStarted = (
-    oneshot::Receiver<Result<Id, UsageError>>,
-    oneshot::Receiver<Result<CallResult, RequestError>>,
-);
+/// The receiver of a started call's final result (or refusal).
+type CallDone = oneshot::Receiver<Result<CallResult, RequestError>>;
 
 /// What a procedure returns: the result payload or an error.
 pub type ProcedureResult = Result<Payload, ApplicationError>;
@@ -89,7 +86,10 @@ pub(crate) enum Command {
         payload: Payload,
         options: CallOptions,
         progress: Option<mpsc::Sender<CallResult>>,
-        started: oneshot::Sender<Result<Id, UsageError>>,
+        /// Where the request ID (or refusal) goes; `None`: the refusal goes to `done`,
+        /// and the caller gives up by dropping `done`'s receiver (then
+        /// [`Command::DropCalls`]).
+        started: Option<oneshot::Sender<Result<Id, UsageError>>>,
         done: Reply<CallResult>,
         /// Cancel at once if `started` finds nobody waiting (the caller gave up).
         cancel_on_drop: Option<CancelMode>,
@@ -102,6 +102,11 @@ pub(crate) enum Command {
     /// A [`PendingCall`] was dropped before its answer: cancel if still pending.
     DropCall {
         request: Id,
+        mode: CancelMode,
+    },
+    /// A [`Client::call_payload`] future was dropped before its answer: cancel the
+    /// pending calls whose answer has nobody waiting.
+    DropCalls {
         mode: CancelMode,
     },
     Register {
@@ -366,22 +371,20 @@ impl Client {
         payload: Payload,
         options: CallOptions,
     ) -> Result<CallResult, RequestError> {
-        let (started_rx, done_rx) = self.start_call(procedure, payload, options, None)?;
-        let mut guard = handles::CallGuard::new(&self.tx, started_rx, self.config.cancel_on_drop);
-        let r = done_rx.await;
-        guard.finish(r)
+        let done_rx = self.start_call(procedure, payload, options, None, None)?;
+        handles::CallGuard::new(&self.tx, done_rx, self.config.cancel_on_drop).await
     }
 
-    /// Hands a CALL to the driver: the receivers of its request ID (or refusal) and of
-    /// its final result.
+    /// Hands a CALL to the driver: the receiver of its final result. Its request ID
+    /// (or refusal) goes to `started` if given, else a refusal goes to the result.
     fn start_call(
         &self,
         procedure: &str,
         payload: Payload,
         options: CallOptions,
         progress: Option<mpsc::Sender<CallResult>>,
-    ) -> Result<CallStarted, RequestError> {
-        let (started, started_rx) = oneshot::channel();
+        started: Option<oneshot::Sender<Result<Id, UsageError>>>,
+    ) -> Result<CallDone, RequestError> {
         let (done, done_rx) = oneshot::channel();
         self.send(Command::Call {
             procedure: procedure.to_owned(),
@@ -393,7 +396,7 @@ impl Client {
             cancel_on_drop: self.config.cancel_on_drop,
         })
         .map_err(RequestError::SessionLost)?;
-        Ok((started_rx, done_rx))
+        Ok(done_rx)
     }
 
     /// Starts a call with a payload and options; the [`PendingCall`] yields progressive
@@ -413,7 +416,8 @@ impl Client {
         } else {
             (None, None)
         };
-        let (started_rx, done_rx) = self.start_call(procedure, payload, options, progress_tx)?;
+        let (started, started_rx) = oneshot::channel();
+        let done_rx = self.start_call(procedure, payload, options, progress_tx, Some(started))?;
         let id = started_rx
             .await
             .map_err(|_| RequestError::SessionLost(lost()))??;

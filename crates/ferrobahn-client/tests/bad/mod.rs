@@ -327,6 +327,10 @@ fn dropping_a_pending_call_cancels_it() {
         )
         .await;
         assert!(gave_up.is_none(), "{gave_up:?}");
+        // A `call` future dropped after its first poll, before the driver started the
+        // call: canceled (once) as soon as it starts.
+        let first_poll = futures_util::FutureExt::now_or_never(c.call("com.x.y", ()));
+        assert!(first_poll.is_none(), "{first_poll:?}");
         // keep_on_drop: no CANCEL.
         let mut p = c
             .call_with("com.x.y", Payload::Empty, CallOptions::default())
@@ -336,7 +340,15 @@ fn dropping_a_pending_call_cancels_it() {
         drop(p);
         c.leave().await.unwrap();
         let got = seen_until(&mut seen, "goodbye").await;
-        assert_eq!(got, ["cancel killnowait", "cancel killnowait", "goodbye"]);
+        assert_eq!(
+            got,
+            [
+                "cancel killnowait",
+                "cancel killnowait",
+                "cancel killnowait",
+                "goodbye"
+            ]
+        );
 
         // Disabled in the config: nothing is sent.
         let (addr, mut seen) = start_seen(OnHello::Welcome, OnCall::Silent).await;
