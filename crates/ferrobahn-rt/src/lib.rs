@@ -57,6 +57,8 @@ mod sender;
 mod server;
 mod split;
 #[cfg(feature = "tls")]
+mod tls_client;
+#[cfg(feature = "tls")]
 mod tls_server;
 mod transport;
 mod websocket;
@@ -71,6 +73,8 @@ pub use runtime::{sleep_until, timeout_at, AsyncTimer, Runtime};
 pub use sender::{Sender, TrySendError};
 pub use server::{accept_transport, serve, serve_connection, ServerConfig};
 pub use split::{ReadHalf, WriteHalf};
+#[cfg(feature = "tls")]
+pub use tls_client::start_client_tls;
 #[cfg(feature = "tls")]
 pub use tls_server::{TlsAccept, TlsListener, TlsServerStream};
 pub use transport::{poll_read_uninit_vec, Either, FuturesIo, Listener, ReadUninit, Transport};

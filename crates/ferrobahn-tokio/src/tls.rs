@@ -70,27 +70,15 @@ where
 
 /// Starts TLS on a connected socket for `host` (SNI and certificate name,
 /// unless the config overrides it); trusts Mozilla's roots when `config` is
-/// `None`.
+/// `None`. See [`ferrobahn_rt::start_client_tls`].
 pub(crate) async fn connect_tls(
     config: Option<&TlsClientConfig>,
     host: &str,
     stream: TcpStream,
 ) -> Result<ClientStream, Error> {
-    let default;
-    let config = match config {
-        Some(c) => c,
-        None => {
-            default = TlsClientConfig::webpki_roots()?;
-            &default
-        }
-    };
-    let name = config.server_name_for(host)?;
-    let connector = TlsConnector::from(config.rustls().clone());
-    match connector.connect(name, stream).await {
-        Ok(tls) => Ok(ClientStream::tls(tls)),
-        Err(e) => Err(match ferrobahn_tls::classify(e) {
-            Ok(tls) => Error::Tls(tls),
-            Err(io) => Error::Io(io),
-        }),
-    }
+    ferrobahn_rt::start_client_tls(config, host, |rustls, name| {
+        TlsConnector::from(rustls).connect(name, stream)
+    })
+    .await
+    .map(ClientStream::tls)
 }
