@@ -15,7 +15,7 @@ use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
 use futures_util::future::{AbortHandle, Abortable, FutureExt};
 
-use super::{Command, EventSink, Internal, Invocation, Procedure, Reply};
+use super::{queue, Command, EventSink, Internal, Invocation, Procedure, Reply};
 use crate::core::{
     Ack, JoinOptions, RequestMap, Session, SessionDetails, SessionEvent, SessionState,
 };
@@ -59,7 +59,7 @@ pub(super) struct Driver<W> {
     core: Session,
     transport: W,
     runtime: Arc<dyn Runtime>,
-    commands: mpsc::UnboundedReceiver<Command>,
+    commands: queue::Receiver<Command>,
     internal_tx: mpsc::UnboundedSender<Internal>,
     internal: mpsc::UnboundedReceiver<Internal>,
     timer: Option<Pin<Box<dyn AsyncTimer>>>,
@@ -90,7 +90,7 @@ impl<W: WampTransport> Driver<W> {
         core: Session,
         transport: W,
         runtime: Arc<dyn Runtime>,
-        commands: mpsc::UnboundedReceiver<Command>,
+        commands: queue::Receiver<Command>,
         inline_invocations: bool,
     ) -> Self {
         let (internal_tx, internal) = mpsc::unbounded();
@@ -166,7 +166,7 @@ impl<W: WampTransport> Driver<W> {
                 }
             }
             loop {
-                match Pin::new(&mut self.commands).poll_next(cx) {
+                match self.commands.poll_next(cx) {
                     Poll::Ready(Some(cmd)) => self.apply(cmd),
                     Poll::Ready(None) => {
                         // Every handle is gone: leave and close.

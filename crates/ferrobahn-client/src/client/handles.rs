@@ -11,7 +11,7 @@ use ferrobahn_wamp::{Dict, Id, Payload, Value};
 use futures_channel::{mpsc, oneshot};
 use futures_core::Stream;
 
-use super::{Client, Command, Internal};
+use super::{queue, Client, Command, Internal};
 use crate::core::{CallResult, EventData, InvocationData};
 use crate::error::{ApplicationError, RequestError, SessionError, UsageError};
 
@@ -30,7 +30,7 @@ pub struct PendingCall {
     id: Id,
     progress: Option<mpsc::Receiver<CallResult>>,
     done: oneshot::Receiver<Result<CallResult, RequestError>>,
-    tx: mpsc::UnboundedSender<Command>,
+    tx: queue::Sender<Command>,
     /// The CANCEL mode sent on drop; `None` once done, or when disabled.
     cancel_on_drop: Option<CancelMode>,
 }
@@ -40,7 +40,7 @@ impl PendingCall {
         id: Id,
         progress: Option<mpsc::Receiver<CallResult>>,
         done: oneshot::Receiver<Result<CallResult, RequestError>>,
-        tx: mpsc::UnboundedSender<Command>,
+        tx: queue::Sender<Command>,
         cancel_on_drop: Option<CancelMode>,
     ) -> Self {
         Self {
@@ -122,7 +122,7 @@ impl Drop for PendingCall {
 /// dropped before the result, it drops its receiver and asks the driver to cancel the
 /// calls whose receivers are gone, as dropping a [`PendingCall`] cancels its call.
 pub(super) struct CallGuard<'a> {
-    tx: &'a mpsc::UnboundedSender<Command>,
+    tx: &'a queue::Sender<Command>,
     /// `None` once dropped for a cancel.
     done: Option<oneshot::Receiver<Result<CallResult, RequestError>>>,
     /// The CANCEL mode sent on drop; `None` once done, or when disabled.
@@ -131,7 +131,7 @@ pub(super) struct CallGuard<'a> {
 
 impl<'a> CallGuard<'a> {
     pub(super) fn new(
-        tx: &'a mpsc::UnboundedSender<Command>,
+        tx: &'a queue::Sender<Command>,
         done: oneshot::Receiver<Result<CallResult, RequestError>>,
         cancel_on_drop: Option<CancelMode>,
     ) -> Self {

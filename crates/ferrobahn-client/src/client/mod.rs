@@ -18,6 +18,7 @@
 
 mod driver;
 mod handles;
+mod queue;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -231,7 +232,7 @@ impl ClientConfig {
 /// closes, or when every handle is dropped.
 #[derive(Clone, Debug)]
 pub struct Client {
-    tx: mpsc::UnboundedSender<Command>,
+    tx: queue::Sender<Command>,
     config: Arc<ClientConfig>,
 }
 
@@ -270,7 +271,7 @@ impl Client {
         transport: W,
         config: ClientConfig,
     ) -> Self {
-        let (tx, rx) = mpsc::unbounded();
+        let (tx, rx) = queue::queue();
         let core = Session::new(config.session.clone());
         let driver = driver::Driver::new(
             core,
