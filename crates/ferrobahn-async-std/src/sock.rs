@@ -33,8 +33,9 @@ impl ShutdownWrite for std::os::unix::net::UnixStream {
 /// `Async<S>` as `futures-io` streams, but closing shuts the write side down.
 ///
 /// `pub` (but not exported) because the associated types of the TLS
-/// binding, `AsyncIoTls`, name it.
+/// binding, `AsyncIoTls`, name it; without the `tls` feature nothing does.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "tls"), allow(unreachable_pub))]
 pub struct ShutdownOnClose<S>(pub(crate) Async<S>);
 
 impl<S> AsyncRead for ShutdownOnClose<S>

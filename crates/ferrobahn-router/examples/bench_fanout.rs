@@ -10,14 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrobahn_router::RouterConfig;
-use ferrobahn_rt::{ClientConfig, WebSocket};
-use ferrobahn_serializers::Serializer;
-use ferrobahn_tokio::ClientStream;
-use ferrobahn_wamp::message::{Hello, Publish, Subscribe};
-use ferrobahn_wamp::{Id, Message, Payload, Role, Roles};
-use ferrobahn_websocket::MessageKind;
+use ferrobahn_wamp::message::{Publish, Subscribe};
+use ferrobahn_wamp::{Id, Message, Payload, Role};
 
-type Ws = WebSocket<ClientStream>;
+#[path = "shared/peer.rs"]
+mod peer;
+use peer::{connect, join, recv, send};
+
 const ROUND: u64 = 500;
 
 fn arg(n: usize, default: u64) -> u64 {
@@ -25,35 +24,6 @@ fn arg(n: usize, default: u64) -> u64 {
         .nth(n)
         .and_then(|a| a.parse().ok())
         .unwrap_or(default)
-}
-
-async fn connect(addr: std::net::SocketAddr) -> (Ws, Serializer) {
-    let cfg = ClientConfig::default().with_protocols(["wamp.2.msgpack"]);
-    let (ws, _) = ferrobahn_tokio::connect_with(&format!("ws://{addr}/ws"), cfg)
-        .await
-        .unwrap();
-    (ws, Serializer::from_subprotocol("wamp.2.msgpack").unwrap())
-}
-
-async fn send(ws: &mut Ws, ser: &Serializer, m: Message) {
-    let mut out = Vec::new();
-    ser.encode(&m, &mut out).unwrap();
-    let msg = ferrobahn_websocket::Message {
-        kind: MessageKind::Binary,
-        data: out.into(),
-    };
-    ws.send(msg).await.unwrap();
-}
-
-async fn recv(ws: &mut Ws, ser: &Serializer) -> Message {
-    let m = ws.recv().await.unwrap().unwrap();
-    ser.decode_one(&m.data).unwrap()
-}
-
-async fn join(ws: &mut Ws, ser: &Serializer, role: Role) {
-    let hello = Hello::with_roles("realm1", Roles::from_iter([role]));
-    send(ws, ser, Message::Hello(hello)).await;
-    assert!(matches!(recv(ws, ser).await, Message::Welcome(_)));
 }
 
 #[tokio::main]
@@ -71,7 +41,7 @@ async fn main() {
     let received = Arc::new(AtomicU64::new(0));
     for _ in 0..subscribers {
         let (mut ws, ser) = connect(addr).await;
-        join(&mut ws, &ser, Role::Subscriber).await;
+        join(&mut ws, &ser, &[Role::Subscriber]).await;
         let subscribe = Subscribe {
             request: Id::new(1).unwrap(),
             topic: "com.fanout".into(),
@@ -100,7 +70,7 @@ async fn main() {
     }
 
     let (mut publisher, ser) = connect(addr).await;
-    join(&mut publisher, &ser, Role::Publisher).await;
+    join(&mut publisher, &ser, &[Role::Publisher]).await;
     let payload = Payload::from_args(&("x".repeat(size),)).unwrap();
     let t = Instant::now();
     let mut sent = 0;

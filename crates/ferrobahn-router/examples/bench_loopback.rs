@@ -6,44 +6,15 @@
 use std::time::Instant;
 
 use ferrobahn_router::RouterConfig;
-use ferrobahn_rt::{ClientConfig, WebSocket};
 use ferrobahn_serializers::Serializer;
-use ferrobahn_tokio::ClientStream;
-use ferrobahn_wamp::message::{Call, Hello, Register, Yield};
-use ferrobahn_wamp::{Id, Message, Payload, Role, Roles};
-use ferrobahn_websocket::MessageKind;
+use ferrobahn_wamp::message::{Call, Register, Yield};
+use ferrobahn_wamp::{Id, Message, Payload, Role};
 
-type Ws = WebSocket<ClientStream>;
+#[path = "shared/peer.rs"]
+mod peer;
+use peer::{connect, join, recv, send};
+
 const WINDOW: u64 = 200;
-
-async fn connect(addr: std::net::SocketAddr) -> (Ws, Serializer) {
-    let cfg = ClientConfig::default().with_protocols(["wamp.2.msgpack"]);
-    let (ws, _) = ferrobahn_tokio::connect_with(&format!("ws://{addr}/ws"), cfg)
-        .await
-        .unwrap();
-    (ws, Serializer::from_subprotocol("wamp.2.msgpack").unwrap())
-}
-
-async fn send(ws: &mut Ws, ser: &Serializer, m: Message) {
-    let mut out = Vec::new();
-    ser.encode(&m, &mut out).unwrap();
-    let msg = ferrobahn_websocket::Message {
-        kind: MessageKind::Binary,
-        data: out.into(),
-    };
-    ws.send(msg).await.unwrap();
-}
-
-async fn recv(ws: &mut Ws, ser: &Serializer) -> Message {
-    let m = ws.recv().await.unwrap().unwrap();
-    ser.decode_one(&m.data).unwrap()
-}
-
-async fn join(ws: &mut Ws, ser: &Serializer) {
-    let roles = Roles::from_iter([Role::Caller, Role::Callee]);
-    send(ws, ser, Message::Hello(Hello::with_roles("realm1", roles))).await;
-    assert!(matches!(recv(ws, ser).await, Message::Welcome(_)));
-}
 
 #[tokio::main]
 async fn main() {
@@ -59,7 +30,7 @@ async fn main() {
     tokio::spawn(async move { r.serve(listener).await });
 
     let (mut callee, ser) = connect(addr).await;
-    join(&mut callee, &ser).await;
+    join(&mut callee, &ser, &[Role::Caller, Role::Callee]).await;
     let req = Id::new(1).unwrap();
     send(
         &mut callee,
@@ -96,7 +67,7 @@ async fn main() {
     });
 
     let (mut caller, ser) = connect(addr).await;
-    join(&mut caller, &ser).await;
+    join(&mut caller, &ser, &[Role::Caller, Role::Callee]).await;
     let payload = Payload::from_args(&(2, 3)).unwrap();
     let call = |i: u64| {
         Message::Call(Call {
