@@ -100,7 +100,7 @@ fn main() {
     rt.block_on(async move {
         let callee = client(&url, &ser).await;
         let caller = client(&url, &ser).await;
-        let echo = |inv: Invocation| async move { Ok(inv.data().payload()) };
+        let echo = |inv: Invocation| async move { Ok(inv.into_payload()) };
         callee
             .register("com.bench.echo", Default::default(), echo)
             .await

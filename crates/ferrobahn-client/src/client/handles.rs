@@ -305,6 +305,12 @@ impl Invocation {
         &self.data
     }
 
+    /// The arguments as a payload, moved out: an echo without copying them (no
+    /// progressive results can be sent after this).
+    pub fn into_payload(self) -> Payload {
+        self.data.into_payload()
+    }
+
     /// Positional arguments.
     pub fn args(&self) -> &[Value] {
         &self.data.args

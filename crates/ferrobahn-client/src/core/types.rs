@@ -310,6 +310,12 @@ impl InvocationData {
     pub fn payload(&self) -> Payload {
         Payload::new(self.args.clone(), self.kwargs.clone())
     }
+
+    /// The payload, moved out (no copy of the arguments, unlike
+    /// [`payload`](Self::payload)).
+    pub fn into_payload(self) -> Payload {
+        Payload::new(self.args, self.kwargs)
+    }
 }
 
 /// What a successful non-call request gave.

@@ -107,7 +107,7 @@ fn block_on<F: std::future::Future<Output = ()>>(f: F) {
 }
 
 async fn echo(inv: Invocation) -> Result<Payload, ApplicationError> {
-    Ok(inv.data().payload())
+    Ok(inv.into_payload())
 }
 
 /// Echoes after a short wait (so it continues on its own task).
