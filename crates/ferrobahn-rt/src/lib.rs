@@ -45,6 +45,7 @@
 #[cfg(feature = "tls")]
 pub use ferrobahn_tls as tls;
 
+mod accept;
 mod answer;
 mod client;
 mod core;
@@ -63,6 +64,7 @@ mod tls_server;
 mod transport;
 mod websocket;
 
+pub use accept::accept_loop;
 pub use answer::{answer_request, Accepted, Answer};
 pub use client::{connect_transport, connect_upgraded, ClientConfig, Proxy};
 pub use error::{Error, Timeout};

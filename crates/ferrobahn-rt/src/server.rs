@@ -1,20 +1,20 @@
 //! The server side: the generic accept loop and one connection's opening
 //! handshake, both runtime-agnostic.
 
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use ferrobahn_extensions::ServerExtensions;
 use ferrobahn_handshake::{reject_response, Accept, Request, RequestParser};
 
+use crate::accept::accept_loop;
 use crate::answer::{answer_request, Accepted, Answer};
 use crate::error::{Error, Timeout};
 use crate::handler::{run_handler, Deny, Handler};
 use crate::peer::PeerAddr;
-use crate::runtime::{sleep_until, timeout_at, Runtime};
+use crate::runtime::{timeout_at, Runtime};
 use crate::transport::{close, read, write_all, Listener, Transport};
 use crate::websocket::WebSocket;
 
@@ -155,23 +155,16 @@ impl ServerConfig {
     }
 }
 
-/// Decrements the connection count when a connection's task ends.
-struct ConnectionSlot(Arc<AtomicUsize>);
-
-impl Drop for ConnectionSlot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
 /// Accepts connections from `listener` forever, serving each in its own
-/// task with a handler from `factory`.
+/// task with a handler from `factory`; over
+/// [`ServerConfig::max_connections`] a connection is answered `503`. See
+/// [`accept_loop`].
 ///
 /// Accept errors (e.g. out of file descriptors) are logged and retried after
 /// a short pause.
 pub async fn serve<L, F, H>(
     runtime: Arc<dyn Runtime>,
-    mut listener: L,
+    listener: L,
     config: ServerConfig,
     factory: F,
 ) where
@@ -179,34 +172,21 @@ pub async fn serve<L, F, H>(
     F: Fn() -> H + Send + Sync + 'static,
     H: Handler,
 {
+    let max = config.max_connections;
     let config = Arc::new(config);
-    let active = Arc::new(AtomicUsize::new(0));
-    loop {
-        let (io, peer) = match poll_fn(|cx| listener.poll_accept(cx)).await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
-                sleep_until(&*runtime, runtime.now() + Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        if active.fetch_add(1, Ordering::Relaxed) >= config.max_connections {
-            active.fetch_sub(1, Ordering::Relaxed);
-            tracing::warn!(%peer, max = config.max_connections, "too many connections: 503");
-            let rt = runtime.clone();
-            runtime.spawn(Box::pin(refuse_busy(rt, io)));
-            continue;
-        }
-        let slot = ConnectionSlot(active.clone());
+    let rt = runtime.clone();
+    let per_connection = |io, peer: PeerAddr| {
         let handler = factory();
-        let (rt, config) = (runtime.clone(), config.clone());
-        runtime.spawn(Box::pin(async move {
-            let _slot = slot;
+        let (rt, config) = (rt.clone(), config.clone());
+        async move {
             if let Err(e) = serve_connection(rt, io, Some(peer.clone()), &config, handler).await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
-        }));
-    }
+        }
+    };
+    let busy = runtime.clone();
+    let refuse = |io, _| busy.spawn(Box::pin(refuse_busy(busy.clone(), io)));
+    accept_loop(runtime, listener, max, per_connection, refuse).await;
 }
 
 /// Answers `503` and closes (bounded by one second).

@@ -1,13 +1,11 @@
 //! The forwarders: one connection each way, and the accept loop.
 
-use std::future::{poll_fn, Future};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use ferrobahn_handshake::{Accept, Request, Response};
 use ferrobahn_rt::{
-    accept_transport, sleep_until, timeout_at, ClientConfig, Deny, Error, Listener, PeerAddr,
+    accept_loop, accept_transport, timeout_at, ClientConfig, Deny, Error, Listener, PeerAddr,
     Runtime, ServerConfig, Transport, WebSocket,
 };
 use ferrobahn_websocket::CloseCode;
@@ -124,21 +122,13 @@ where
     pump(runtime, &mut ws, &mut stream, framing, wrap).await
 }
 
-/// Decrements the connection count when a connection's task ends.
-struct Slot(Arc<AtomicUsize>);
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
 /// Accepts connections from `listener` forever, running `per_connection`
 /// for each in its own task, at most `max_connections` at once (more are
-/// closed at once). Accept errors are logged and retried after a pause.
+/// closed at once). Accept errors are logged and retried after a pause. See
+/// [`accept_loop`].
 pub async fn serve_forward<L, F, Fut>(
     runtime: Arc<dyn Runtime>,
-    mut listener: L,
+    listener: L,
     max_connections: usize,
     per_connection: F,
 ) where
@@ -146,27 +136,6 @@ pub async fn serve_forward<L, F, Fut>(
     F: Fn(L::Transport, PeerAddr) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let active = Arc::new(AtomicUsize::new(0));
-    loop {
-        let (io, peer) = match poll_fn(|cx| listener.poll_accept(cx)).await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
-                sleep_until(&*runtime, runtime.now() + Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        if active.fetch_add(1, Ordering::Relaxed) >= max_connections {
-            active.fetch_sub(1, Ordering::Relaxed);
-            tracing::warn!(%peer, max = max_connections, "too many connections: closed");
-            drop(io);
-            continue;
-        }
-        let slot = Slot(active.clone());
-        let fut = per_connection(io, peer);
-        runtime.spawn(Box::pin(async move {
-            let _slot = slot;
-            fut.await;
-        }));
-    }
+    let refuse = |io, _| drop(io);
+    accept_loop(runtime, listener, max_connections, per_connection, refuse).await;
 }
