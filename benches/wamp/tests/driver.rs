@@ -53,9 +53,11 @@ fn scenarios_move_load_through_our_router() {
                 .await
                 .expect("progressive");
             assert!(r.rate > 0.0 && r.p50_us.is_some(), "{ser}: {r:?}");
-            let r = rpc::latency(&t, 2000.0, 64, W, None)
-                .await
-                .expect("latency");
+            let pace = rpc::Pace {
+                rate: 2000.0,
+                tick: std::time::Duration::from_micros(20),
+            };
+            let r = rpc::latency(&t, pace, 64, W, None).await.expect("latency");
             let samples = r.samples.expect("samples");
             // Open loop at 2,000 calls/s for 0.3 s: some calls, never more than the
             // pacer may start (about 600; a late pacer starts fewer, never more).

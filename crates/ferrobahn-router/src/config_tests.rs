@@ -34,6 +34,7 @@ fn toml_with_ticket_principals() {
     let c = RouterConfig::from_toml_str(
         r#"
         auto_create_realms = true
+        busy_poll_us = 200
         [limits]
         max_queued_messages = 10
         [[realms]]
@@ -45,6 +46,8 @@ fn toml_with_ticket_principals() {
     )
     .unwrap();
     assert!(c.auto_create_realms);
+    assert_eq!(c.busy_poll_us, 200);
+    assert_eq!(RouterConfig::default().busy_poll_us, 0);
     assert_eq!(c.limits.max_queued_messages, 10);
     let t = c.realms[0].auth.ticket.as_ref().unwrap();
     assert_eq!(t["joe"].ticket, "secret");

@@ -5,6 +5,8 @@
 /// The test modules, declared once per runtime module.
 macro_rules! host_tests {
     () => {
+        #[path = "host/busy_poll.rs"]
+        mod busy_poll;
         #[path = "host/embedded.rs"]
         mod embedded;
         #[path = "host/hub.rs"]

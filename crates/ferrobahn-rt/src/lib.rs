@@ -47,6 +47,7 @@ pub use ferrobahn_tls as tls;
 
 mod accept;
 mod answer;
+mod busy_poll;
 mod client;
 mod core;
 mod error;
@@ -66,6 +67,7 @@ mod websocket;
 
 pub use accept::accept_loop;
 pub use answer::{answer_request, Accepted, Answer};
+pub use busy_poll::BusyPoll;
 pub use client::{connect_transport, connect_upgraded, ClientConfig, Proxy};
 pub use error::{Error, Timeout};
 pub use handler::{run_client_handler, run_handler, Ctx, Deny, Handler};

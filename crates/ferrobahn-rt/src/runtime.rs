@@ -22,6 +22,31 @@ pub trait Runtime: Send + Sync + Debug + 'static {
     fn now(&self) -> Instant {
         Instant::now()
     }
+
+    /// A future that gives the runtime's other tasks (and, where the runtime does so,
+    /// its I/O driver) a turn before it completes. The default wakes itself once;
+    /// tokio's binding uses `tokio::task::yield_now`, which lets the worker poll for
+    /// I/O without blocking first ([`crate::BusyPoll`] spins on it).
+    fn yield_now(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(YieldOnce(false))
+    }
+}
+
+/// Pending once (waking itself), then ready.
+#[derive(Debug)]
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
 }
 
 /// A resettable timer made by [`Runtime::new_timer`].

@@ -63,6 +63,10 @@ impl Runtime for TokioRuntime {
     fn now(&self) -> Instant {
         tokio::time::Instant::now().into_std()
     }
+
+    fn yield_now(&self) -> Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        Box::pin(tokio::task::yield_now())
+    }
 }
 
 /// The tokio runtime as `Arc<dyn Runtime>`.

@@ -63,6 +63,13 @@ struct Args {
     /// processes on their CPU cannot delay them by a time slice (latency tails).
     #[arg(long)]
     realtime: Option<u8>,
+    /// `--busy-poll-us` of the `ferrobahn-busypoll` router.
+    #[arg(long, default_value_t = 200)]
+    busy_poll_us: u64,
+    /// Latency runs start the calls that fell due within ticks of this many
+    /// microseconds together (0: each as soon as it is due).
+    #[arg(long)]
+    latency_tick_us: Option<u64>,
     /// Render a saved results file instead of running.
     #[arg(long)]
     render_from: Option<PathBuf>,
@@ -84,6 +91,9 @@ fn plan(args: &Args) -> Result<Plan, String> {
         p.idle_sessions = n;
     }
     p.idle_rounds = args.idle_rounds.unwrap_or(p.rounds);
+    if let Some(t) = args.latency_tick_us {
+        p.latency_tick = Duration::from_micros(t);
+    }
     if !args.routers.is_empty() {
         p.routers = args
             .routers
@@ -125,6 +135,7 @@ fn run(args: &Args) -> Result<(), String> {
     let mut l = Launcher::new(crossbar.clone()).map_err(|e| e.to_string())?;
     l.nice = args.nice;
     l.realtime = args.realtime.filter(|p| *p > 0);
+    l.busy_poll_us = args.busy_poll_us;
     l.check(&plan.routers).map_err(|e| e.to_string())?;
     let argv = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let command = format!(
@@ -138,8 +149,15 @@ fn run(args: &Args) -> Result<(), String> {
         ));
     }
     if let Some(p) = l.realtime {
-        meta.plan
-            .push_str(&format!("; routers SCHED_FIFO priority {p} (chrt -f)"));
+        meta.plan.push_str(&format!(
+            "; routers SCHED_FIFO priority {p} (chrt -f; not ferrobahn-busypoll)"
+        ));
+    }
+    if plan.routers.contains(&RouterKind::FerrobahnBusyPoll) {
+        meta.plan.push_str(&format!(
+            "; ferrobahn-busypoll: --busy-poll-us {}",
+            l.busy_poll_us
+        ));
     }
     eprintln!(
         "wamp-bench: {} cells x {} routers x {} rounds; load average {}",

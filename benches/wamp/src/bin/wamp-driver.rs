@@ -94,6 +94,10 @@ enum Scenario {
         /// Payload bytes.
         #[arg(long, default_value_t = 64)]
         size: usize,
+        /// Start the calls that fell due in ticks of this many microseconds together
+        /// (0: each as soon as it is due); latency counts from each call's due time.
+        #[arg(long, default_value_t = 0)]
+        tick_us: u64,
     },
     /// Holds N idle joined sessions until stdin closes (prints `READY N`).
     Idle {
@@ -140,7 +144,17 @@ async fn run(args: Args) -> Result<Option<DriverReport>, DriverError> {
             size,
             batch,
         } => rpc::progressive(&t, chunks, size, batch, w, pid).await?,
-        Scenario::Latency { rate, size } => rpc::latency(&t, rate, size, w, pid).await?,
+        Scenario::Latency {
+            rate,
+            size,
+            tick_us,
+        } => {
+            let pace = rpc::Pace {
+                rate,
+                tick: Duration::from_micros(tick_us),
+            };
+            rpc::latency(&t, pace, size, w, pid).await?
+        }
         Scenario::Idle { sessions, sources } => {
             idle::run(&t, sessions, sources).await?;
             return Ok(None);

@@ -229,22 +229,53 @@ fn fill_stalls(
     report.p99_clear_us = quantile(&clear, 0.99).map(|v| v as f64 / 1e3);
 }
 
-/// Latency: one caller starts calls of [`ECHO`] (one callee) at `rate` per second,
-/// open loop, and every round trip started in the window is a sample. Calls are driven
-/// by one task (no task per call); between due calls it yields, or sleeps when the next
-/// one is more than [`SPIN`] away.
+/// The call schedule of a latency run.
+#[derive(Clone, Copy, Debug)]
+pub struct Pace {
+    /// Calls per second; call `n` is due at `n / rate` seconds after the start.
+    pub rate: f64,
+    /// Calls that fell due are started together at multiples of this (zero: each as
+    /// soon as it is due), as calls of many clients arrive in bunches. Every call's
+    /// round trip counts from its due time, so the wait for the tick and any lateness
+    /// of the driver are part of it.
+    pub tick: Duration,
+}
+
+impl Pace {
+    /// When call `n` is due, from the start.
+    fn due(&self, n: u64) -> Duration {
+        Duration::from_secs_f64(n as f64 / self.rate)
+    }
+
+    /// The next instant (from the start) at which calls are started after `now`, when
+    /// `sent` calls have been started.
+    fn next_start(&self, now: Duration, sent: u64) -> Duration {
+        if self.tick.is_zero() {
+            return self.due(sent);
+        }
+        let tick = self.tick.as_nanos();
+        let k = now.as_nanos() / tick + 1;
+        let at = Duration::from_nanos((k * tick).min(u128::from(u64::MAX)) as u64);
+        at.max(self.due(sent))
+    }
+}
+
+/// Latency: one caller starts calls of [`ECHO`] (one callee) on the schedule of
+/// `pace`, open loop, and every round trip due in the window is a sample. Calls are
+/// driven by one task (no task per call); between starts it yields, or sleeps when the
+/// next start is more than [`SPIN`] away.
 ///
 /// # Errors
 /// Setup failures; a failed call.
 pub async fn latency(
     t: &Target,
-    rate: f64,
+    pace: Pace,
     size: usize,
     w: Window,
     router: Option<u32>,
 ) -> Result<DriverReport, DriverError> {
-    if !(rate.is_finite() && rate > 0.0) {
-        return Err(DriverError::Protocol(format!("bad rate {rate}")));
+    if !(pace.rate.is_finite() && pace.rate > 0.0) {
+        return Err(DriverError::Protocol(format!("bad rate {}", pace.rate)));
     }
     let _callee = echo_callees(t, 1).await?;
     let caller = t.client(None).await?;
@@ -258,7 +289,7 @@ pub async fn latency(
             samples: samples.clone(),
             stalls: stalls.clone(),
         };
-        tokio::spawn(pace(caller, payload(size), rate, counter, log, stop))
+        tokio::spawn(run_pace(caller, payload(size), pace, counter, log, stop))
     };
     let from = Instant::now() + w.warmup;
     let mut report = measure(&counter, w, router).await;
@@ -276,7 +307,7 @@ pub async fn latency(
     Ok(report)
 }
 
-/// Closer than this to the next due call the pacer yields instead of sleeping (the
+/// Closer than this to the next start the pacer yields instead of sleeping (the
 /// timer wheel ticks in milliseconds).
 const SPIN: Duration = Duration::from_micros(1500);
 
@@ -284,16 +315,16 @@ const SPIN: Duration = Duration::from_micros(1500);
 /// was descheduled or held by other tasks, and every call in flight meanwhile waited.
 const STALL: Duration = Duration::from_millis(1);
 
-/// What the pacer records: round trips `(start, ns)` and driver stalls `(from, to)`.
+/// What the pacer records: round trips `(due, ns)` and driver stalls `(from, to)`.
 struct Log {
     samples: Arc<Mutex<Vec<(Instant, u64)>>>,
     stalls: Arc<Mutex<Vec<(Instant, Instant)>>>,
 }
 
-async fn pace(
+async fn run_pace(
     caller: Client,
     body: Payload,
-    rate: f64,
+    pace: Pace,
     counter: Arc<AtomicU64>,
     log: Log,
     stop: Arc<AtomicBool>,
@@ -301,23 +332,25 @@ async fn pace(
     let start = Instant::now();
     let mut sent = 0u64;
     let mut pending = FuturesUnordered::new();
-    let one = |t0: Instant| {
+    let one = |due: Instant| {
         let (c, b) = (caller.clone(), body.clone());
         async move {
             echo_call(&c, b)
                 .await
-                .map(|()| (t0, t0.elapsed().as_nanos() as u64))
+                .map(|()| (due, due.elapsed().as_nanos() as u64))
         }
     };
+    let mut next = start;
     while !stop.load(Ordering::Relaxed) {
-        let mut due = start + Duration::from_secs_f64(sent as f64 / rate);
-        while Instant::now() >= due {
-            pending.push(one(Instant::now()));
-            sent += 1;
-            due = start + Duration::from_secs_f64(sent as f64 / rate);
-        }
         let now = Instant::now();
-        let wait = due.saturating_duration_since(now);
+        if now >= next {
+            while start + pace.due(sent) <= now {
+                pending.push(one(start + pace.due(sent)));
+                sent += 1;
+            }
+            next = start + pace.next_start(now - start, sent);
+        }
+        let wait = next.saturating_duration_since(now);
         let nap = wait.saturating_sub(Duration::from_millis(1));
         // A sleep may end up to a timer tick late.
         let back = now
@@ -347,6 +380,31 @@ async fn pace(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calls_start_on_ticks() {
+        let us = Duration::from_micros;
+        let pace = Pace {
+            rate: 200_000.0,
+            tick: us(20),
+        };
+        assert_eq!(pace.due(3), us(15));
+        // At 21 µs the calls due at 0..=20 µs (5) are started; the next start is at 40.
+        assert_eq!(pace.next_start(us(21), 5), us(40));
+        // Late: the next tick after now.
+        assert_eq!(pace.next_start(us(95), 20), us(100));
+        // A rate below one call a tick: the next due call, not an empty tick.
+        let slow = Pace {
+            rate: 1000.0,
+            tick: us(20),
+        };
+        assert_eq!(slow.next_start(us(1), 1), us(1000));
+        let exact = Pace {
+            rate: 200_000.0,
+            tick: Duration::ZERO,
+        };
+        assert_eq!(exact.next_start(us(21), 5), us(25));
+    }
 
     #[test]
     fn stalled_round_trips_are_left_out_of_the_clear_p99() {

@@ -9,6 +9,7 @@ use crate::driver::rpc::PROGRESS_BATCH;
 use crate::report::DriverReport;
 
 const F: RouterKind = RouterKind::Ferrobahn;
+const B: RouterKind = RouterKind::FerrobahnBusyPoll;
 const C: RouterKind = RouterKind::Crossbar;
 const R: RouterKind = RouterKind::Raw;
 
@@ -253,51 +254,38 @@ pub fn render(s: &Saved) -> String {
     let _ = writeln!(
         o,
         "Calls started open-loop at half of the same round's one-callee calls/s of that \
-         router (calls one at a time batch less than the peak's 256 in flight, so the \
-         router's CPU share shows how near saturation that rate is); every call started in the window is a sample (the driver \
-         spins between calls, so its CPU share is not meaningful here).\n"
+         router, the calls that fell due within one tick (see the plan) started together; \
+         every call due in the window is a sample, its round trip counted from its due \
+         time (so the wait for the tick and any lateness of the driver count). Calls a \
+         few at a time batch less than the peak's 256 in flight, so the router's CPU share \
+         shows how near saturation that rate is. `ferrobahn-busypoll` is `ferrobahn \
+         router --busy-poll-us N`: its thread polls for I/O instead of sleeping while \
+         traffic flows (its CPU share reads 100%), and it runs without SCHED_FIFO, whose \
+         throttling would stop a spinning process for 50 ms a second. The driver's pacer \
+         spins and notices when it comes back more than 1 ms late (its thread descheduled \
+         or held up); p99 clear leaves out the round trips that overlap such a driver \
+         stall. Run-queue wait = time the process was runnable but another process had \
+         its CPU (schedstat), over the window.\n"
     );
     let _ = writeln!(
         o,
-        "| serializer | ferrobahn rate | router CPU | p50 | p99 | Crossbar.io rate | router CPU | p50 | p99 |"
+        "| serializer | router | calls/s | router CPU | p50 | p99 | p99 clear | driver stalls (ms) | driver run-queue wait | router run-queue wait |"
     );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for c in cells(s, |c| c.scenario == Scenario::Latency) {
-        let _ = writeln!(
-            o,
-            "| {} | {}/s | {} | {} | {} | {}/s | {} | {} | {} |",
-            c.ser(),
-            rate(r, F, &c),
-            cpu(r, F, &c, |x| x.router_cpu),
-            us(r.median_of(F, &c, |x| x.p50_us)),
-            us(r.median_of(F, &c, |x| x.p99_us)),
-            rate(r, C, &c),
-            cpu(r, C, &c, |x| x.router_cpu),
-            us(r.median_of(C, &c, |x| x.p50_us)),
-            us(r.median_of(C, &c, |x| x.p99_us)),
-        );
-    }
-    let _ = writeln!(
-        o,
-        "\nWhere the tail comes from: the driver's pacer spins, so it notices when it comes \
-         back more than 1 ms late (its thread descheduled or held up); p99 clear leaves out \
-         the round trips that overlap such a driver stall. Run-queue wait = time the \
-         process was runnable but another process had its CPU (schedstat), over the \
-         window.\n"
-    );
-    let _ = writeln!(
-        o,
-        "| serializer | router | p99 | p99 clear | driver stalls (ms) | driver run-queue wait | router run-queue wait |"
-    );
-    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|");
-    for c in cells(s, |c| c.scenario == Scenario::Latency) {
-        for k in [F, C] {
+        for k in [F, B, C] {
+            if r.reports(k, &c).is_empty() && r.error_of(k, &c).is_none() {
+                continue;
+            }
             let ms = |v: Option<f64>| opt(v, |x| format!("{x:.1} ms"));
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} ({}) | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} ({}) | {} | {} |",
                 c.ser(),
                 k.name(),
+                rate(r, k, &c),
+                cpu(r, k, &c, |x| x.router_cpu),
+                us(r.median_of(k, &c, |x| x.p50_us)),
                 us(r.median_of(k, &c, |x| x.p99_us)),
                 us(r.median_of(k, &c, |x| x.p99_clear_us)),
                 opt(

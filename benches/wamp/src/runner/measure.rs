@@ -175,6 +175,8 @@ pub fn driver_args(
             format!("{:.1}", rate.unwrap_or(0.0)),
             "--size".into(),
             RPC_SIZE.to_string(),
+            "--tick-us".into(),
+            plan.latency_tick.as_micros().to_string(),
         ]),
     }
     a

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 pub enum RouterKind {
     /// `ferrobahn router` (tokio, one worker thread under `taskset`).
     Ferrobahn,
+    /// `ferrobahn router --busy-poll-us N`, never real-time (a spinning process is
+    /// throttled): the latency cells and the one-callee RPC cells they take half of.
+    FerrobahnBusyPoll,
     /// Crossbar.io, one router worker.
     Crossbar,
     /// The raw fan-out server (`raw-fanout`, crate `rawfanout`): no router, the
@@ -29,25 +32,35 @@ impl RouterKind {
     pub fn name(self) -> &'static str {
         match self {
             Self::Ferrobahn => "ferrobahn",
+            Self::FerrobahnBusyPoll => "ferrobahn-busypoll",
             Self::Crossbar => "crossbar",
             Self::Raw => "raw",
         }
     }
 
-    /// Whether it runs `cell` (the raw server: light fan-out cells only).
+    /// Whether it runs `cell` (the raw server: light fan-out cells only; the busy-poll
+    /// router: latency and the one-callee RPC cells).
     pub fn runs(self, cell: &Cell) -> bool {
-        self != Self::Raw || matches!(cell.scenario, Scenario::Fanout { light: true, .. })
+        match self {
+            Self::Raw => matches!(cell.scenario, Scenario::Fanout { light: true, .. }),
+            Self::FerrobahnBusyPoll => matches!(
+                cell.scenario,
+                Scenario::Latency | Scenario::Rpc { callees: 1 }
+            ),
+            Self::Ferrobahn | Self::Crossbar => true,
+        }
     }
 
-    /// Whether it takes the idle-memory test (not the raw server).
+    /// Whether it takes the idle-memory test (ferrobahn and Crossbar.io).
     pub fn idle_test(self) -> bool {
-        self != Self::Raw
+        matches!(self, Self::Ferrobahn | Self::Crossbar)
     }
 
     /// The kind named `name`.
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "ferrobahn" => Some(Self::Ferrobahn),
+            "ferrobahn-busypoll" => Some(Self::FerrobahnBusyPoll),
             "crossbar" => Some(Self::Crossbar),
             "raw" => Some(Self::Raw),
             _ => None,
@@ -92,6 +105,10 @@ pub const RPC_SIZE: usize = 64;
 /// Calls in flight of the one caller in RPC throughput runs (64 leaves ours waiting on
 /// round trips with both processes half idle; 256 keeps the router busy).
 pub const RPC_IN_FLIGHT: usize = 256;
+/// The latency runs' default tick, microseconds: calls of many clients arrive in
+/// bunches, and the driver's one thread could not send 100,000s of calls a second
+/// one write each without becoming the bottleneck it measures.
+pub const LATENCY_TICK_US: u64 = 20;
 /// Chunks of a progressive stream.
 pub const CHUNKS: usize = 1000;
 
@@ -202,6 +219,9 @@ pub struct Plan {
     pub idle_rounds: usize,
     /// Loopback source addresses for the idle test.
     pub idle_sources: u8,
+    /// Latency runs start the calls due within a tick of this together
+    /// ([`crate::driver::rpc::Pace::tick`]).
+    pub latency_tick: Duration,
 }
 
 impl Plan {
@@ -209,13 +229,19 @@ impl Plan {
     pub fn new(quick: bool) -> Self {
         Self {
             cells: default_cells(),
-            routers: vec![RouterKind::Ferrobahn, RouterKind::Crossbar, RouterKind::Raw],
+            routers: vec![
+                RouterKind::Ferrobahn,
+                RouterKind::FerrobahnBusyPoll,
+                RouterKind::Crossbar,
+                RouterKind::Raw,
+            ],
             rounds: if quick { 1 } else { 3 },
             warmup: Duration::from_millis(if quick { 500 } else { 1000 }),
             duration: Duration::from_millis(if quick { 1500 } else { 3000 }),
             idle_sessions: if quick { 1000 } else { 10_000 },
             idle_rounds: if quick { 1 } else { 3 },
             idle_sources: 4,
+            latency_tick: Duration::from_micros(LATENCY_TICK_US),
         }
     }
 
@@ -258,10 +284,33 @@ mod tests {
     #[test]
     fn order_alternates() {
         let p = Plan::new(true);
-        use RouterKind::{Crossbar, Ferrobahn, Raw};
-        assert_eq!(p.order(0), vec![Ferrobahn, Crossbar, Raw]);
-        assert_eq!(p.order(1), vec![Raw, Crossbar, Ferrobahn]);
+        use RouterKind::{Crossbar, Ferrobahn, FerrobahnBusyPoll, Raw};
+        assert_eq!(
+            p.order(0),
+            vec![Ferrobahn, FerrobahnBusyPoll, Crossbar, Raw]
+        );
+        assert_eq!(
+            p.order(1),
+            vec![Raw, Crossbar, FerrobahnBusyPoll, Ferrobahn]
+        );
         assert_eq!(RouterKind::from_name("raw"), Some(Raw));
+        let busy = RouterKind::FerrobahnBusyPoll;
+        assert_eq!(RouterKind::from_name(busy.name()), Some(busy));
+        let runs: Vec<String> = default_cells()
+            .iter()
+            .filter(|c| busy.runs(c))
+            .map(Cell::label)
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                "rpc 1 callee json",
+                "latency at half load json",
+                "rpc 1 callee msgpack",
+                "latency at half load msgpack"
+            ]
+        );
+        assert!(!busy.idle_test());
         let cells = default_cells();
         assert!(cells.iter().all(|c| Ferrobahn.runs(c) && Crossbar.runs(c)));
         assert_eq!(cells.iter().filter(|c| Raw.runs(c)).count(), 16);

@@ -75,6 +75,8 @@ pub struct Launcher {
     /// process's time slice, which is where millisecond latency tails come from.
     /// The kernel's RT throttling still leaves others 5% of the CPU.
     pub realtime: Option<u8>,
+    /// `--busy-poll-us` of [`RouterKind::FerrobahnBusyPoll`] (never real-time).
+    pub busy_poll_us: u64,
 }
 
 impl Launcher {
@@ -98,6 +100,7 @@ impl Launcher {
             work,
             nice: 0,
             realtime: None,
+            busy_poll_us: 200,
         })
     }
 
@@ -107,7 +110,9 @@ impl Launcher {
     /// Names the first missing one.
     pub fn check(&self, routers: &[RouterKind]) -> io::Result<()> {
         let mut need = vec![self.dir.join("wamp-driver")];
-        if routers.contains(&RouterKind::Ferrobahn) {
+        if routers.contains(&RouterKind::Ferrobahn)
+            || routers.contains(&RouterKind::FerrobahnBusyPoll)
+        {
             need.push(self.dir.join("ferrobahn"));
         }
         if routers.contains(&RouterKind::Crossbar) {
@@ -263,7 +268,9 @@ impl RouterProc {
     /// Spawn failure, no listening socket in time.
     pub fn start(l: &Launcher, kind: RouterKind, tag: &str) -> Result<Self, RunError> {
         match kind {
-            RouterKind::Ferrobahn => Self::start_listening(l, kind, "ferrobahn", tag),
+            RouterKind::Ferrobahn | RouterKind::FerrobahnBusyPoll => {
+                Self::start_listening(l, kind, "ferrobahn", tag)
+            }
             RouterKind::Raw => Self::start_listening(l, kind, "raw-fanout", tag),
             RouterKind::Crossbar => Self::start_crossbar(l, tag),
         }
@@ -278,9 +285,13 @@ impl RouterProc {
     ) -> Result<Self, RunError> {
         let log = fs::File::create(l.work.join(format!("{program}-{tag}.log")))
             .map_err(io_err("router log"))?;
-        let mut cmd = l.command(&l.dir.join(program), l.cpus.map(|c| c.0), true);
-        if kind == RouterKind::Ferrobahn {
+        let busy = kind == RouterKind::FerrobahnBusyPoll;
+        let mut cmd = l.command(&l.dir.join(program), l.cpus.map(|c| c.0), !busy);
+        if kind != RouterKind::Raw {
             cmd.arg("router");
+        }
+        if busy {
+            cmd.args(["--busy-poll-us", &l.busy_poll_us.to_string()]);
         }
         cmd.args(["--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")

@@ -111,12 +111,13 @@ impl Meta {
             commit: output("git", &["describe", "--always", "--dirty"]),
             crossbar: crossbar_version(crossbar),
             plan: format!(
-                "{} rounds (router order alternating), {:.1} s warm-up + {:.1} s measured per run, idle test {} sessions x {} rounds",
+                "{} rounds (router order alternating), {:.1} s warm-up + {:.1} s measured per run, idle test {} sessions x {} rounds, latency tick {} µs",
                 plan.rounds,
                 plan.warmup.as_secs_f64(),
                 plan.duration.as_secs_f64(),
                 plan.idle_sessions,
-                plan.idle_rounds.min(plan.rounds)
+                plan.idle_rounds.min(plan.rounds),
+                plan.latency_tick.as_micros()
             ),
             wall_secs: 0.0,
         }

@@ -165,6 +165,9 @@ impl Inner {
         msgs: impl IntoIterator<Item = Message>,
         own_driver: bool,
     ) -> bool {
+        if let Some(b) = &self.busy {
+            b.touch();
+        }
         let now = self.now();
         let from = own_driver.then_some(conn);
         self.hub.with(now, from, |st| {

@@ -51,7 +51,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use ferrobahn_rt::{Listener, Runtime, ServerConfig};
+use ferrobahn_rt::{BusyPoll, Listener, Runtime, ServerConfig};
 use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
 
 use crate::config::{ConfigError, RouterConfig, TransportConfig};
@@ -101,6 +101,8 @@ impl Stop {
 struct Inner {
     hub: Hub,
     runtime: Arc<dyn Runtime>,
+    /// Keeps the runtime polling after input ([`RouterConfig::busy_poll_us`]).
+    busy: Option<BusyPoll>,
     next_conn: AtomicU64,
     config: RouterConfig,
     stop: Stop,
@@ -191,9 +193,12 @@ pub fn start_with(
         core.set_authorizer(a);
     }
     let max_queued = config.limits.max_queued_messages;
+    let busy = (config.busy_poll_us > 0)
+        .then(|| BusyPoll::start(runtime.clone(), Duration::from_micros(config.busy_poll_us)));
     let inner = Arc::new(Inner {
         hub: Hub::new(core, max_queued),
         runtime: runtime.clone(),
+        busy,
         next_conn: AtomicU64::new(1),
         config,
         stop: Stop::default(),

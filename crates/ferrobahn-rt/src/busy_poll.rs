@@ -1,0 +1,157 @@
+//! Busy polling: a runtime thread that keeps polling for I/O for a while after the
+//! last activity instead of going to sleep.
+//!
+//! A thread that sleeps in `epoll_wait` has to be woken by the kernel for the next
+//! message, and on a virtual machine a cross-CPU wake-up (an inter-processor interrupt,
+//! a halted vCPU to resume) costs tens of microseconds of latency and of CPU. For a
+//! server pinned to a core of its own, spinning instead (the "busy spin" idle strategy
+//! of Aeron, the poll mode of Seastar and DPDK, the kernel's `SO_BUSY_POLL`) trades
+//! that core's idle time for lower and steadier latency.
+//!
+//! [`BusyPoll`] spawns one spinning task on a [`Runtime`]: it yields to the runtime
+//! ([`Runtime::yield_now`]; on tokio each yield lets the worker poll the I/O driver
+//! without blocking) for as long as [`BusyPoll::touch`] was called within the window,
+//! then parks until the next `touch`. Spinning therefore stops when the server is idle,
+//! but a server with steady traffic keeps its core 100% busy. Off unless configured.
+//!
+//! A spinning process must not run under a real-time policy (`SCHED_FIFO`): Linux's
+//! RT throttling (`kernel.sched_rt_runtime_us`, 95% by default) then stops it for the
+//! rest of each second, which is a 50 ms stall.
+
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use crate::Runtime;
+
+/// What the spinner and the [`BusyPoll`] handle share.
+#[derive(Debug)]
+struct Shared {
+    window: Duration,
+    /// Bumped by every [`BusyPoll::touch`].
+    ticks: AtomicU64,
+    /// The spinner is parked (waits for a touch).
+    parked: AtomicBool,
+    /// The handle was dropped: the spinner ends.
+    stopped: AtomicBool,
+    /// The parked spinner's waker.
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Shared {
+    fn take_waker(&self) -> Option<Waker> {
+        self.waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// Keeps a runtime polling for I/O for `window` after each [`BusyPoll::touch`].
+///
+/// The spinning task ends when this handle is dropped.
+///
+/// ```
+/// # fn demo(runtime: std::sync::Arc<dyn ferrobahn_rt::Runtime>) {
+/// use std::time::Duration;
+/// let busy = ferrobahn_rt::BusyPoll::start(runtime, Duration::from_micros(200));
+/// // In the read path, for every batch of input:
+/// busy.touch();
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct BusyPoll {
+    shared: Arc<Shared>,
+}
+
+impl BusyPoll {
+    /// Spawns the spinning task on `runtime`; it spins for `window` after each touch
+    /// (starting now) and parks in between.
+    pub fn start(runtime: Arc<dyn Runtime>, window: Duration) -> Self {
+        let shared = Arc::new(Shared {
+            window,
+            ticks: AtomicU64::new(0),
+            parked: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
+            waker: Mutex::new(None),
+        });
+        let spinner = spin(Arc::clone(&shared), Arc::clone(&runtime));
+        runtime.spawn(Box::pin(spinner));
+        Self { shared }
+    }
+
+    /// Marks activity now: the spinner keeps (or starts) spinning for another window.
+    /// Cheap: one atomic increment and one load while the spinner spins.
+    pub fn touch(&self) {
+        let s = &*self.shared;
+        s.ticks.fetch_add(1, Ordering::SeqCst);
+        if s.parked.load(Ordering::SeqCst) && s.parked.swap(false, Ordering::SeqCst) {
+            if let Some(w) = s.take_waker() {
+                w.wake();
+            }
+        }
+    }
+
+    /// Whether the spinner is spinning now (not parked).
+    pub fn is_spinning(&self) -> bool {
+        !self.shared.parked.load(Ordering::SeqCst)
+    }
+
+    /// The spinning window.
+    pub fn window(&self) -> Duration {
+        self.shared.window
+    }
+}
+
+impl Drop for BusyPoll {
+    fn drop(&mut self) {
+        let s = &*self.shared;
+        s.stopped.store(true, Ordering::SeqCst);
+        s.parked.store(false, Ordering::SeqCst);
+        if let Some(w) = s.take_waker() {
+            w.wake();
+        }
+    }
+}
+
+/// The spinning task.
+async fn spin(shared: Arc<Shared>, runtime: Arc<dyn Runtime>) {
+    let mut last = shared.ticks.load(Ordering::SeqCst);
+    let mut quiet_since = runtime.now();
+    while !shared.stopped.load(Ordering::SeqCst) {
+        runtime.yield_now().await;
+        let ticks = shared.ticks.load(Ordering::SeqCst);
+        let now = runtime.now();
+        if ticks != last {
+            last = ticks;
+            quiet_since = now;
+        } else if now.duration_since(quiet_since) >= shared.window {
+            park(&shared, last).await;
+            last = shared.ticks.load(Ordering::SeqCst);
+            quiet_since = runtime.now();
+        }
+    }
+}
+
+/// Waits until a touch after `last` (or the handle's drop).
+async fn park(shared: &Shared, last: u64) {
+    let mut armed = false;
+    poll_fn(|cx| {
+        if shared.stopped.load(Ordering::SeqCst) || (armed && !shared.parked.load(Ordering::SeqCst))
+        {
+            return Poll::Ready(());
+        }
+        *shared.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
+        shared.parked.store(true, Ordering::SeqCst);
+        armed = true;
+        // A touch between the last look and `parked` did not see the flag: look again.
+        if shared.ticks.load(Ordering::SeqCst) != last {
+            shared.parked.store(false, Ordering::SeqCst);
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    })
+    .await;
+}
