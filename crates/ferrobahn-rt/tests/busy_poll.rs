@@ -16,7 +16,7 @@ fn started() -> (ManualRuntime, BusyPoll) {
 
 /// Runs the spinner `n` times (each run is one yield).
 fn spins(rt: &ManualRuntime, n: usize) -> usize {
-    (0..n).map(|_| rt.run_spawned()).last().unwrap_or(0)
+    (0..n).map(|_| rt.run_spawned()).next_back().unwrap_or(0)
 }
 
 #[test]
