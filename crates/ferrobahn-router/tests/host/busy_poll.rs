@@ -4,10 +4,9 @@
 use std::time::{Duration, Instant};
 
 use ferrobahn_router::RouterConfig;
-use ferrobahn_wamp::message::*;
 use ferrobahn_wamp::{Message, Payload, Value};
 
-use super::peer::{callee_and_caller, id, start_router};
+use super::peer::{callee_and_caller, echo_call, start_router};
 use super::rt;
 
 #[test]
@@ -23,28 +22,8 @@ fn calls_go_through_a_busy_polling_router() {
                 let runtime = rt::runtime();
                 ferrobahn_rt::sleep_until(&*runtime, Instant::now() + Duration::from_millis(5)).await;
             }
-            caller
-                .send(Call {
-                    request: id(n),
-                    procedure: "com.echo".into(),
-                    payload: Payload::from_args(&(n,)).unwrap(),
-                    ..Default::default()
-                })
-                .await;
-            let Message::Invocation(inv) = callee.expect().await else {
-                panic!("expected INVOCATION")
-            };
-            callee
-                .send(Yield {
-                    request: inv.request,
-                    payload: inv.payload,
-                    ..Default::default()
-                })
-                .await;
-            let Message::Result(r) = caller.expect().await else {
-                panic!("expected RESULT")
-            };
-            assert_eq!(r.request, id(n));
+            let payload = Payload::from_args(&(n,)).unwrap();
+            let r = echo_call(&mut caller, &mut callee, "com.echo", n, payload).await;
             assert_eq!(r.payload.args(), &[Value::from(n)]);
         }
         router.shutdown();

@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use ferrobahn_router::{RouterConfig, RouterHandle};
 use ferrobahn_rt::{ClientConfig, Error, WebSocket};
 use ferrobahn_serializers::Serializer;
-use ferrobahn_wamp::message::{Call, Hello, Publish, Register, Registered, Subscribe};
+use ferrobahn_wamp::message::{
+    Call, Hello, Publish, Register, Registered, ResultMessage, Subscribe, Yield,
+};
 use ferrobahn_wamp::{Id, Message, Payload, Role};
 use ferrobahn_websocket::MessageKind;
 
@@ -137,6 +139,40 @@ pub(crate) async fn callee_and_caller(addr: SocketAddr, procedure: &str) -> (Pee
     caller.join().await;
     let reg = callee.register(procedure).await;
     (callee, caller, reg)
+}
+
+/// `caller` calls `procedure` (request `request`) with `payload`, `callee` answers
+/// its INVOCATION with the same payload; the RESULT.
+pub(crate) async fn echo_call(
+    caller: &mut Peer,
+    callee: &mut Peer,
+    procedure: &str,
+    request: u64,
+    payload: Payload,
+) -> ResultMessage {
+    caller
+        .send(Call {
+            request: id(request),
+            procedure: procedure.into(),
+            payload,
+            ..Default::default()
+        })
+        .await;
+    let Message::Invocation(inv) = callee.expect().await else {
+        panic!("expected INVOCATION")
+    };
+    callee
+        .send(Yield {
+            request: inv.request,
+            payload: inv.payload,
+            ..Default::default()
+        })
+        .await;
+    let Message::Result(r) = caller.expect().await else {
+        panic!("expected RESULT")
+    };
+    assert_eq!(r.request, id(request));
+    r
 }
 
 /// Floods `topic` with 16 KiB events from `publisher` (up to 400 rounds of 50), asking
