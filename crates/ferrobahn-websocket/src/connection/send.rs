@@ -136,13 +136,24 @@ impl Connection {
         };
         let mut head = [0u8; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
+        // The write buffer is freed whenever the connection drains (idle connections
+        // hold none); made anew, it starts at the read buffer's starting size, so a
+        // batch of small frames grows it once instead of once per frame (and it is
+        // still small enough to be freed at the next drain).
+        let first = self
+            .config
+            .min_read_buffer
+            .clamp(1, self.config.read_buffer_size.max(1));
+        let need = head_len + payload.len();
         let out = if self.mid_frame {
+            self.deferred.reserve(need);
             &mut self.deferred
         } else {
             self.compact_out();
+            let fresh = self.out.capacity() == 0;
+            self.out.reserve(if fresh { need.max(first) } else { need });
             &mut self.out
         };
-        out.reserve(head_len + payload.len());
         out.extend_from_slice(&head[..head_len]);
         let start = out.len();
         out.extend_from_slice(payload);

@@ -78,3 +78,20 @@ fn nothing_is_released_without_idle_buffer_release() {
     s.read_drained();
     assert!(s.buffered_capacity() > 0);
 }
+
+#[test]
+fn a_fresh_write_buffer_takes_a_batch_of_small_frames_and_is_still_freed() {
+    let (mut s, now) = server();
+    let base = s.buffered_capacity();
+    s.send_text(now, "a").expect("send");
+    let made = s.buffered_capacity() - base;
+    assert_eq!(made, Config::default().min_read_buffer);
+    // Three more small frames fit: no growth per frame.
+    for _ in 0..3 {
+        s.send_text(now, "reply").expect("send");
+    }
+    assert_eq!(s.buffered_capacity() - base, made);
+    let _ = take_out(&mut s);
+    s.read_drained();
+    assert_eq!(s.buffered_capacity(), 0);
+}
