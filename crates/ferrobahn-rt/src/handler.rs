@@ -184,11 +184,19 @@ pub trait Handler: Send + 'static {
 #[derive(Debug)]
 pub struct Ctx<'a> {
     core: &'a mut Core,
+    /// The clock as read by the first message sent in this callback: one that sends many
+    /// messages (a connection fed from a queue) reads it once.
+    now: Option<std::time::Instant>,
 }
 
 impl<'a> Ctx<'a> {
     pub(crate) fn new(core: &'a mut Core) -> Self {
-        Self { core }
+        Self { core, now: None }
+    }
+
+    /// The time for queueing messages, read once per callback.
+    fn send_now(&mut self) -> std::time::Instant {
+        *self.now.get_or_insert_with(|| self.core.now())
     }
 
     /// Sends a text message.
@@ -226,7 +234,11 @@ impl<'a> Ctx<'a> {
     /// # Errors
     /// As [`Ctx::send_text`].
     pub fn send_message(&mut self, msg: Message) -> Result<(), Error> {
-        self.core.queue(&msg)
+        let now = self.send_now();
+        self.core
+            .conn
+            .send(now, &msg)
+            .map_err(|e| self.core.send_error(e))
     }
 
     /// Sends `msg` using `frame`, its pre-built
@@ -237,7 +249,7 @@ impl<'a> Ctx<'a> {
     /// # Errors
     /// As [`Ctx::send_text`].
     pub fn send_framed(&mut self, msg: &Message, frame: &Bytes) -> Result<(), Error> {
-        let now = self.core.now();
+        let now = self.send_now();
         self.core
             .conn
             .send_framed(now, msg, frame)

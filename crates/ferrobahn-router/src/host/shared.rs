@@ -20,8 +20,8 @@ const SLOTS: usize = 8;
 pub(crate) struct Encoded {
     message: Arc<Message>,
     cache: [OnceLock<Bytes>; SLOTS],
-    /// WebSocket frames of the encodings (fan-out only).
-    frames: [OnceLock<Bytes>; SLOTS],
+    /// WebSocket frames of the encodings (fan-out only), with where the payload starts.
+    frames: [OnceLock<(Bytes, usize)>; SLOTS],
     /// Whether the message goes to more than one connection.
     fanout: bool,
 }
@@ -44,26 +44,30 @@ impl Encoded {
 
     /// The WebSocket frame of this message for `ser` as `kind`, built once and shared by
     /// every connection with this serializer, when the message is fanned out (a message
-    /// for one connection is framed by that connection as usual).
+    /// for one connection is framed by that connection as usual). The payload returned
+    /// with a frame is a slice of that frame, so the connection sees at once that the
+    /// frame carries it.
     pub(crate) fn frame(
         &self,
         ser: &Serializer,
         kind: ferrobahn_websocket::MessageKind,
     ) -> Result<(Bytes, Option<Bytes>), EncodeError> {
-        let data = self.bytes(ser)?;
         if !self.fanout {
-            return Ok((data, None));
+            return Ok((self.bytes(ser)?, None));
         }
-        let frame = self.frames[slot(ser)]
-            .get_or_init(|| {
-                let msg = ferrobahn_websocket::Message {
-                    kind,
-                    data: data.clone(),
-                };
-                msg.encode_frame()
-            })
-            .clone();
-        Ok((data, Some(frame)))
+        let slot = slot(ser);
+        let (frame, at) = match self.frames[slot].get() {
+            Some(f) => f,
+            None => {
+                let data = self.bytes(ser)?;
+                let len = data.len();
+                let frame = ferrobahn_websocket::Message { kind, data }.encode_frame();
+                let at = frame.len() - len;
+                // Another task may have raced us; either frame is the same.
+                self.frames[slot].get_or_init(|| (frame, at))
+            }
+        };
+        Ok((frame.slice(*at..), Some(frame.clone())))
     }
 
     /// The message itself (embedded components take it without serializing).
@@ -246,6 +250,11 @@ mod tests {
         );
         assert_eq!(&a[..], b"\x81\x0b[36,0,0,{}]");
         assert!(a.ends_with(&data));
+        assert_eq!(
+            data.as_ptr(),
+            a[a.len() - data.len()..].as_ptr(),
+            "the payload is the frame's own tail, not a second buffer"
+        );
         let (_, m) = e.frame(&mp, MessageKind::Binary).unwrap();
         let m = m.unwrap();
         assert_eq!(m[0], 0x82);

@@ -44,12 +44,25 @@ impl Message {
     }
 }
 
+/// Whether `frame` ends with `data`: at once when `data` is the end of `frame` itself
+/// (a payload sliced from its frame, as a fan-out hands out), else by comparing bytes.
+fn ends_with(frame: &[u8], data: &[u8]) -> bool {
+    let Some(at) = frame.len().checked_sub(data.len()) else {
+        return false;
+    };
+    let tail = &frame[at..];
+    std::ptr::eq(tail.as_ptr(), data.as_ptr()) || tail == data
+}
+
 impl Connection {
     /// Queues `msg` using `frame`, its [`Message::encode_frame`], when this connection
     /// would send exactly those bytes (a server connection that does not mask, with no
     /// per-message extension negotiated and no auto-fragmentation of this payload);
     /// otherwise frames `msg` as [`Connection::send`] does. Returns whether `frame` was
     /// used.
+    ///
+    /// When `msg.data` is a slice of `frame` (its payload part), the check that `frame`
+    /// carries `msg` costs no comparison of the payload bytes.
     ///
     /// A frame of at least 1 KiB is queued by reference, not
     /// copied: every connection's vectored write then reads the one shared frame (which
@@ -71,7 +84,7 @@ impl Connection {
             && frame.len() >= msg.data.len() + 2
             && frame[0] == 0x80 | opcode(msg.kind).as_u8()
             && frame[1] & 0x80 == 0
-            && frame.ends_with(&msg.data);
+            && ends_with(frame, &msg.data);
         if !shareable {
             self.send(now, msg)?;
             return Ok(false);
@@ -111,6 +124,19 @@ mod tests {
             c.advance_transmit(n);
         }
         out
+    }
+
+    #[test]
+    fn a_payload_sliced_from_its_frame_or_equal_to_its_tail_matches() {
+        let frame = Message::binary(Bytes::from(vec![9u8; 300])).encode_frame();
+        let tail = frame.slice(frame.len() - 300..);
+        assert!(ends_with(&frame, &tail), "the frame's own tail");
+        assert!(ends_with(&frame, &tail.to_vec()), "an equal copy");
+        let mut other = tail.to_vec();
+        other[150] = 8;
+        assert!(!ends_with(&frame, &other), "a different payload");
+        assert!(!ends_with(&tail, &frame), "longer than the frame");
+        assert!(ends_with(&frame, &frame), "the frame itself");
     }
 
     #[test]
