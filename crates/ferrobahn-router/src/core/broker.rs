@@ -305,14 +305,22 @@ impl Router {
             publisher: &publisher,
             disclose,
             options: &m.options,
-            payload: &m.payload,
         };
-        route_event(&self.realms[realm].broker, &self.conns, &mut self.out, &p);
-        if m.options.retain == Some(true) {
+        // The payload moves into the first EVENT; only a retained one needs a copy.
+        let retain = m.options.retain == Some(true);
+        let kept = retain.then(|| m.payload.clone());
+        route_event(
+            &self.realms[realm].broker,
+            &self.conns,
+            &mut self.out,
+            &p,
+            m.payload,
+        );
+        if let Some(payload) = kept {
             let r = Retained {
                 publication,
                 publisher: disclose.then(|| (j.session, j.authid.clone(), j.authrole.clone())),
-                payload: m.payload,
+                payload,
             };
             self.realms[realm].broker.retained.insert(m.topic, r);
         }
@@ -361,15 +369,17 @@ impl Router {
             publisher: &p,
             disclose,
             options: &options,
-            payload: &payload,
         };
+        let retain = options.retain == Some(true);
+        let kept = retain.then(|| payload.clone());
         route_event(
             &self.realms[realm].broker,
             &self.conns,
             &mut self.out,
             &event,
+            payload,
         );
-        if options.retain == Some(true) {
+        if let Some(payload) = kept {
             let r = Retained {
                 publication,
                 publisher: None,
@@ -417,17 +427,20 @@ struct Publication<'a> {
     publisher: &'a Publisher<'a>,
     disclose: bool,
     options: &'a PublishOptions,
-    payload: &'a Payload,
 }
 
 /// Queues one EVENT per matching subscription to its eligible subscribers (a free
 /// function over the fields it needs, so the publisher can stay borrowed from `conns`).
+/// `payload` moves into the first EVENT; further matches (wildcard subscriptions) copy it.
 fn route_event(
     broker: &Broker,
     conns: &IdMap<ConnId, ConnState>,
     out: &mut VecDeque<Transmit>,
     p: &Publication<'_>,
+    payload: Payload,
 ) {
+    let mut payload = Some(payload);
+    let mut first_event: Option<Arc<Message>> = None;
     let o = p.options;
     let exclude_me = o.exclude_me.unwrap_or(true);
     let lists = has_lists(o);
@@ -465,15 +478,22 @@ fn route_event(
             details.publisher_authid = Some(p.publisher.authid.to_owned());
             details.publisher_authrole = Some(p.publisher.authrole.to_owned());
         }
+        let payload = match (payload.take(), first_event.as_deref()) {
+            (Some(pl), _) => pl,
+            // A further match: a copy of what the first EVENT carries.
+            (None, Some(Message::Event(e))) => e.payload.clone(),
+            (None, _) => Payload::default(),
+        };
         let ev = Event {
             subscription: id,
             publication: p.id,
             details: details.into(),
-            payload: p.payload.clone(),
+            payload,
         };
-        out.push_back(Transmit::Send {
-            to,
-            message: Arc::new(Message::Event(ev)),
-        });
+        let message = Arc::new(Message::Event(ev));
+        if first_event.is_none() {
+            first_event = Some(Arc::clone(&message));
+        }
+        out.push_back(Transmit::Send { to, message });
     });
 }

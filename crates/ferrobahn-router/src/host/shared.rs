@@ -7,7 +7,8 @@ use std::task::Waker;
 
 use bytes::Bytes;
 use ferrobahn_serializers::{EncodeError, Serializer};
-use ferrobahn_wamp::Message;
+use ferrobahn_wamp::{Message, Value};
+use ferrobahn_websocket::{Message as WsMessage, FRAME_HEADROOM};
 
 /// Slots: four formats, plain and batched.
 const SLOTS: usize = 8;
@@ -24,6 +25,29 @@ pub(crate) struct Encoded {
     frames: [OnceLock<(Bytes, usize)>; SLOTS],
     /// Whether the message goes to more than one connection.
     fanout: bool,
+}
+
+/// About how many bytes `msg` takes encoded (at least 128): room for the byte and
+/// string arguments of an EVENT or RESULT, so encoding a large payload does not grow the
+/// buffer (and copy what it holds) several times over.
+fn size_hint(msg: &Message) -> usize {
+    let payload = match msg {
+        Message::Event(e) => &e.payload,
+        Message::Result(r) => &r.payload,
+        Message::Invocation(i) => &i.payload,
+        _ => return 128,
+    };
+    let value = |v: &Value| match v {
+        Value::Str(s) => s.len(),
+        // JSON carries bytes as base64.
+        Value::Bytes(b) => b.len() / 3 * 4 + 8,
+        _ => 8,
+    };
+    let args: usize = payload.args().iter().map(value).sum();
+    let kwargs: usize = payload
+        .kwargs()
+        .map_or(0, |k| k.iter().map(|(n, v)| n.len() + value(v)).sum());
+    128 + args + kwargs
 }
 
 /// The cache slot of a serializer.
@@ -59,11 +83,29 @@ impl Encoded {
         let (frame, at) = match self.frames[slot].get() {
             Some(f) => f,
             None => {
-                let data = self.bytes(ser)?;
-                let len = data.len();
-                let frame = ferrobahn_websocket::Message { kind, data }.encode_frame();
-                let at = frame.len() - len;
-                // Another task may have raced us; either frame is the same.
+                let (frame, data) = match self.cache[slot].get() {
+                    // Encoded already (for a RawSocket peer): framed with a copy.
+                    Some(data) => {
+                        let frame = WsMessage {
+                            kind,
+                            data: data.clone(),
+                        }
+                        .encode_frame();
+                        (frame, data.clone())
+                    }
+                    // Encoded behind room for the frame header: framed in place.
+                    None => {
+                        let mut out = Vec::with_capacity(FRAME_HEADROOM + size_hint(&self.message));
+                        out.resize(FRAME_HEADROOM, 0);
+                        ser.encode(&self.message, &mut out)?;
+                        let (frame, data) = WsMessage::frame_in_place(kind, out);
+                        // Another task may have raced us; either encoding is the same.
+                        let _ = self.cache[slot].set(data.clone());
+                        (frame, data)
+                    }
+                };
+                let at = frame.len() - data.len();
+                // As above: a racing task's frame is the same.
                 self.frames[slot].get_or_init(|| (frame, at))
             }
         };
@@ -81,7 +123,7 @@ impl Encoded {
         if let Some(b) = self.cache[slot].get() {
             return Ok(b.clone());
         }
-        let mut out = Vec::with_capacity(128);
+        let mut out = Vec::with_capacity(size_hint(&self.message));
         ser.encode(&self.message, &mut out)?;
         let b = Bytes::from(out);
         // Another task may have raced us; either encoding is the same.

@@ -9,6 +9,8 @@ mod shared;
 mod stream;
 mod timer;
 
+pub use shared::FRAME_HEADROOM;
+
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -22,7 +22,38 @@ fn opcode(kind: MessageKind) -> OpCode {
     }
 }
 
+/// Bytes to leave free at the start of a buffer in front of a payload for
+/// [`Message::frame_in_place`]: the longest header of an unmasked frame.
+pub const FRAME_HEADROOM: usize = 10;
+
 impl Message {
+    /// Frames the payload written after [`FRAME_HEADROOM`] free bytes at the start of
+    /// `buf`, in place: the header goes into the free bytes just before the payload, so
+    /// the payload is not copied (as it is by [`Message::encode_frame`]). Returns the
+    /// frame (the bytes `encode_frame` builds for a `kind` message of that payload) and
+    /// the payload, both views of the one buffer. A `buf` shorter than
+    /// [`FRAME_HEADROOM`] holds an empty payload.
+    #[must_use]
+    pub fn frame_in_place(kind: MessageKind, mut buf: Vec<u8>) -> (Bytes, Bytes) {
+        if buf.len() < FRAME_HEADROOM {
+            buf.resize(FRAME_HEADROOM, 0);
+        }
+        let header = FrameHeader {
+            fin: true,
+            rsv: 0,
+            opcode: opcode(kind),
+            mask: None,
+            payload_len: (buf.len() - FRAME_HEADROOM) as u64,
+        };
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let n = header.encode(&mut head);
+        // An unmasked header takes at most FRAME_HEADROOM bytes.
+        let at = FRAME_HEADROOM.saturating_sub(n);
+        buf[at..at + n].copy_from_slice(&head[..n]);
+        let all = Bytes::from(buf);
+        (all.slice(at..), all.slice(FRAME_HEADROOM..))
+    }
+
     /// This message as one final, unmasked frame without extension bits: the bytes a
     /// server connection sends for it when no extension or fragmentation applies.
     /// Build it once and hand it to [`Connection::send_framed`] of every connection.
@@ -127,11 +158,37 @@ mod tests {
     }
 
     #[test]
+    fn a_frame_built_in_place_is_the_encoded_frame() {
+        for len in [0usize, 1, 125, 126, 65_535, 65_536, 70_000] {
+            for kind in [MessageKind::Text, MessageKind::Binary] {
+                let payload = vec![b'a'; len];
+                let mut buf = vec![0u8; FRAME_HEADROOM];
+                buf.extend_from_slice(&payload);
+                let (frame, data) = Message::frame_in_place(kind, buf);
+                let msg = Message {
+                    kind,
+                    data: Bytes::from(payload),
+                };
+                assert_eq!(frame, msg.encode_frame(), "{len} bytes");
+                assert_eq!(data, msg.data);
+                assert_eq!(
+                    data.as_ptr(),
+                    frame[frame.len() - len..].as_ptr(),
+                    "the payload is not copied"
+                );
+            }
+        }
+        let (frame, data) = Message::frame_in_place(MessageKind::Binary, vec![1, 2]);
+        assert_eq!((&frame[..], data.len()), (&[0x82u8, 0][..], 0));
+    }
+
+    #[test]
     fn a_payload_sliced_from_its_frame_or_equal_to_its_tail_matches() {
         let frame = Message::binary(Bytes::from(vec![9u8; 300])).encode_frame();
         let tail = frame.slice(frame.len() - 300..);
         assert!(ends_with(&frame, &tail), "the frame's own tail");
-        assert!(ends_with(&frame, &tail.to_vec()), "an equal copy");
+        let copy = tail.to_vec();
+        assert!(ends_with(&frame, &copy), "an equal copy elsewhere");
         let mut other = tail.to_vec();
         other[150] = 8;
         assert!(!ends_with(&frame, &other), "a different payload");

@@ -90,6 +90,8 @@ fn prefix_and_wildcard_subscriptions_get_the_concrete_topic() {
         };
         assert_eq!(e.details.topic.as_deref(), want_topic);
         assert!([exact, prefix, wild].contains(&e.subscription));
+        // The payload moves into the first EVENT and is copied for the others.
+        assert_eq!(e.payload.args(), &[Value::from(1)]);
     }
     let out = publish(&mut h, p, "com.app.y", PublishOptions::default());
     assert_eq!(
