@@ -129,6 +129,20 @@ pub(crate) fn decode(
     })
 }
 
+/// Decodes the one message of a plain (not batched) serializer's frame, as [`decode`]
+/// does, without queueing it.
+pub(crate) fn decode_one(serializer: &Serializer, data: &[u8]) -> Result<Message, DecodeError> {
+    debug_assert!(!serializer.is_batched());
+    let check = serializer.limits().uri_check;
+    let mut one = None;
+    serializer.for_each_value(data, |mut v| {
+        strip_null_options(&mut v);
+        one = Some(Message::from_value_with(v, check)?);
+        Ok(())
+    })?;
+    one.ok_or(DecodeError::Batch("no message"))
+}
+
 /// Removes `null` entries from the first dictionary of a message list: its options or
 /// details (payload kwargs always come after it).
 fn strip_null_options(v: &mut Value) {
@@ -170,5 +184,12 @@ mod tests {
         msgs.clear();
         assert!(decode(&ser, &Bytes::from_static(b"[1,"), &mut msgs).is_err());
         assert!(msgs.is_empty());
+        // The one message of a plain frame, without the queue: the same reading.
+        let Message::Challenge(one) = decode_one(&ser, &challenge).unwrap() else {
+            panic!()
+        };
+        assert_eq!(one.extra.channel_binding, None);
+        assert!(decode_one(&ser, b"[1,").is_err());
+        assert!(decode_one(&ser, b"[1] [2]").is_err());
     }
 }

@@ -134,6 +134,11 @@ impl<T: Transport> WampTransport for WebSocketTransport<T> {
             match ready!(self.ws.poll_recv(cx)) {
                 None => return Poll::Ready(None),
                 Some(Err(e)) => return Poll::Ready(Some(Err(e.into()))),
+                Some(Ok(m)) if !self.serializer.is_batched() => {
+                    // One message per frame: handed out without the inbox.
+                    let one = super::decode_one(&self.serializer, &m.data);
+                    return Poll::Ready(Some(one.map_err(Into::into)));
+                }
                 Some(Ok(m)) => {
                     if let Err(e) = super::decode(&self.serializer, &m.data, &mut self.inbox) {
                         return Poll::Ready(Some(Err(e.into())));
