@@ -257,6 +257,21 @@ impl<'a> Ctx<'a> {
             .map_err(|e| self.core.send_error(e))
     }
 
+    /// Sends the message of `shared`, framed once for many connections, queueing its
+    /// frame by reference when this connection would send exactly those bytes
+    /// (as [`Ctx::send_framed`], without handing over a separate payload).
+    ///
+    /// # Errors
+    /// As [`Ctx::send_text`].
+    pub fn send_shared(&mut self, shared: &ferrobahn_websocket::SharedFrame) -> Result<(), Error> {
+        let now = self.send_now();
+        self.core
+            .conn
+            .send_shared(now, shared)
+            .map(drop)
+            .map_err(|e| self.core.send_error(e))
+    }
+
     /// Starts a message sent frame by frame or as chunks of unknown total
     /// size (`beginMessage`); see `Connection::begin_message`.
     ///

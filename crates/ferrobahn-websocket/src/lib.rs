@@ -72,7 +72,7 @@ mod message;
 mod rng;
 
 pub use config::{Config, SlowReader};
-pub use connection::{Connection, Role, FRAME_HEADROOM};
+pub use connection::{Connection, Role, SharedFrame, FRAME_HEADROOM};
 pub use error::{ProtocolError, SendError};
 pub use event::{Closed, Event, State};
 pub use ferrobahn_extensions::{CodecError, PerMessageCodec};

@@ -8,7 +8,7 @@ use std::task::Waker;
 use bytes::Bytes;
 use ferrobahn_serializers::{EncodeError, Serializer};
 use ferrobahn_wamp::{Message, Value};
-use ferrobahn_websocket::{Message as WsMessage, FRAME_HEADROOM};
+use ferrobahn_websocket::{Message as WsMessage, SharedFrame, FRAME_HEADROOM};
 
 /// Slots: four formats, plain and batched.
 const SLOTS: usize = 8;
@@ -21,8 +21,8 @@ const SLOTS: usize = 8;
 pub(crate) struct Encoded {
     message: Arc<Message>,
     cache: [OnceLock<Bytes>; SLOTS],
-    /// WebSocket frames of the encodings (fan-out only), with where the payload starts.
-    frames: [OnceLock<(Bytes, usize)>; SLOTS],
+    /// WebSocket frames of the encodings (fan-out only).
+    frames: [OnceLock<SharedFrame>; SLOTS],
     /// Whether the message goes to more than one connection.
     fanout: bool,
 }
@@ -67,49 +67,39 @@ impl Encoded {
     }
 
     /// The WebSocket frame of this message for `ser` as `kind`, built once and shared by
-    /// every connection with this serializer, when the message is fanned out (a message
-    /// for one connection is framed by that connection as usual). The payload returned
-    /// with a frame is a slice of that frame, so the connection sees at once that the
-    /// frame carries it.
+    /// every connection with this serializer, when the message is fanned out (`None` for
+    /// a message to one connection: that connection frames [`Encoded::bytes`] as usual).
     pub(crate) fn frame(
         &self,
         ser: &Serializer,
         kind: ferrobahn_websocket::MessageKind,
-    ) -> Result<(Bytes, Option<Bytes>), EncodeError> {
+    ) -> Result<Option<&SharedFrame>, EncodeError> {
         if !self.fanout {
-            return Ok((self.bytes(ser)?, None));
+            return Ok(None);
         }
         let slot = slot(ser);
-        let (frame, at) = match self.frames[slot].get() {
-            Some(f) => f,
+        if let Some(f) = self.frames[slot].get() {
+            return Ok(Some(f));
+        }
+        let shared = match self.cache[slot].get() {
+            // Encoded already (for a RawSocket peer): framed with a copy.
+            Some(data) => SharedFrame::new(&WsMessage {
+                kind,
+                data: data.clone(),
+            }),
+            // Encoded behind room for the frame header: framed in place.
             None => {
-                let (frame, data) = match self.cache[slot].get() {
-                    // Encoded already (for a RawSocket peer): framed with a copy.
-                    Some(data) => {
-                        let frame = WsMessage {
-                            kind,
-                            data: data.clone(),
-                        }
-                        .encode_frame();
-                        (frame, data.clone())
-                    }
-                    // Encoded behind room for the frame header: framed in place.
-                    None => {
-                        let mut out = Vec::with_capacity(FRAME_HEADROOM + size_hint(&self.message));
-                        out.resize(FRAME_HEADROOM, 0);
-                        ser.encode(&self.message, &mut out)?;
-                        let (frame, data) = WsMessage::frame_in_place(kind, out);
-                        // Another task may have raced us; either encoding is the same.
-                        let _ = self.cache[slot].set(data.clone());
-                        (frame, data)
-                    }
-                };
-                let at = frame.len() - data.len();
-                // As above: a racing task's frame is the same.
-                self.frames[slot].get_or_init(|| (frame, at))
+                let mut out = Vec::with_capacity(FRAME_HEADROOM + size_hint(&self.message));
+                out.resize(FRAME_HEADROOM, 0);
+                ser.encode(&self.message, &mut out)?;
+                let shared = SharedFrame::in_place(kind, out);
+                // Another task may have raced us; either encoding is the same.
+                let _ = self.cache[slot].set(shared.payload());
+                shared
             }
         };
-        Ok((frame.slice(*at..), Some(frame.clone())))
+        // As above: a racing task's frame is the same.
+        Ok(Some(self.frames[slot].get_or_init(|| shared)))
     }
 
     /// The message itself (embedded components take it without serializing).
@@ -282,28 +272,29 @@ mod tests {
         let e = Encoded::new(Arc::new(Message::Event(Event::default())), true);
         let json = Serializer::new(Format::Json);
         let mp = Serializer::new(Format::MsgPack);
-        let (data, a) = e.frame(&json, MessageKind::Text).unwrap();
-        let (_, b) = e.frame(&json, MessageKind::Text).unwrap();
-        let (a, b) = (a.unwrap(), b.unwrap());
-        assert_eq!(
-            a.as_ptr(),
-            b.as_ptr(),
+        let a = e.frame(&json, MessageKind::Text).unwrap().unwrap();
+        let b = e.frame(&json, MessageKind::Text).unwrap().unwrap();
+        assert!(
+            std::ptr::eq(a, b),
             "one frame shared by every JSON subscriber"
         );
-        assert_eq!(&a[..], b"\x81\x0b[36,0,0,{}]");
-        assert!(a.ends_with(&data));
+        assert_eq!(&a.frame()[..], b"\x81\x0b[36,0,0,{}]");
         assert_eq!(
-            data.as_ptr(),
-            a[a.len() - data.len()..].as_ptr(),
-            "the payload is the frame's own tail, not a second buffer"
+            e.bytes(&json).unwrap().as_ptr(),
+            a.payload().as_ptr(),
+            "the encoding is the frame's own tail, not a second buffer"
         );
-        let (_, m) = e.frame(&mp, MessageKind::Binary).unwrap();
-        let m = m.unwrap();
-        assert_eq!(m[0], 0x82);
-        assert_ne!(m.as_ptr(), a.as_ptr());
+        let m = e.frame(&mp, MessageKind::Binary).unwrap().unwrap();
+        assert_eq!(m.frame()[0], 0x82);
+        assert_eq!(m.payload(), e.bytes(&mp).unwrap());
+        // Encoded before it was framed (a RawSocket peer first): framed from that.
+        let f = Encoded::new(Arc::new(Message::Event(Event::default())), true);
+        let data = f.bytes(&json).unwrap();
+        assert_eq!(f.frame(&json, MessageKind::Text).unwrap().unwrap(), a);
+        assert_eq!(f.bytes(&json).unwrap(), data);
         // A message for one connection is framed by that connection.
         let one = Encoded::new(Arc::new(Message::Event(Event::default())), false);
-        assert_eq!(one.frame(&json, MessageKind::Text).unwrap().1, None);
+        assert!(one.frame(&json, MessageKind::Text).unwrap().is_none());
     }
 
     /// A waker that counts its wake-ups.

@@ -127,17 +127,19 @@ impl Handler for WsSession {
                     return false;
                 }
             };
-            let (data, frame) = match enc.frame(&ser, kind) {
-                Ok(f) => f,
+            let sent = match enc.frame(&ser, kind) {
+                Ok(Some(shared)) => ctx.send_shared(shared),
+                Ok(None) => match enc.bytes(&ser) {
+                    Ok(data) => ctx.send_message(ferrobahn_websocket::Message { kind, data }),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a message could not be encoded");
+                        continue;
+                    }
+                },
                 Err(e) => {
                     tracing::warn!(error = %e, "a message could not be encoded");
                     continue;
                 }
-            };
-            let msg = ferrobahn_websocket::Message { kind, data };
-            let sent = match frame {
-                Some(frame) => ctx.send_framed(&msg, &frame),
-                None => ctx.send_message(msg),
             };
             match sent {
                 Ok(()) => {}

@@ -9,7 +9,7 @@ mod shared;
 mod stream;
 mod timer;
 
-pub use shared::FRAME_HEADROOM;
+pub use shared::{SharedFrame, FRAME_HEADROOM};
 
 #[cfg(test)]
 mod tests;

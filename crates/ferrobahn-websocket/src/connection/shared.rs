@@ -26,15 +26,36 @@ fn opcode(kind: MessageKind) -> OpCode {
 /// [`Message::frame_in_place`]: the longest header of an unmasked frame.
 pub const FRAME_HEADROOM: usize = 10;
 
-impl Message {
+/// A message framed once for many server connections: its final, unmasked frame (the
+/// bytes [`Message::encode_frame`] builds) and where its payload starts in it. Hand it to
+/// [`Connection::send_shared`] of every connection; each queues the one frame by
+/// reference when it would send exactly those bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedFrame {
+    frame: Bytes,
+    /// Where the payload starts in `frame`.
+    at: usize,
+    kind: MessageKind,
+}
+
+impl SharedFrame {
+    /// Frames `msg` (a copy of its payload, as [`Message::encode_frame`]).
+    #[must_use]
+    pub fn new(msg: &Message) -> Self {
+        let frame = msg.encode_frame();
+        Self {
+            at: frame.len() - msg.data.len(),
+            frame,
+            kind: msg.kind,
+        }
+    }
+
     /// Frames the payload written after [`FRAME_HEADROOM`] free bytes at the start of
     /// `buf`, in place: the header goes into the free bytes just before the payload, so
-    /// the payload is not copied (as it is by [`Message::encode_frame`]). Returns the
-    /// frame (the bytes `encode_frame` builds for a `kind` message of that payload) and
-    /// the payload, both views of the one buffer. A `buf` shorter than
-    /// [`FRAME_HEADROOM`] holds an empty payload.
+    /// the payload is not copied. A `buf` shorter than [`FRAME_HEADROOM`] holds an empty
+    /// payload.
     #[must_use]
-    pub fn frame_in_place(kind: MessageKind, mut buf: Vec<u8>) -> (Bytes, Bytes) {
+    pub fn in_place(kind: MessageKind, mut buf: Vec<u8>) -> Self {
         if buf.len() < FRAME_HEADROOM {
             buf.resize(FRAME_HEADROOM, 0);
         }
@@ -48,12 +69,50 @@ impl Message {
         let mut head = [0u8; MAX_HEADER_LEN];
         let n = header.encode(&mut head);
         // An unmasked header takes at most FRAME_HEADROOM bytes.
-        let at = FRAME_HEADROOM.saturating_sub(n);
-        buf[at..at + n].copy_from_slice(&head[..n]);
-        let all = Bytes::from(buf);
-        (all.slice(at..), all.slice(FRAME_HEADROOM..))
+        let start = FRAME_HEADROOM.saturating_sub(n);
+        buf[start..start + n].copy_from_slice(&head[..n]);
+        Self {
+            frame: Bytes::from(buf).slice(start..),
+            at: n,
+            kind,
+        }
     }
 
+    /// The whole frame.
+    #[must_use]
+    pub fn frame(&self) -> &Bytes {
+        &self.frame
+    }
+
+    /// The payload (a view of the frame's bytes).
+    #[must_use]
+    pub fn payload(&self) -> Bytes {
+        self.frame.slice(self.at..)
+    }
+
+    /// The payload's length.
+    #[must_use]
+    pub fn payload_len(&self) -> usize {
+        self.frame.len() - self.at
+    }
+
+    /// The message's kind.
+    #[must_use]
+    pub fn kind(&self) -> MessageKind {
+        self.kind
+    }
+
+    /// The message.
+    #[must_use]
+    pub fn message(&self) -> Message {
+        Message {
+            kind: self.kind,
+            data: self.payload(),
+        }
+    }
+}
+
+impl Message {
     /// This message as one final, unmasked frame without extension bits: the bytes a
     /// server connection sends for it when no extension or fragmentation applies.
     /// Build it once and hand it to [`Connection::send_framed`] of every connection.
@@ -123,13 +182,42 @@ impl Connection {
         if self.state != State::Open {
             return Err(SendError::Closed);
         }
+        self.queue_frame(frame);
+        Ok(true)
+    }
+
+    /// Queues the message of `shared` using its frame when this connection would send
+    /// exactly those bytes (as [`Connection::send_framed`], with no check of the payload
+    /// needed: a [`SharedFrame`] is consistent by construction); otherwise frames the
+    /// message as [`Connection::send`] does. Returns whether the shared frame was used.
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_shared(&mut self, now: Instant, shared: &SharedFrame) -> Result<bool, SendError> {
+        let chunk = self.config.auto_fragment_size;
+        let shareable = self.role == Role::Server
+            && !self.config.mask_server_frames
+            && self.codec.is_none()
+            && (chunk == 0 || shared.payload_len() <= chunk);
+        if !shareable {
+            self.send(now, &shared.message())?;
+            return Ok(false);
+        }
+        if self.state != State::Open {
+            return Err(SendError::Closed);
+        }
+        self.queue_frame(&shared.frame);
+        Ok(true)
+    }
+
+    /// Queues a whole frame: by reference when large.
+    fn queue_frame(&mut self, frame: &Bytes) {
         if frame.len() >= SHARED_FRAME_MIN {
             self.push_shared(frame.clone());
         } else {
             self.compact_out();
             self.out.extend_from_slice(frame);
         }
-        Ok(true)
     }
 }
 
@@ -164,22 +252,45 @@ mod tests {
                 let payload = vec![b'a'; len];
                 let mut buf = vec![0u8; FRAME_HEADROOM];
                 buf.extend_from_slice(&payload);
-                let (frame, data) = Message::frame_in_place(kind, buf);
+                let shared = SharedFrame::in_place(kind, buf);
                 let msg = Message {
                     kind,
                     data: Bytes::from(payload),
                 };
-                assert_eq!(frame, msg.encode_frame(), "{len} bytes");
-                assert_eq!(data, msg.data);
+                assert_eq!(shared, SharedFrame::new(&msg), "{len} bytes");
+                assert_eq!(shared.frame(), &msg.encode_frame());
+                assert_eq!((shared.message(), shared.payload_len()), (msg, len));
+                let frame = shared.frame();
                 assert_eq!(
-                    data.as_ptr(),
+                    shared.payload().as_ptr(),
                     frame[frame.len() - len..].as_ptr(),
                     "the payload is not copied"
                 );
             }
         }
-        let (frame, data) = Message::frame_in_place(MessageKind::Binary, vec![1, 2]);
-        assert_eq!((&frame[..], data.len()), (&[0x82u8, 0][..], 0));
+        let shared = SharedFrame::in_place(MessageKind::Binary, vec![1, 2]);
+        assert_eq!(
+            (&shared.frame()[..], shared.payload_len()),
+            (&[0x82u8, 0][..], 0)
+        );
+    }
+
+    #[test]
+    fn a_shared_frame_sends_what_send_would_and_falls_back_where_it_must() {
+        let now = Instant::now();
+        for len in [10usize, 2000, 70_000] {
+            let msg = Message::binary(Bytes::from(vec![5u8; len]));
+            let shared = SharedFrame::new(&msg);
+            let mut plain = conn(Role::Server, Config::default());
+            plain.send(now, &msg).unwrap();
+            let mut c = conn(Role::Server, Config::default());
+            assert!(c.send_shared(now, &shared).unwrap());
+            assert_eq!(sent(&mut c), sent(&mut plain));
+            // A client masks its frames: the message is framed anew.
+            let mut client = conn(Role::Client, Config::default());
+            assert!(!client.send_shared(now, &shared).unwrap());
+            assert_eq!(client.transmit_len(), sent_again(&msg).len() + 4, "masked");
+        }
     }
 
     #[test]
