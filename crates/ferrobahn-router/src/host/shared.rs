@@ -196,11 +196,26 @@ impl Outlet {
 
     /// The next item for the driver; on [`Next::Empty`], `waker` is registered.
     pub(crate) fn next(&self, waker: &Waker) -> Next {
+        self.next_batch(waker, &mut VecDeque::new(), 0)
+    }
+
+    /// As [`Outlet::next`], and with a message also moves up to `more` further ones
+    /// into `into`, under the same lock (a driver writing many takes them with one lock
+    /// instead of one each); what it does not send goes back with
+    /// [`Outlet::unshift_all`].
+    pub(crate) fn next_batch(
+        &self,
+        waker: &Waker,
+        into: &mut VecDeque<Arc<Encoded>>,
+        more: usize,
+    ) -> Next {
         let mut q = self.lock();
         if q.end == Some(End::Kill) {
             return Next::Kill;
         }
         if let Some(m) = q.items.pop_front() {
+            let n = more.min(q.items.len());
+            into.extend(q.items.drain(..n));
             return Next::Message(m);
         }
         if q.end == Some(End::Close) {
@@ -213,9 +228,15 @@ impl Outlet {
         Next::Empty
     }
 
-    /// Puts back a message the driver could not send yet (taken next).
-    pub(crate) fn unshift(&self, msg: Arc<Encoded>) {
-        self.lock().items.push_front(msg);
+    /// Puts back, in order and ahead of the rest, messages taken but not sent.
+    pub(crate) fn unshift_all(&self, taken: &mut VecDeque<Arc<Encoded>>) {
+        if taken.is_empty() {
+            return;
+        }
+        let mut q = self.lock();
+        while let Some(m) = taken.pop_back() {
+            q.items.push_front(m);
+        }
     }
 
     /// Whether the driver has more to take (messages, or the end); when not, `waker` is
@@ -329,7 +350,7 @@ mod tests {
         let Next::Message(m) = o.next(&waker) else {
             panic!("a message is queued")
         };
-        o.unshift(m);
+        o.unshift_all(&mut VecDeque::from([m]));
         assert_eq!(o.len(), 3);
         assert!(o.more(&waker));
         // Closing lets the queued messages out first.
@@ -356,6 +377,34 @@ mod tests {
         assert!(matches!(o.next(&waker), Next::Message(_)));
         let _ = o.end(false);
         assert!(o.more(&waker), "the close is still to be taken");
+    }
+
+    #[test]
+    fn a_batch_taken_and_partly_put_back_keeps_its_order() {
+        let count = Arc::new(Count(Default::default()));
+        let waker = Waker::from(Arc::clone(&count));
+        let o = Outlet::default();
+        let sent: Vec<Arc<Encoded>> = (0..5).map(|_| event()).collect();
+        for m in &sent {
+            let _ = o.push(Arc::clone(m), 8).unwrap();
+        }
+        let mut taken = VecDeque::new();
+        let Next::Message(first) = o.next_batch(&waker, &mut taken, 3) else {
+            panic!("a message is queued")
+        };
+        assert!(Arc::ptr_eq(&first, &sent[0]));
+        assert_eq!((taken.len(), o.len()), (3, 1));
+        // The second is sent, the third and fourth go back ahead of the fifth.
+        assert!(Arc::ptr_eq(&taken.pop_front().unwrap(), &sent[1]));
+        o.unshift_all(&mut taken);
+        assert!(taken.is_empty());
+        for want in &sent[2..] {
+            let Next::Message(m) = o.next(&waker) else {
+                panic!("still queued")
+            };
+            assert!(Arc::ptr_eq(&m, want));
+        }
+        assert!(matches!(o.next_batch(&waker, &mut taken, 3), Next::Empty));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! decoding and handing messages to the router core (in the connection's own task), and
 //! taking its outlet into the WebSocket ([`Handler::poll_outgoing`]).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::task::Context;
 
@@ -11,7 +12,10 @@ use ferrobahn_rt::{Ctx, Deny, Error, Handler};
 use ferrobahn_serializers::Serializer;
 use ferrobahn_websocket::{CloseCode, MessageKind};
 
-use super::shared::{Next, Outlet};
+use super::shared::{Encoded, Next, Outlet};
+
+/// Messages taken from the outlet under one lock, besides the first.
+const TAKE: usize = 63;
 use super::HostShared;
 use crate::core::{ConnId, TransportInfo};
 
@@ -23,6 +27,8 @@ pub(crate) struct WsSession {
     ser: Option<Serializer>,
     /// The outgoing queue, while the router has one for this connection.
     outlet: Option<Arc<Outlet>>,
+    /// Messages taken from the outlet in one go, being sent (put back when not sent).
+    taken: VecDeque<Arc<Encoded>>,
     attached: bool,
 }
 
@@ -34,6 +40,7 @@ impl WsSession {
             conn,
             ser: None,
             outlet: None,
+            taken: VecDeque::new(),
             attached: false,
         }
     }
@@ -113,7 +120,11 @@ impl Handler for WsSession {
         };
         // Stop at the flush threshold: the rest waits in the outlet, counted there.
         while !ctx.wants_flush() {
-            let enc = match outlet.next(cx.waker()) {
+            let next = match self.taken.pop_front() {
+                Some(enc) => Next::Message(enc),
+                None => outlet.next_batch(cx.waker(), &mut self.taken, TAKE),
+            };
+            let enc = match next {
                 Next::Message(enc) => enc,
                 Next::Empty => return false,
                 Next::Close => {
@@ -145,17 +156,20 @@ impl Handler for WsSession {
                 Ok(()) => {}
                 Err(Error::Full) => {
                     // Taken again once the buffer has drained.
-                    outlet.unshift(enc);
+                    self.taken.push_front(enc);
+                    outlet.unshift_all(&mut self.taken);
                     return true;
                 }
                 Err(e) => {
                     // The connection is closing: nothing more goes out.
                     tracing::debug!(conn = %self.conn, error = %e, "outgoing message dropped");
+                    self.taken.clear();
                     self.outlet = None;
                     return false;
                 }
             }
         }
+        outlet.unshift_all(&mut self.taken);
         outlet.more(cx.waker())
     }
 
