@@ -27,7 +27,7 @@ async fn echo_callees(t: &Target, callees: usize) -> Result<Vec<Client>, DriverE
             invoke: (callees > 1).then_some(InvokePolicy::RoundRobin),
             ..Default::default()
         };
-        let echo = |inv: Invocation| async move { Ok(inv.data().payload()) };
+        let echo = |inv: Invocation| async move { Ok(inv.into_payload()) };
         // The registration lives as long as the session.
         drop(c.register(ECHO, options, echo).await?);
     }
