@@ -57,12 +57,16 @@ fn scenarios_move_load_through_our_router() {
                 rate: 2000.0,
                 tick: std::time::Duration::from_micros(20),
             };
-            let r = rpc::latency(&t, pace, 64, W, None).await.expect("latency");
-            let samples = r.samples.expect("samples");
-            // Open loop at 2,000 calls/s for 0.3 s: some calls, never more than the
-            // pacer may start (about 600; a late pacer starts fewer, never more).
-            assert!((1..=900).contains(&samples), "{ser}: {r:?}");
-            assert!(r.p50_us.expect("p50") <= r.p99_us.expect("p99"));
+            for light in [false, true] {
+                let r = rpc::latency(&t, pace, 64, light, W, None)
+                    .await
+                    .expect("latency");
+                let samples = r.samples.expect("samples");
+                // Open loop at 2,000 calls/s for 0.3 s: some calls, never more than the
+                // pacer may start (about 600; a late pacer starts fewer, never more).
+                assert!((1..=900).contains(&samples), "{ser} light={light}: {r:?}");
+                assert!(r.p50_us.expect("p50") <= r.p99_us.expect("p99"));
+            }
         }
     });
 }

@@ -70,6 +70,9 @@ struct Args {
     /// microseconds together (0: each as soon as it is due).
     #[arg(long)]
     latency_tick_us: Option<u64>,
+    /// Latency runs with full clients instead of light connections.
+    #[arg(long)]
+    latency_full_clients: bool,
     /// Render a saved results file instead of running.
     #[arg(long)]
     render_from: Option<PathBuf>,
@@ -94,6 +97,7 @@ fn plan(args: &Args) -> Result<Plan, String> {
     if let Some(t) = args.latency_tick_us {
         p.latency_tick = Duration::from_micros(t);
     }
+    p.latency_light = !args.latency_full_clients;
     if !args.routers.is_empty() {
         p.routers = args
             .routers

@@ -98,6 +98,10 @@ enum Scenario {
         /// (0: each as soon as it is due); latency counts from each call's due time.
         #[arg(long, default_value_t = 0)]
         tick_us: u64,
+        /// Light caller and callee (the session core to join and register, then the
+        /// serializer directly) instead of full clients.
+        #[arg(long)]
+        light: bool,
     },
     /// Holds N idle joined sessions until stdin closes (prints `READY N`).
     Idle {
@@ -148,12 +152,13 @@ async fn run(args: Args) -> Result<Option<DriverReport>, DriverError> {
             rate,
             size,
             tick_us,
+            light,
         } => {
             let pace = rpc::Pace {
                 rate,
                 tick: Duration::from_micros(tick_us),
             };
-            rpc::latency(&t, pace, size, w, pid).await?
+            rpc::latency(&t, pace, size, light, w, pid).await?
         }
         Scenario::Idle { sessions, sources } => {
             idle::run(&t, sessions, sources).await?;

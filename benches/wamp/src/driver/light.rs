@@ -14,6 +14,7 @@ use ferrobahn_handshake::WsUrl;
 use ferrobahn_rt::WebSocket;
 use ferrobahn_tokio::TokioIo;
 use ferrobahn_wamp::options::SubscribeOptions;
+use ferrobahn_wamp::Message;
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
@@ -21,7 +22,7 @@ use super::{DriverError, Target, JOIN_TIMEOUT};
 
 /// A joined, subscribed connection ready to count.
 pub struct LightSubscriber {
-    ws: WebSocket<TokioIo<TcpStream>>,
+    ws: LightWs,
 }
 
 impl std::fmt::Debug for LightSubscriber {
@@ -30,33 +31,56 @@ impl std::fmt::Debug for LightSubscriber {
     }
 }
 
+/// The WebSocket of a light driver connection.
+pub type LightWs = WebSocket<TokioIo<TcpStream>>;
+
+/// `msg` encoded with `t`'s serializer as one WebSocket message.
+///
+/// # Errors
+/// An unencodable message.
+pub fn frame(t: &Target, msg: &Message) -> Result<ferrobahn_websocket::Message, DriverError> {
+    let mut buf = Vec::new();
+    t.serializer
+        .encode(msg, &mut buf)
+        .map_err(|e| DriverError::Protocol(e.to_string()))?;
+    Ok(if t.serializer.is_binary() {
+        ferrobahn_websocket::Message::binary(Bytes::from(buf))
+    } else {
+        let text = String::from_utf8(buf).map_err(|e| DriverError::Protocol(e.to_string()))?;
+        ferrobahn_websocket::Message::text(text)
+    })
+}
+
+/// The WAMP messages of one received WebSocket message.
+///
+/// # Errors
+/// Undecodable input.
+pub fn decode(t: &Target, m: &ferrobahn_websocket::Message) -> Result<Vec<Message>, DriverError> {
+    t.serializer
+        .decode(&m.data)
+        .map_err(|e| DriverError::Protocol(e.to_string()))
+}
+
 /// Sends everything the session core queued.
 async fn flush_session(
     t: &Target,
     session: &mut Session,
-    ws: &mut WebSocket<TokioIo<TcpStream>>,
+    ws: &mut LightWs,
 ) -> Result<(), DriverError> {
     while let Some(msg) = session.poll_transmit() {
-        let mut buf = Vec::new();
-        t.serializer
-            .encode(&msg, &mut buf)
-            .map_err(|e| DriverError::Protocol(e.to_string()))?;
-        let frame = if t.serializer.is_binary() {
-            ferrobahn_websocket::Message::binary(Bytes::from(buf))
-        } else {
-            let text = String::from_utf8(buf).map_err(|e| DriverError::Protocol(e.to_string()))?;
-            ferrobahn_websocket::Message::text(text)
-        };
-        ws.send(frame).await?;
+        ws.send(frame(t, &msg)?).await?;
     }
     Ok(())
 }
 
 /// Feeds received messages to the core until it reports an event `want` accepts.
-async fn until_event(
+///
+/// # Errors
+/// The session left, the router closed, undecodable input.
+pub async fn until_event(
     t: &Target,
     session: &mut Session,
-    ws: &mut WebSocket<TokioIo<TcpStream>>,
+    ws: &mut LightWs,
     want: impl Fn(&SessionEvent) -> bool,
 ) -> Result<(), DriverError> {
     loop {
@@ -73,14 +97,36 @@ async fn until_event(
             .recv()
             .await
             .ok_or_else(|| DriverError::Protocol("router closed".into()))??;
-        for msg in t
-            .serializer
-            .decode(&m.data)
-            .map_err(|e| DriverError::Protocol(e.to_string()))?
-        {
+        for msg in decode(t, &m)? {
             session.handle_message(Instant::now(), msg);
         }
     }
+}
+
+/// Connects and joins with the client's sans-IO session core (no JOIN_TIMEOUT of its
+/// own: callers bound the whole setup).
+///
+/// # Errors
+/// Connection, handshake or join failure.
+pub async fn joined(t: &Target) -> Result<(LightWs, Session), DriverError> {
+    let tcp = t.tcp(None).await?;
+    let url: WsUrl = t
+        .url
+        .parse()
+        .map_err(|e| DriverError::Protocol(format!("{e:?}")))?;
+    let config = ferrobahn_rt::ClientConfig::default().with_protocols([t.serializer.subprotocol()]);
+    let (mut ws, _) =
+        ferrobahn_rt::connect_transport(ferrobahn_tokio::runtime(), TokioIo(tcp), &url, config)
+            .await?;
+    let mut session = Session::new(SessionConfig::default());
+    session
+        .join(Instant::now(), JoinOptions::new(t.realm.as_str()))
+        .map_err(|e| DriverError::Protocol(e.to_string()))?;
+    until_event(t, &mut session, &mut ws, |e| {
+        matches!(e, SessionEvent::Joined(_))
+    })
+    .await?;
+    Ok((ws, session))
 }
 
 impl LightSubscriber {
@@ -90,28 +136,7 @@ impl LightSubscriber {
     /// Connection, handshake, join or subscribe failure; [`JOIN_TIMEOUT`].
     pub async fn connect(t: &Target, topic: &str) -> Result<Self, DriverError> {
         let setup = async {
-            let tcp = t.tcp(None).await?;
-            let url: WsUrl = t
-                .url
-                .parse()
-                .map_err(|e| DriverError::Protocol(format!("{e:?}")))?;
-            let config =
-                ferrobahn_rt::ClientConfig::default().with_protocols([t.serializer.subprotocol()]);
-            let (mut ws, _) = ferrobahn_rt::connect_transport(
-                ferrobahn_tokio::runtime(),
-                TokioIo(tcp),
-                &url,
-                config,
-            )
-            .await?;
-            let mut session = Session::new(SessionConfig::default());
-            session
-                .join(Instant::now(), JoinOptions::new(t.realm.as_str()))
-                .map_err(|e| DriverError::Protocol(e.to_string()))?;
-            until_event(t, &mut session, &mut ws, |e| {
-                matches!(e, SessionEvent::Joined(_))
-            })
-            .await?;
+            let (mut ws, mut session) = joined(t).await?;
             session
                 .subscribe(topic, SubscribeOptions::default())
                 .map_err(|e| DriverError::Protocol(e.to_string()))?;

@@ -3,6 +3,7 @@
 
 pub mod idle;
 pub mod light;
+pub mod light_rpc;
 pub mod meter;
 pub mod pubsub;
 pub mod rpc;

@@ -263,7 +263,8 @@ impl Pace {
 /// Latency: one caller starts calls of [`ECHO`] (one callee) on the schedule of
 /// `pace`, open loop, and every round trip due in the window is a sample. Calls are
 /// driven by one task (no task per call); between starts it yields, or sleeps when the
-/// next start is more than [`SPIN`] away.
+/// next start is more than [`SPIN`] away. `light`: the caller and callee are
+/// [`light_rpc`](super::light_rpc) connections instead of full clients.
 ///
 /// # Errors
 /// Setup failures; a failed call.
@@ -271,25 +272,32 @@ pub async fn latency(
     t: &Target,
     pace: Pace,
     size: usize,
+    light: bool,
     w: Window,
     router: Option<u32>,
 ) -> Result<DriverReport, DriverError> {
     if !(pace.rate.is_finite() && pace.rate > 0.0) {
         return Err(DriverError::Protocol(format!("bad rate {}", pace.rate)));
     }
-    let _callee = echo_callees(t, 1).await?;
-    let caller = t.client(None).await?;
     let counter = Arc::new(AtomicU64::new(0));
-    let samples = Arc::new(Mutex::new(Vec::<(Instant, u64)>::new()));
-    let stalls = Arc::new(Mutex::new(Vec::<(Instant, Instant)>::new()));
+    let log = Log::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let pacer = {
-        let (counter, stop) = (counter.clone(), stop.clone());
-        let log = Log {
-            samples: samples.clone(),
-            stalls: stalls.clone(),
-        };
-        tokio::spawn(run_pace(caller, payload(size), pace, counter, log, stop))
+    // The callee (a session or a light connection's task) lives until the end.
+    let (_callee, _light_callee);
+    let pacer = if light {
+        _light_callee = super::light_rpc::EchoCallee::start(t).await?;
+        super::light_rpc::caller(t, payload(size), pace, &counter, &log, &stop).await?
+    } else {
+        _callee = echo_callees(t, 1).await?;
+        let caller = t.client(None).await?;
+        tokio::spawn(run_pace(
+            caller,
+            payload(size),
+            Pacer::new(pace, &log),
+            counter.clone(),
+            log.clone(),
+            stop.clone(),
+        ))
     };
     let from = Instant::now() + w.warmup;
     let mut report = measure(&counter, w, router).await;
@@ -301,7 +309,7 @@ pub async fn latency(
         };
     }
     pacer.abort();
-    let (samples, stalls) = (lock(&samples), lock(&stalls));
+    let (samples, stalls) = (lock(&log.samples), lock(&log.stalls));
     fill_quantiles(&mut report, &samples, from, from + w.duration);
     fill_stalls(&mut report, &samples, &stalls, from, from + w.duration);
     Ok(report)
@@ -315,64 +323,122 @@ const SPIN: Duration = Duration::from_micros(1500);
 /// was descheduled or held by other tasks, and every call in flight meanwhile waited.
 const STALL: Duration = Duration::from_millis(1);
 
-/// What the pacer records: round trips `(due, ns)` and driver stalls `(from, to)`.
-struct Log {
-    samples: Arc<Mutex<Vec<(Instant, u64)>>>,
+/// What a latency run records: round trips `(due, ns)` and driver stalls `(from, to)`.
+#[derive(Clone, Debug, Default)]
+pub struct Log {
+    /// Round trips: due time, nanoseconds from it to the result.
+    pub samples: Arc<Mutex<Vec<(Instant, u64)>>>,
+    /// Driver stalls.
+    pub stalls: Arc<Mutex<Vec<(Instant, Instant)>>>,
+}
+
+impl Log {
+    /// Records call `n`'s result, arrived now.
+    pub fn result(&self, pacer_start: Instant, pace: &Pace, n: u64) {
+        let due = pacer_start + pace.due(n);
+        let ns = due.elapsed().as_nanos() as u64;
+        lock(&self.samples).push((due, ns));
+    }
+}
+
+/// The schedule of a running latency caller: which calls are due, how to wait for the
+/// next start, and the stalls it noticed.
+#[derive(Debug)]
+pub struct Pacer {
+    pace: Pace,
+    /// When call 0 was due.
+    pub start: Instant,
+    /// Calls started.
+    sent: u64,
+    /// The next start.
+    next: Instant,
     stalls: Arc<Mutex<Vec<(Instant, Instant)>>>,
+}
+
+impl Pacer {
+    /// Starts the schedule now.
+    pub fn new(pace: Pace, log: &Log) -> Self {
+        let start = Instant::now();
+        Self {
+            pace,
+            start,
+            sent: 0,
+            next: start,
+            stalls: log.stalls.clone(),
+        }
+    }
+
+    /// The schedule.
+    pub fn pace(&self) -> &Pace {
+        &self.pace
+    }
+
+    /// The numbers of the calls to start now (none before the next start).
+    pub fn due_now(&mut self) -> std::ops::Range<u64> {
+        let now = Instant::now();
+        let first = self.sent;
+        if now >= self.next {
+            while self.start + self.pace.due(self.sent) <= now {
+                self.sent += 1;
+            }
+            self.next = self.start + self.pace.next_start(now - self.start, self.sent);
+        }
+        first..self.sent
+    }
+
+    /// How to wait for the next start: a sleep (`Some`) when it is more than [`SPIN`]
+    /// away, else a yield (`None`); and when the pacer should be back at the latest.
+    pub fn wait(&self) -> (Option<Duration>, Instant) {
+        let now = Instant::now();
+        let wait = self.next.saturating_duration_since(now);
+        if wait > SPIN {
+            let nap = wait.saturating_sub(Duration::from_millis(1));
+            // A sleep may end up to a timer tick late.
+            (Some(nap), now + nap + STALL)
+        } else {
+            (None, now)
+        }
+    }
+
+    /// Records a stall when the pacer is back more than [`STALL`] after `back`.
+    pub fn check(&self, back: Instant) {
+        let now = Instant::now();
+        if now.saturating_duration_since(back) > STALL {
+            lock(&self.stalls).push((back, now));
+        }
+    }
 }
 
 async fn run_pace(
     caller: Client,
     body: Payload,
-    pace: Pace,
+    mut pacer: Pacer,
     counter: Arc<AtomicU64>,
     log: Log,
     stop: Arc<AtomicBool>,
 ) -> Result<(), DriverError> {
-    let start = Instant::now();
-    let mut sent = 0u64;
     let mut pending = FuturesUnordered::new();
-    let one = |due: Instant| {
+    let start = pacer.start;
+    let pace = *pacer.pace();
+    let one = |n: u64| {
         let (c, b) = (caller.clone(), body.clone());
-        async move {
-            echo_call(&c, b)
-                .await
-                .map(|()| (due, due.elapsed().as_nanos() as u64))
-        }
+        async move { echo_call(&c, b).await.map(|()| n) }
     };
-    let mut next = start;
     while !stop.load(Ordering::Relaxed) {
-        let now = Instant::now();
-        if now >= next {
-            while start + pace.due(sent) <= now {
-                pending.push(one(start + pace.due(sent)));
-                sent += 1;
-            }
-            next = start + pace.next_start(now - start, sent);
+        for n in pacer.due_now() {
+            pending.push(one(n));
         }
-        let wait = next.saturating_duration_since(now);
-        let nap = wait.saturating_sub(Duration::from_millis(1));
-        // A sleep may end up to a timer tick late.
-        let back = now
-            + if wait > SPIN {
-                nap + STALL
-            } else {
-                Duration::ZERO
-            };
+        let (nap, back) = pacer.wait();
         tokio::select! {
             biased;
             Some(done) = pending.next(), if !pending.is_empty() => {
-                let (t0, ns) = done?;
-                lock(&log.samples).push((t0, ns));
+                log.result(start, &pace, done?);
                 counter.fetch_add(1, Ordering::Relaxed);
             }
-            () = tokio::time::sleep(nap), if wait > SPIN => {}
-            () = tokio::task::yield_now(), if wait <= SPIN => {}
+            () = tokio::time::sleep(nap.unwrap_or_default()), if nap.is_some() => {}
+            () = tokio::task::yield_now(), if nap.is_none() => {}
         }
-        let now = Instant::now();
-        if now.saturating_duration_since(back) > STALL {
-            lock(&log.stalls).push((back, now));
-        }
+        pacer.check(back);
     }
     Ok(())
 }

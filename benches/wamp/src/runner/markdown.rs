@@ -254,7 +254,10 @@ pub fn render(s: &Saved) -> String {
     let _ = writeln!(
         o,
         "Calls started open-loop at half of the same round's one-callee calls/s of that \
-         router, the calls that fell due within one tick (see the plan) started together; \
+         router, the calls that fell due within one tick (see the plan) started together, \
+         by a light caller to a light callee (joined and registered with the client's \
+         session core, then CALL/RESULT and INVOCATION/YIELD through the serializer \
+         directly, so that one driver core can start half a router's peak); \
          every call due in the window is a sample, its round trip counted from its due \
          time (so the wait for the tick and any lateness of the driver count). Calls a \
          few at a time batch less than the peak's 256 in flight, so the router's CPU share \

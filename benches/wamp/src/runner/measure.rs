@@ -169,15 +169,20 @@ pub fn driver_args(
             "--size".into(),
             RPC_SIZE.to_string(),
         ]),
-        Scenario::Latency => a.extend([
-            "latency".into(),
-            "--rate".into(),
-            format!("{:.1}", rate.unwrap_or(0.0)),
-            "--size".into(),
-            RPC_SIZE.to_string(),
-            "--tick-us".into(),
-            plan.latency_tick.as_micros().to_string(),
-        ]),
+        Scenario::Latency => {
+            a.extend([
+                "latency".into(),
+                "--rate".into(),
+                format!("{:.1}", rate.unwrap_or(0.0)),
+                "--size".into(),
+                RPC_SIZE.to_string(),
+                "--tick-us".into(),
+                plan.latency_tick.as_micros().to_string(),
+            ]);
+            if plan.latency_light {
+                a.push("--light".into());
+            }
+        }
     }
     a
 }

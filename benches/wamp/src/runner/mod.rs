@@ -222,6 +222,9 @@ pub struct Plan {
     /// Latency runs start the calls due within a tick of this together
     /// ([`crate::driver::rpc::Pace::tick`]).
     pub latency_tick: Duration,
+    /// Latency runs use light connections ([`crate::driver::light_rpc`]) instead of
+    /// full clients.
+    pub latency_light: bool,
 }
 
 impl Plan {
@@ -242,6 +245,7 @@ impl Plan {
             idle_rounds: if quick { 1 } else { 3 },
             idle_sources: 4,
             latency_tick: Duration::from_micros(LATENCY_TICK_US),
+            latency_light: true,
         }
     }
 

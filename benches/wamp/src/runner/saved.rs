@@ -111,13 +111,18 @@ impl Meta {
             commit: output("git", &["describe", "--always", "--dirty"]),
             crossbar: crossbar_version(crossbar),
             plan: format!(
-                "{} rounds (router order alternating), {:.1} s warm-up + {:.1} s measured per run, idle test {} sessions x {} rounds, latency tick {} µs",
+                "{} rounds (router order alternating), {:.1} s warm-up + {:.1} s measured per run, idle test {} sessions x {} rounds, latency tick {} µs with {}",
                 plan.rounds,
                 plan.warmup.as_secs_f64(),
                 plan.duration.as_secs_f64(),
                 plan.idle_sessions,
                 plan.idle_rounds.min(plan.rounds),
-                plan.latency_tick.as_micros()
+                plan.latency_tick.as_micros(),
+                if plan.latency_light {
+                    "light caller and callee"
+                } else {
+                    "full clients"
+                }
             ),
             wall_secs: 0.0,
         }
