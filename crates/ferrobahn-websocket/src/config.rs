@@ -62,6 +62,17 @@ pub struct Config {
     /// [`Connection::wants_read`](crate::Connection::wants_read) turns false
     /// so the shell stops reading from a peer that does not read from us.
     pub max_outgoing_buffer: usize,
+    /// A server stops reading while more than this many bytes wait to be
+    /// written (the peer is not reading them fast enough), and reads on once
+    /// they are written down to it: the peer's next messages wait in the
+    /// transport's buffers instead of in memory as queued replies (an echo
+    /// server with 8 messages of 1 MiB in flight otherwise holds all 8).
+    /// Unlike [`Config::max_outgoing_buffer`], sends are not refused and no
+    /// timeout is armed. Clients ignore it (they read on up to
+    /// [`Config::max_outgoing_buffer`]): a client whose own sends wait would
+    /// otherwise stop reading the replies of a server that waits for it.
+    /// Default 1 MiB; `usize::MAX` turns it off.
+    pub read_pause_outgoing: usize,
     /// The most bytes [`Connection::read_buf`](crate::Connection::read_buf)
     /// offers for one read (more only while a large frame is arriving). The
     /// read buffer starts at [`Config::min_read_buffer`] and doubles each time
@@ -153,6 +164,7 @@ impl Default for Config {
             auto_ping_timeout: None,
             auto_ping_size: 4,
             max_outgoing_buffer: 16 << 20,
+            read_pause_outgoing: 1 << 20,
             read_buffer_size: 64 << 10,
             min_read_buffer: 512,
             idle_buffer_release: Some(Duration::from_secs(1)),
@@ -222,6 +234,8 @@ impl Config {
         with_auto_ping_size: auto_ping_size: usize;
         /// Sets [`Config::max_outgoing_buffer`].
         with_max_outgoing_buffer: max_outgoing_buffer: usize;
+        /// Sets [`Config::read_pause_outgoing`].
+        with_read_pause_outgoing: read_pause_outgoing: usize;
         /// Sets [`Config::read_buffer_size`].
         with_read_buffer_size: read_buffer_size: usize;
         /// Sets [`Config::min_read_buffer`].

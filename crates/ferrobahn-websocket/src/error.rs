@@ -81,7 +81,9 @@ pub enum ProtocolError {
     /// [`Config::max_outgoing_buffer`](crate::Config::max_outgoing_buffer)
     /// (policy [`SlowReader::Close`](crate::SlowReader::Close), or the
     /// [`Config::slow_reader_timeout`](crate::Config::slow_reader_timeout)
-    /// expired). The connection is dropped without a close frame.
+    /// expired; for a server, also when it stayed above
+    /// [`Config::read_pause_outgoing`](crate::Config::read_pause_outgoing)
+    /// that long). The connection is dropped without a close frame.
     #[error("the peer does not read: outgoing buffer above {max} bytes")]
     SlowReader {
         /// The configured limit.

@@ -59,7 +59,10 @@
 //! - **Flow control**: while more than [`Config::max_outgoing_buffer`]
 //!   bytes wait to be written, [`Config::slow_reader`] decides what a data
 //!   send does ([`SlowReader`]); [`Event::Drained`] follows a refused send
-//!   once the buffer is at most half full.
+//!   once the buffer is at most half full. A server stops reading earlier,
+//!   while more than [`Config::read_pause_outgoing`] bytes wait (default
+//!   1 MiB), so a peer's next messages wait in the transport's buffers, not
+//!   in memory as queued replies.
 // `unsafe` only in `Connection::commit_read_uninit` (reading into
 // uninitialised memory, measured: see benches/RESULTS.md).
 #![deny(unsafe_code)]

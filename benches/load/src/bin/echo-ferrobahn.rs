@@ -4,7 +4,8 @@
 //! permessage-deflate (default knobs) accepted when a client offers it.
 //!
 //! `echo-ferrobahn --runtime tokio|async-std [--listen ADDR] [--lifetime S]
-//! [--read-buffer BYTES]` (the last overrides `Config::read_buffer_size`).
+//! [--read-buffer BYTES] [--read-pause BYTES]` (override
+//! `Config::read_buffer_size` and `Config::read_pause_outgoing`).
 
 use std::io;
 
@@ -38,13 +39,15 @@ fn config(args: &server::ServerArgs) -> ServerConfig {
     let mut ws = ferrobahn_websocket::Config::default()
         .with_max_frame_payload(MAX_MESSAGE)
         .with_max_message_payload(MAX_MESSAGE);
-    match args.args.get_or("read-buffer", ws.read_buffer_size) {
-        Ok(n) => ws.read_buffer_size = n,
+    let knob = |name: &str, default: usize| match args.args.get_or(name, default) {
+        Ok(n) => n,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(2);
         }
-    }
+    };
+    ws.read_buffer_size = knob("read-buffer", ws.read_buffer_size);
+    ws.read_pause_outgoing = knob("read-pause", ws.read_pause_outgoing);
     ServerConfig::default()
         .with_websocket(ws)
         .with_extensions(ServerExtensions::new().with_deflate(DeflateConfig::default()))
@@ -83,7 +86,7 @@ fn main() -> io::Result<()> {
         // Before any thread exists: one executor thread, like current_thread.
         std::env::set_var("ASYNC_STD_THREAD_COUNT", "1");
     }
-    let args = server::init(&["runtime", "read-buffer"]);
+    let args = server::init(&["runtime", "read-buffer", "read-pause"]);
     match args.args.raw("runtime").unwrap_or("tokio") {
         "tokio" => run_tokio(&args),
         "async-std" => run_async_std(&args),

@@ -224,11 +224,36 @@ impl Connection {
 
     /// Whether the owner should read from the transport now: false once the
     /// connection is closed, and while more than
-    /// [`Config::max_outgoing_buffer`] bytes wait to be written
+    /// [`Config::max_outgoing_buffer`] bytes (for a server
+    /// [`Config::read_pause_outgoing`], if lower) wait to be written
     /// (backpressure against a peer that sends but does not read).
     pub fn wants_read(&self) -> bool {
-        !self.close_transport
-            && self.transmit_len() + self.deferred.len() <= self.config.max_outgoing_buffer
+        !self.close_transport && !self.read_paused()
+    }
+
+    /// More bytes wait to be written than reading goes on with: above
+    /// [`Config::max_outgoing_buffer`], or for a server
+    /// [`Config::read_pause_outgoing`].
+    fn read_paused(&self) -> bool {
+        let limit = match self.role {
+            Role::Server => self
+                .config
+                .read_pause_outgoing
+                .min(self.config.max_outgoing_buffer),
+            Role::Client => self.config.max_outgoing_buffer,
+        };
+        self.pending_out() > limit
+    }
+
+    /// Bytes waiting to be written, control frames deferred behind a
+    /// frame in progress included.
+    fn pending_out(&self) -> usize {
+        self.transmit_len() + self.deferred.len()
+    }
+
+    /// More than [`Config::max_outgoing_buffer`] bytes wait to be written.
+    fn outgoing_over_limit(&self) -> bool {
+        self.pending_out() > self.config.max_outgoing_buffer
     }
 
     /// True when the transport should be shut down once
@@ -280,7 +305,7 @@ impl Connection {
                 Timer::AutoPing => self.send_auto_ping(now),
                 Timer::ReleaseBuffers => self.release_buffers(),
                 Timer::SlowReader => {
-                    if self.want_drain {
+                    if self.want_drain || self.read_paused() {
                         self.drop_slow_reader();
                     }
                 }

@@ -114,6 +114,7 @@ impl Connection {
                 _ => self.write_frame(op, fin, bits, &payload[start..end]),
             }
             if fin {
+                self.arm_pause_timeout(now);
                 return Ok(());
             }
             start = end;

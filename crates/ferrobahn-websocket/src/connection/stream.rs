@@ -367,6 +367,7 @@ impl Connection {
     #[inline]
     pub(super) fn check_room(&mut self, now: Instant, streamed: bool) -> Result<bool, SendError> {
         if self.transmit_len() <= self.config.max_outgoing_buffer {
+            self.arm_pause_timeout(now);
             return Ok(true);
         }
         self.outgoing_full(now, streamed)
@@ -400,14 +401,34 @@ impl Connection {
         }
     }
 
+    /// Arms the slow-reader timeout (unless it runs already) for a server
+    /// whose reading pauses below [`Config::max_outgoing_buffer`]
+    /// (see [`Config::read_pause_outgoing`](crate::Config::read_pause_outgoing));
+    /// above it, a refused send or `process` arms it as before.
+    pub(super) fn arm_pause_timeout(&mut self, now: Instant) {
+        if self.role != super::Role::Server || !self.read_paused() || self.outgoing_over_limit() {
+            return;
+        }
+        if let Some(timeout) = self.config.slow_reader_timeout {
+            if self.timers.get(Timer::SlowReader).is_none() {
+                self.timers.set(Timer::SlowReader, now + timeout);
+            }
+        }
+    }
+
     /// After a write: reports [`Event::Drained`] once the buffer a send
-    /// found full is at most half full.
+    /// found full is at most half full; stops the timeout of a paused read
+    /// once reading goes on.
     #[inline]
     pub(super) fn check_drained(&mut self) {
-        if self.want_drain && self.transmit_len() <= self.config.max_outgoing_buffer / 2 {
-            self.want_drain = false;
+        if self.want_drain {
+            if self.transmit_len() <= self.config.max_outgoing_buffer / 2 {
+                self.want_drain = false;
+                self.timers.stop(Timer::SlowReader);
+                self.events.push_back(Event::Drained);
+            }
+        } else if self.timers.get(Timer::SlowReader).is_some() && !self.read_paused() {
             self.timers.stop(Timer::SlowReader);
-            self.events.push_back(Event::Drained);
         }
     }
 

@@ -133,3 +133,73 @@ fn shared_payloads_count_against_the_outgoing_limit() {
     assert!(!p.server.is_outgoing_full());
     assert_eq!(events(&mut p.server), vec![Event::Drained]);
 }
+
+fn slow_reader_deadline(conn: &super::Connection) -> Option<std::time::Instant> {
+    conn.timers.get(super::timer::Timer::SlowReader)
+}
+
+fn pausing(pause: usize) -> Config {
+    Config::default()
+        .with_read_pause_outgoing(pause)
+        .with_slow_reader_timeout(Some(std::time::Duration::from_secs(5)))
+}
+
+/// The client's message, read by the server and echoed back (not written).
+fn echo_one(p: &mut Pair, msg: &Message) {
+    p.client.send(p.now, msg).unwrap();
+    let bytes = take_out(&mut p.client);
+    p.server.feed(p.now, &bytes);
+    assert_eq!(events(&mut p.server), vec![Event::Message(msg.clone())]);
+    p.server.send(p.now, msg).unwrap();
+}
+
+#[test]
+fn a_server_pauses_reading_above_read_pause_outgoing_until_written_down() {
+    let mut p = Pair::new(pausing(20_000), pausing(20_000));
+    let msg = Message::binary(payload(30_000, 9));
+    echo_one(&mut p, &msg);
+    assert!(!p.server.wants_read(), "30 KB queued, pause at 20 KB");
+    assert!(!p.server.is_outgoing_full(), "sends are not refused");
+    // A client reads on up to max_outgoing_buffer.
+    p.client.send(p.now, &msg).unwrap();
+    assert!(p.client.wants_read());
+    // Written down to the pause limit: reading goes on, no timeout left.
+    let mut written = 0;
+    while p.server.transmit_len() > 20_000 {
+        let n = p.server.transmit_buf().len().min(4096);
+        written += n;
+        p.server.advance_transmit(n);
+    }
+    assert!(written > 0);
+    assert!(p.server.wants_read());
+    assert_eq!(slow_reader_deadline(&p.server), None);
+    assert!(
+        events(&mut p.server).is_empty(),
+        "no Drained: no send was refused"
+    );
+}
+
+#[test]
+fn a_paused_server_drops_a_peer_that_does_not_read_within_the_timeout() {
+    let mut p = Pair::new(Config::default(), pausing(1000));
+    let msg = Message::binary(payload(2000, 3));
+    echo_one(&mut p, &msg);
+    // The echo armed the timeout; no byte is written after.
+    assert!(!p.server.wants_read());
+    let deadline = slow_reader_deadline(&p.server).expect("slow-reader timeout armed");
+    p.server.handle_timeout(deadline);
+    let evs = events(&mut p.server);
+    assert!(matches!(
+        super::tests::closed_of(&evs).expect("closed").error,
+        Some(crate::ProtocolError::SlowReader { .. })
+    ));
+}
+
+#[test]
+fn read_pause_outgoing_off_reads_on_up_to_max_outgoing_buffer() {
+    let mut p = Pair::new(Config::default(), pausing(usize::MAX));
+    let msg = Message::binary(payload(2_000_000, 5));
+    echo_one(&mut p, &msg);
+    assert!(p.server.wants_read());
+    assert_eq!(slow_reader_deadline(&p.server), None);
+}

@@ -50,7 +50,6 @@ impl TimerTable {
         self.data = [None; Timer::COUNT];
     }
 
-    #[cfg(test)]
     pub(crate) fn get(&self, timer: Timer) -> Option<Instant> {
         self.data[timer as usize]
     }
