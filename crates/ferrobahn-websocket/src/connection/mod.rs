@@ -99,6 +99,9 @@ pub struct Connection {
     /// that `read_buf` lends out.
     in_buf: BytesMut,
     filled: usize,
+    /// Reading pauses while more than this waits to be written (see
+    /// `wants_read`; set from the config and the role).
+    read_limit: usize,
     /// How much `read_buf` offers now (grows while reads fill it).
     read_size: usize,
     /// How much the last `read_buf` call offered.
@@ -160,6 +163,10 @@ impl Connection {
         let read_size = config
             .min_read_buffer
             .clamp(1, config.read_buffer_size.max(1));
+        let read_limit = match role {
+            Role::Server => config.read_pause_outgoing.min(config.max_outgoing_buffer),
+            Role::Client => config.max_outgoing_buffer,
+        };
         let mut conn = Self {
             role,
             config,
@@ -171,6 +178,7 @@ impl Connection {
             codec: None,
             in_buf: BytesMut::new(),
             filled: 0,
+            read_limit,
             read_size,
             last_offer: 0,
             frame_hint: 0,
@@ -234,19 +242,14 @@ impl Connection {
     /// More bytes wait to be written than reading goes on with: above
     /// [`Config::max_outgoing_buffer`], or for a server
     /// [`Config::read_pause_outgoing`].
+    #[inline]
     fn read_paused(&self) -> bool {
-        let limit = match self.role {
-            Role::Server => self
-                .config
-                .read_pause_outgoing
-                .min(self.config.max_outgoing_buffer),
-            Role::Client => self.config.max_outgoing_buffer,
-        };
-        self.pending_out() > limit
+        self.pending_out() > self.read_limit
     }
 
     /// Bytes waiting to be written, control frames deferred behind a
     /// frame in progress included.
+    #[inline]
     fn pending_out(&self) -> usize {
         self.transmit_len() + self.deferred.len()
     }

@@ -112,16 +112,18 @@ impl Connection {
             self.in_buf.clear();
             self.filled = 0;
             self.frame = None;
-        } else if self.outgoing_over_limit() {
-            // Replies to a peer that sends but does not read (pongs, echoes)
-            // filled the buffer: reading stops, and the slow-reader timeout
-            // drops the peer unless the buffer drains.
-            self.arm_drain(now);
-        } else {
-            // A server's reading may pause below that limit (see
-            // `Config::read_pause_outgoing`): the same timeout applies
-            // until the replies are written down to the pause limit.
-            self.arm_pause_timeout(now);
+        } else if self.read_paused() {
+            if self.outgoing_over_limit() {
+                // Replies to a peer that sends but does not read (pongs,
+                // echoes) filled the buffer: reading stops, and the
+                // slow-reader timeout drops the peer unless the buffer drains.
+                self.arm_drain(now);
+            } else {
+                // A server's reading pauses below that limit (see
+                // `Config::read_pause_outgoing`): the same timeout applies
+                // until the replies are written down to the pause limit.
+                self.arm_pause_timeout_cold(now);
+            }
         }
     }
 

@@ -367,7 +367,10 @@ impl Connection {
     #[inline]
     pub(super) fn check_room(&mut self, now: Instant, streamed: bool) -> Result<bool, SendError> {
         if self.transmit_len() <= self.config.max_outgoing_buffer {
-            self.arm_pause_timeout(now);
+            // (`send_data` arms it after queueing.)
+            if streamed {
+                self.arm_pause_timeout(now);
+            }
             return Ok(true);
         }
         self.outgoing_full(now, streamed)
@@ -405,8 +408,16 @@ impl Connection {
     /// whose reading pauses below [`Config::max_outgoing_buffer`]
     /// (see [`Config::read_pause_outgoing`](crate::Config::read_pause_outgoing));
     /// above it, a refused send or `process` arms it as before.
+    #[inline]
     pub(super) fn arm_pause_timeout(&mut self, now: Instant) {
-        if self.role != super::Role::Server || !self.read_paused() || self.outgoing_over_limit() {
+        if self.read_paused() {
+            self.arm_pause_timeout_cold(now);
+        }
+    }
+
+    #[cold]
+    pub(super) fn arm_pause_timeout_cold(&mut self, now: Instant) {
+        if self.role != super::Role::Server || self.outgoing_over_limit() {
             return;
         }
         if let Some(timeout) = self.config.slow_reader_timeout {
