@@ -429,6 +429,39 @@ struct Publication<'a> {
     options: &'a PublishOptions,
 }
 
+/// The targets `eligible` yields; `None` when none. One (the common case) needs no
+/// vector.
+fn targets(mut eligible: impl Iterator<Item = ConnId>) -> Option<Targets> {
+    let first = eligible.next()?;
+    Some(match eligible.next() {
+        None => Targets::One(first),
+        Some(second) => {
+            let mut v = Vec::with_capacity(2 + eligible.size_hint().0);
+            v.extend([first, second]);
+            v.extend(eligible);
+            Targets::Many(v)
+        }
+    })
+}
+
+/// `subscribers` without `skip` as targets; `None` when that leaves none.
+fn everyone_but(subscribers: &[ConnId], skip: Option<ConnId>) -> Option<Targets> {
+    let at = skip.and_then(|c| subscribers.iter().position(|s| *s == c));
+    let n = subscribers.len() - usize::from(at.is_some());
+    match (n, at) {
+        (0, _) => None,
+        (1, None) => Some(Targets::One(subscribers[0])),
+        (1, Some(i)) => Some(Targets::One(subscribers[1 - i])),
+        (_, None) => Some(Targets::Many(subscribers.to_vec())),
+        (_, Some(i)) => {
+            let mut v = Vec::with_capacity(n);
+            v.extend_from_slice(&subscribers[..i]);
+            v.extend_from_slice(&subscribers[i + 1..]);
+            Some(Targets::Many(v))
+        }
+    }
+}
+
 /// Queues one EVENT per matching subscription to its eligible subscribers (a free
 /// function over the fields it needs, so the publisher can stay borrowed from `conns`).
 /// `payload` moves into the first EVENT; further matches (wildcard subscriptions) copy it.
@@ -448,26 +481,17 @@ fn route_event(
         let Some(sub) = broker.subs.get(&id) else {
             return;
         };
-        let mut eligible = sub
-            .subscribers
-            .iter()
-            .copied()
-            .filter(|c| !(exclude_me && Some(*c) == p.publisher.conn))
-            .filter(|c| {
-                !lists || matches!(conns.get(c), Some(ConnState::Joined(j)) if receives(o, j))
-            });
-        // One subscriber (the common case) needs no vector.
-        let Some(first) = eligible.next() else {
+        let skip = p.publisher.conn.filter(|_| exclude_me);
+        let Some(to) = (if lists {
+            targets(sub.subscribers.iter().copied().filter(|c| {
+                Some(*c) != skip
+                    && matches!(conns.get(c), Some(ConnState::Joined(j)) if receives(o, j))
+            }))
+        } else {
+            // Everyone but perhaps the publisher: copied as a block, not one by one.
+            everyone_but(&sub.subscribers, skip)
+        }) else {
             return;
-        };
-        let to = match eligible.next() {
-            None => Targets::One(first),
-            Some(second) => {
-                let mut v = Vec::with_capacity(sub.subscribers.len());
-                v.extend([first, second]);
-                v.extend(eligible);
-                Targets::Many(v)
-            }
         };
         let mut details = EventDetails {
             topic: (sub.policy != MatchPolicy::Exact).then(|| p.topic.to_owned()),
@@ -496,4 +520,36 @@ fn route_event(
         }
         out.push_back(Transmit::Send { to, message });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn everyone_but_the_publisher_matches_filtering_one_by_one() {
+        let ids: Vec<ConnId> = (1..=5).map(ConnId).collect();
+        for len in 0..=ids.len() {
+            let subs = &ids[..len];
+            for skip in [
+                None,
+                Some(ConnId(1)),
+                Some(ConnId(2)),
+                Some(ConnId(len as u64)),
+                Some(ConnId(9)),
+            ] {
+                let want = targets(subs.iter().copied().filter(|c| Some(*c) != skip));
+                let got = everyone_but(subs, skip);
+                assert_eq!(
+                    got.as_ref().map(Targets::as_slice),
+                    want.as_ref().map(Targets::as_slice),
+                    "{subs:?} without {skip:?}"
+                );
+                assert_eq!(
+                    matches!(got, Some(Targets::One(_))),
+                    matches!(want, Some(Targets::One(_)))
+                );
+            }
+        }
+    }
 }
