@@ -46,6 +46,11 @@ pub(crate) struct RouterArgs {
     /// Overrides the config's `busy_poll_us`.
     #[arg(long, value_name = "MICROS")]
     pub(crate) busy_poll_us: Option<u64>,
+    /// The most of every 10 ms that busy polling may spin (1-100; default 80: the rest
+    /// leaves the core to others and keeps a SCHED_FIFO router under RT throttling).
+    /// Overrides the config's `busy_poll_share_percent`.
+    #[arg(long, value_name = "PERCENT")]
+    pub(crate) busy_poll_share: Option<u8>,
 }
 
 /// The TLS server config of a transport, loaded from its PEM files.
@@ -79,6 +84,9 @@ fn config(args: &RouterArgs) -> Result<RouterConfig, Box<dyn Error>> {
     }
     if let Some(us) = args.busy_poll_us {
         config.busy_poll_us = us;
+    }
+    if let Some(p) = args.busy_poll_share {
+        config.busy_poll_share_percent = p;
     }
     let realm = config
         .realms

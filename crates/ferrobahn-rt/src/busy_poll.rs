@@ -11,12 +11,14 @@
 //! [`BusyPoll`] spawns one spinning task on a [`Runtime`]: it yields to the runtime
 //! ([`Runtime::yield_now`]; on tokio each yield lets the worker poll the I/O driver
 //! without blocking) for as long as [`BusyPoll::touch`] was called within the window,
-//! then parks until the next `touch`. Spinning therefore stops when the server is idle,
-//! but a server with steady traffic keeps its core 100% busy. Off unless configured.
+//! then parks until the next `touch`. Spinning therefore stops when the server is idle.
 //!
-//! A spinning process must not run under a real-time policy (`SCHED_FIFO`): Linux's
-//! RT throttling (`kernel.sched_rt_runtime_us`, 95% by default) then stops it for the
-//! rest of each second, which is a 50 ms stall.
+//! With steady traffic it spins for at most a share of every [`BusyPoll::PERIOD`] (80% by
+//! default) and rests for the remainder, when the thread sleeps between messages as
+//! usual. The rest keeps the core from being 100% busy, so that other tasks pinned to
+//! it get their turn, and it keeps a real-time process (`SCHED_FIFO`) under Linux's RT
+//! throttling (`kernel.sched_rt_runtime_us`, 95% of each second by default), which
+//! would otherwise stop it for the rest of the second: a 50 ms stall.
 
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -30,6 +32,10 @@ use crate::Runtime;
 #[derive(Debug)]
 struct Shared {
     window: Duration,
+    /// Longest spin per [`BusyPoll::PERIOD`].
+    budget: Duration,
+    /// The spinner rests until the end of its period.
+    resting: AtomicBool,
     /// Bumped by every [`BusyPoll::touch`].
     ticks: AtomicU64,
     /// The spinner is parked (waits for a touch).
@@ -56,7 +62,7 @@ impl Shared {
 /// ```
 /// # fn demo(runtime: std::sync::Arc<dyn ferrobahn_rt::Runtime>) {
 /// use std::time::Duration;
-/// let busy = ferrobahn_rt::BusyPoll::start(runtime, Duration::from_micros(200));
+/// let busy = ferrobahn_rt::BusyPoll::start(runtime, Duration::from_micros(200), 80);
 /// // In the read path, for every batch of input:
 /// busy.touch();
 /// # }
@@ -67,11 +73,18 @@ pub struct BusyPoll {
 }
 
 impl BusyPoll {
+    /// The spin budget applies per period of this length.
+    pub const PERIOD: Duration = Duration::from_millis(10);
+
     /// Spawns the spinning task on `runtime`; it spins for `window` after each touch
-    /// (starting now) and parks in between.
-    pub fn start(runtime: Arc<dyn Runtime>, window: Duration) -> Self {
+    /// (starting now) and parks in between, and spins at most `max_share_percent`
+    /// (clamped to 1-100) of every [`BusyPoll::PERIOD`].
+    pub fn start(runtime: Arc<dyn Runtime>, window: Duration, max_share_percent: u8) -> Self {
+        let share = u32::from(max_share_percent.clamp(1, 100));
         let shared = Arc::new(Shared {
             window,
+            budget: Self::PERIOD * share / 100,
+            resting: AtomicBool::new(false),
             ticks: AtomicU64::new(0),
             parked: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
@@ -94,9 +107,9 @@ impl BusyPoll {
         }
     }
 
-    /// Whether the spinner is spinning now (not parked).
+    /// Whether the spinner is spinning now (not parked, not resting).
     pub fn is_spinning(&self) -> bool {
-        !self.shared.parked.load(Ordering::SeqCst)
+        !self.shared.parked.load(Ordering::SeqCst) && !self.shared.resting.load(Ordering::SeqCst)
     }
 
     /// The spinning window.
@@ -120,10 +133,20 @@ impl Drop for BusyPoll {
 async fn spin(shared: Arc<Shared>, runtime: Arc<dyn Runtime>) {
     let mut last = shared.ticks.load(Ordering::SeqCst);
     let mut quiet_since = runtime.now();
+    // While spinning the thread never sleeps: the period's wall time is its CPU time.
+    let mut period_start = quiet_since;
     while !shared.stopped.load(Ordering::SeqCst) {
         runtime.yield_now().await;
         let ticks = shared.ticks.load(Ordering::SeqCst);
         let now = runtime.now();
+        if now.duration_since(period_start) >= BusyPoll::PERIOD {
+            period_start = now;
+        } else if now.duration_since(period_start) >= shared.budget {
+            shared.resting.store(true, Ordering::SeqCst);
+            crate::sleep_until(&*runtime, period_start + BusyPoll::PERIOD).await;
+            shared.resting.store(false, Ordering::SeqCst);
+            period_start = runtime.now();
+        }
         if ticks != last {
             last = ticks;
             quiet_since = now;
@@ -131,6 +154,7 @@ async fn spin(shared: Arc<Shared>, runtime: Arc<dyn Runtime>) {
             park(&shared, last).await;
             last = shared.ticks.load(Ordering::SeqCst);
             quiet_since = runtime.now();
+            period_start = quiet_since;
         }
     }
 }

@@ -10,7 +10,7 @@ const WINDOW: Duration = Duration::from_micros(200);
 
 fn started() -> (ManualRuntime, BusyPoll) {
     let rt = ManualRuntime::new();
-    let busy = BusyPoll::start(Arc::new(rt.clone()), WINDOW);
+    let busy = BusyPoll::start(Arc::new(rt.clone()), WINDOW, 80);
     (rt, busy)
 }
 
@@ -67,4 +67,33 @@ fn the_spinner_ends_with_the_handle() {
     assert!(!busy.is_spinning());
     drop(busy);
     assert_eq!(rt.run_spawned(), 0, "parked task still alive");
+}
+
+#[test]
+fn spins_at_most_its_share_of_each_period() {
+    let (rt, busy) = started();
+    spins(&rt, 1);
+    let step = Duration::from_micros(100);
+    // Steady traffic: spinning until 80% of the 10 ms period has passed.
+    for _ in 0..79 {
+        rt.advance(step);
+        busy.touch();
+        spins(&rt, 2);
+        assert!(busy.is_spinning());
+    }
+    rt.advance(step);
+    busy.touch();
+    spins(&rt, 2);
+    assert!(!busy.is_spinning(), "spun past its share");
+    // Touches do not end the rest; the next period does.
+    rt.advance(Duration::from_millis(1));
+    busy.touch();
+    spins(&rt, 2);
+    assert!(!busy.is_spinning());
+    rt.advance(Duration::from_millis(1));
+    busy.touch();
+    spins(&rt, 3);
+    assert!(busy.is_spinning(), "still resting in the next period");
+    drop(busy);
+    assert_eq!(rt.run_spawned(), 0, "spinner still alive");
 }

@@ -153,9 +153,8 @@ fn run(args: &Args) -> Result<(), String> {
         ));
     }
     if let Some(p) = l.realtime {
-        meta.plan.push_str(&format!(
-            "; routers SCHED_FIFO priority {p} (chrt -f; not ferrobahn-busypoll)"
-        ));
+        meta.plan
+            .push_str(&format!("; routers SCHED_FIFO priority {p} (chrt -f)"));
     }
     if plan.routers.contains(&RouterKind::FerrobahnBusyPoll) {
         meta.plan.push_str(&format!(

@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 pub enum RouterKind {
     /// `ferrobahn router` (tokio, one worker thread under `taskset`).
     Ferrobahn,
-    /// `ferrobahn router --busy-poll-us N`, never real-time (a spinning process is
-    /// throttled): the latency cells and the one-callee RPC cells they take half of.
+    /// `ferrobahn router --busy-poll-us N --busy-poll-share 100`, never real-time (RT
+    /// throttling would stop a process that spins): the latency cells and the
+    /// one-callee RPC cells they take half of.
     FerrobahnBusyPoll,
     /// Crossbar.io, one router worker.
     Crossbar,

@@ -75,7 +75,8 @@ pub struct Launcher {
     /// process's time slice, which is where millisecond latency tails come from.
     /// The kernel's RT throttling still leaves others 5% of the CPU.
     pub realtime: Option<u8>,
-    /// `--busy-poll-us` of [`RouterKind::FerrobahnBusyPoll`] (never real-time).
+    /// `--busy-poll-us` of [`RouterKind::FerrobahnBusyPoll`] (which spins without a
+    /// share limit and never runs real-time: RT throttling would stop it).
     pub busy_poll_us: u64,
 }
 
@@ -292,6 +293,7 @@ impl RouterProc {
         }
         if busy {
             cmd.args(["--busy-poll-us", &l.busy_poll_us.to_string()]);
+            cmd.args(["--busy-poll-share", "100"]);
         }
         cmd.args(["--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")

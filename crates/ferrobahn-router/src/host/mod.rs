@@ -193,8 +193,13 @@ pub fn start_with(
         core.set_authorizer(a);
     }
     let max_queued = config.limits.max_queued_messages;
-    let busy = (config.busy_poll_us > 0)
-        .then(|| BusyPoll::start(runtime.clone(), Duration::from_micros(config.busy_poll_us)));
+    let busy = (config.busy_poll_us > 0).then(|| {
+        BusyPoll::start(
+            runtime.clone(),
+            Duration::from_micros(config.busy_poll_us),
+            config.busy_poll_share_percent,
+        )
+    });
     let inner = Arc::new(Inner {
         hub: Hub::new(core, max_queued),
         runtime: runtime.clone(),
