@@ -49,8 +49,10 @@ fn toml_with_ticket_principals() {
     assert_eq!(c.busy_poll_us, 200);
     assert_eq!(RouterConfig::default().busy_poll_us, 0);
     assert_eq!(c.busy_poll_share_percent, 80);
-    let mut bad = RouterConfig::default();
-    bad.busy_poll_share_percent = 0;
+    let bad = RouterConfig {
+        busy_poll_share_percent: 0,
+        ..Default::default()
+    };
     assert!(matches!(bad.validate(), Err(ConfigError::Invalid(_))));
     assert_eq!(c.limits.max_queued_messages, 10);
     let t = c.realms[0].auth.ticket.as_ref().unwrap();
