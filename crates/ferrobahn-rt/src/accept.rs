@@ -14,8 +14,14 @@ use crate::transport::Listener;
 /// ...), so a persistent error does not spin.
 const ACCEPT_RETRY: Duration = Duration::from_millis(50);
 
-/// Decrements the connection count when a connection's task ends.
-struct ConnectionSlot(Arc<AtomicUsize>);
+/// A connection's place under the limit of [`accept_loop`]: the future made for the
+/// connection holds it, and the count goes down when it is dropped (the task ended).
+///
+/// Handing it to the future (instead of wrapping the future) keeps the connection's
+/// task one state machine: an `async` block that awaits a captured future stores
+/// it twice, which costs every idle connection a few hundred bytes.
+#[derive(Debug)]
+pub struct ConnectionSlot(Arc<AtomicUsize>);
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
@@ -24,9 +30,10 @@ impl Drop for ConnectionSlot {
 }
 
 /// Accepts connections from `listener` forever and runs the future
-/// `per_connection` makes for each in its own task, at most
-/// `max_connections` at once; a connection over the limit is logged and
-/// handed to `refuse` instead (drop it, or spawn an answer such as `503`).
+/// `per_connection` makes for each (it must hold the [`ConnectionSlot`] it is
+/// given until it ends) in its own task, at most `max_connections` at once; a
+/// connection over the limit is logged and handed to `refuse` instead (drop it,
+/// or spawn an answer such as `503`).
 ///
 /// Accept errors (e.g. out of file descriptors) are logged and retried after
 /// a short pause.
@@ -38,7 +45,7 @@ pub async fn accept_loop<L, F, Fut, R>(
     mut refuse: R,
 ) where
     L: Listener,
-    F: FnMut(L::Transport, PeerAddr) -> Fut,
+    F: FnMut(L::Transport, PeerAddr, ConnectionSlot) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
     R: FnMut(L::Transport, PeerAddr),
 {
@@ -59,10 +66,6 @@ pub async fn accept_loop<L, F, Fut, R>(
             continue;
         }
         let slot = ConnectionSlot(active.clone());
-        let connection = per_connection(io, peer);
-        runtime.spawn(Box::pin(async move {
-            let _slot = slot;
-            connection.await;
-        }));
+        runtime.spawn(Box::pin(per_connection(io, peer, slot)));
     }
 }

@@ -65,7 +65,7 @@ mod tls_server;
 mod transport;
 mod websocket;
 
-pub use accept::accept_loop;
+pub use accept::{accept_loop, ConnectionSlot};
 pub use answer::{answer_request, Accepted, Answer};
 pub use busy_poll::BusyPoll;
 pub use client::{connect_transport, connect_upgraded, ClientConfig, Proxy};

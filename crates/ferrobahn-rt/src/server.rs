@@ -175,10 +175,11 @@ pub async fn serve<L, F, H>(
     let max = config.max_connections;
     let config = Arc::new(config);
     let rt = runtime.clone();
-    let per_connection = |io, peer: PeerAddr| {
+    let per_connection = |io, peer: PeerAddr, slot| {
         let handler = factory();
         let (rt, config) = (rt.clone(), config.clone());
         async move {
+            let _slot = slot;
             if let Err(e) = serve_connection(rt, io, Some(peer.clone()), &config, handler).await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }

@@ -137,5 +137,12 @@ pub async fn serve_forward<L, F, Fut>(
     Fut: Future<Output = ()> + Send + 'static,
 {
     let refuse = |io, _| drop(io);
-    accept_loop(runtime, listener, max_connections, per_connection, refuse).await;
+    let counted = |io, peer, slot| {
+        let connection = per_connection(io, peer);
+        async move {
+            let _slot = slot;
+            connection.await;
+        }
+    };
+    accept_loop(runtime, listener, max_connections, counted, refuse).await;
 }
