@@ -2,11 +2,9 @@
 //! from WebSocket (an HTTP request), so both share one port.
 
 use std::future::poll_fn;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use ferrobahn_rt::{sleep_until, timeout_at, Listener, PeerAddr, Runtime, ServerConfig, Transport};
+use ferrobahn_rt::{timeout_at, Listener, PeerAddr, Runtime, ServerConfig, Transport};
 use ferrobahn_serializers::rawsocket::MAGIC;
 
 use super::rawsocket::{self, Prefixed};
@@ -14,44 +12,25 @@ use super::web;
 use super::websocket::WsSession;
 use super::HostShared;
 
-/// Decrements the connection count when a connection's task ends.
-struct Slot(Arc<AtomicUsize>);
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// Accepts connections forever.
+/// Accepts connections forever ([`ferrobahn_rt::accept_loop`]: over
+/// [`ServerConfig::max_connections`] a connection is dropped).
 pub(crate) async fn accept_loop<L: Listener>(
     runtime: Arc<dyn Runtime>,
-    mut listener: L,
+    listener: L,
     host: Arc<HostShared>,
     server: Arc<ServerConfig>,
 ) {
-    let active = Arc::new(AtomicUsize::new(0));
-    loop {
-        let (io, peer) = match poll_fn(|cx| listener.poll_accept(cx)).await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
-                sleep_until(&*runtime, runtime.now() + Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        if active.fetch_add(1, Ordering::Relaxed) >= server.max_connections {
-            active.fetch_sub(1, Ordering::Relaxed);
-            tracing::warn!(%peer, max = server.max_connections, "too many connections: dropped");
-            continue;
-        }
-        let slot = Slot(active.clone());
-        let (rt, host, server) = (runtime.clone(), host.clone(), server.clone());
-        runtime.spawn(Box::pin(async move {
+    let max = server.max_connections;
+    let rt = runtime.clone();
+    let per_connection = |io, peer, slot| {
+        let (rt, host, server) = (rt.clone(), host.clone(), server.clone());
+        async move {
             let _slot = slot;
             connection(rt, io, peer, host, &server).await;
-        }));
-    }
+        }
+    };
+    let refuse = |io, _| drop(io);
+    ferrobahn_rt::accept_loop(runtime, listener, max, per_connection, refuse).await;
 }
 
 /// Serves one accepted connection: sniff, then RawSocket or WebSocket.

@@ -80,3 +80,33 @@ fn shutdown_reaches_every_session_and_refuses_new_ones() {
         }
     });
 }
+
+#[test]
+fn connections_over_the_limit_are_dropped_until_one_ends() {
+    super::rt::block_on(async {
+        let mut config = RouterConfig::default();
+        config.limits.max_connections = 1;
+        let (router, addr) = start_router(config).await;
+        let mut first = Peer::connect(addr, "wamp.2.json").await.unwrap();
+        first.join().await;
+        assert!(
+            Peer::connect(addr, "wamp.2.json").await.is_err(),
+            "a second connection over the limit of 1"
+        );
+        drop(first);
+        // The slot comes free once the first connection's task has ended.
+        let mut joined = false;
+        for _ in 0..100 {
+            if let Ok(mut again) = Peer::connect(addr, "wamp.2.json").await {
+                again.join().await;
+                joined = true;
+                break;
+            }
+            let runtime = super::rt::runtime();
+            let later = Instant::now() + Duration::from_millis(20);
+            ferrobahn_rt::sleep_until(&*runtime, later).await;
+        }
+        assert!(joined, "no connection after the first one ended");
+        router.shutdown();
+    });
+}
