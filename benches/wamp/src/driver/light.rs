@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use ferrobahn_client::{Ack, JoinOptions, Session, SessionConfig, SessionEvent};
+use ferrobahn_client::{Ack, JoinOptions, Session, SessionConfig, SessionEvent, UsageError};
 use ferrobahn_handshake::WsUrl;
 use ferrobahn_rt::WebSocket;
 use ferrobahn_tokio::TokioIo;
@@ -129,32 +129,45 @@ pub async fn joined(t: &Target) -> Result<(LightWs, Session), DriverError> {
     Ok((ws, session))
 }
 
+/// [`joined`], then one request made by `request` (which returns what acknowledges it)
+/// answered, all within [`JOIN_TIMEOUT`]; the connection.
+///
+/// # Errors
+/// Setup failures, the request refused; [`JOIN_TIMEOUT`] (as `what`).
+pub async fn joined_with<A: Fn(&Ack) -> bool>(
+    t: &Target,
+    what: &'static str,
+    request: impl FnOnce(&mut Session) -> Result<A, UsageError>,
+) -> Result<LightWs, DriverError> {
+    let setup = async {
+        let (mut ws, mut session) = joined(t).await?;
+        let acked = request(&mut session).map_err(|e| DriverError::Protocol(e.to_string()))?;
+        until_event(
+            t,
+            &mut session,
+            &mut ws,
+            |e| matches!(e, SessionEvent::RequestDone { result: Ok(ack), .. } if acked(ack)),
+        )
+        .await?;
+        Ok::<_, DriverError>(ws)
+    };
+    tokio::time::timeout(JOIN_TIMEOUT, setup)
+        .await
+        .map_err(|_| DriverError::Timeout(what))?
+}
+
 impl LightSubscriber {
     /// Connects, joins and subscribes to `topic`.
     ///
     /// # Errors
     /// Connection, handshake, join or subscribe failure; [`JOIN_TIMEOUT`].
     pub async fn connect(t: &Target, topic: &str) -> Result<Self, DriverError> {
-        let setup = async {
-            let (mut ws, mut session) = joined(t).await?;
-            session
-                .subscribe(topic, SubscribeOptions::default())
-                .map_err(|e| DriverError::Protocol(e.to_string()))?;
-            until_event(t, &mut session, &mut ws, |e| {
-                matches!(
-                    e,
-                    SessionEvent::RequestDone {
-                        result: Ok(Ack::Subscribed(_)),
-                        ..
-                    }
-                )
-            })
-            .await?;
-            Ok::<_, DriverError>(Self { ws })
-        };
-        tokio::time::timeout(JOIN_TIMEOUT, setup)
-            .await
-            .map_err(|_| DriverError::Timeout("light subscriber setup"))?
+        let ws = joined_with(t, "light subscriber setup", |session| {
+            session.subscribe(topic, SubscribeOptions::default())?;
+            Ok(|ack: &Ack| matches!(ack, Ack::Subscribed(_)))
+        })
+        .await?;
+        Ok(Self { ws })
     }
 
     /// Counts every message received into `counter`, notifying `notify` each time the

@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use ferrobahn_client::{Ack, SessionEvent};
+use ferrobahn_client::Ack;
 use ferrobahn_rt::{ReadHalf, WriteHalf};
 use ferrobahn_tokio::TokioIo;
 use ferrobahn_wamp::message::{Call, Yield};
@@ -18,7 +18,7 @@ use ferrobahn_wamp::{Id, Message, Payload};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
-use super::light::{decode, frame, joined, until_event, LightWs};
+use super::light::{decode, frame, joined, joined_with, LightWs};
 use super::rpc::{Log, Pace, Pacer, ECHO};
 use super::{DriverError, Target, JOIN_TIMEOUT};
 
@@ -42,26 +42,11 @@ impl EchoCallee {
     /// # Errors
     /// Setup failures; [`JOIN_TIMEOUT`].
     pub async fn start(t: &Target) -> Result<Self, DriverError> {
-        let setup = async {
-            let (mut ws, mut session) = joined(t).await?;
-            session
-                .register(ECHO, RegisterOptions::default())
-                .map_err(|e| DriverError::Protocol(e.to_string()))?;
-            until_event(t, &mut session, &mut ws, |e| {
-                matches!(
-                    e,
-                    SessionEvent::RequestDone {
-                        result: Ok(Ack::Registered(_)),
-                        ..
-                    }
-                )
-            })
-            .await?;
-            Ok::<_, DriverError>(ws)
-        };
-        let ws = tokio::time::timeout(JOIN_TIMEOUT, setup)
-            .await
-            .map_err(|_| DriverError::Timeout("light callee setup"))??;
+        let ws = joined_with(t, "light callee setup", |session| {
+            session.register(ECHO, RegisterOptions::default())?;
+            Ok(|ack: &Ack| matches!(ack, Ack::Registered(_)))
+        })
+        .await?;
         Ok(Self(tokio::spawn(answer(t.clone(), ws))))
     }
 }
