@@ -1,4 +1,5 @@
-//! Encode and decode of CALL and EVENT, small and 64 KiB payloads, per serializer.
+//! Encode and decode of CALL and EVENT, small and 64 KiB payloads, an EVENT with a 4 KiB
+//! string (a router's fan-out) and a RESULT with a 64 B string, per serializer.
 //!
 //! The same messages are timed in AutobahnPython by `testsuite/wamp/bench_autobahn.py`,
 //! so the two can be compared on one machine.
@@ -8,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ferrobahn_serializers::{Format, Serializer};
-use ferrobahn_wamp::message::{Call, Event};
+use ferrobahn_wamp::message::{Call, Event, ResultMessage};
 use ferrobahn_wamp::options::CallOptions;
 use ferrobahn_wamp::{Dict, Id, Message, Payload, Value};
 
@@ -56,6 +57,15 @@ fn messages() -> Vec<(&'static str, Message)> {
             ]),
         ),
         ("event_64k", event(vec![big])),
+        ("event_4k_str", event(vec![Value::from("x".repeat(4096))])),
+        (
+            "result_64_str",
+            Message::from(ResultMessage {
+                request: id(77),
+                payload: Payload::Args(vec![Value::from("x".repeat(64))]),
+                ..Default::default()
+            }),
+        ),
     ]
 }
 

@@ -5,9 +5,10 @@
 //! `undefined` as null, and skips tags (the tagged item is kept). Non-text map keys and
 //! other simple values are rejected.
 
+use ferrobahn_wamp::message::{Element, ElementSink};
 use ferrobahn_wamp::{Dict, Value};
 
-use crate::error::DecodeError;
+use crate::error::{DecodeError, EncodeError};
 use crate::input::Input;
 
 const FORMAT: &str = "cbor";
@@ -44,28 +45,61 @@ pub(crate) fn encode(v: &Value, out: &mut Vec<u8>) {
             out.push(0xfb);
             out.extend_from_slice(&f.to_be_bytes());
         }
-        Value::Str(s) => {
-            head(3, s.len() as u64, out);
-            out.extend_from_slice(s.as_bytes());
-        }
+        Value::Str(s) => encode_str(s, out),
         Value::Bytes(b) => {
             head(2, b.len() as u64, out);
             out.extend_from_slice(b);
         }
-        Value::List(l) => {
-            head(4, l.len() as u64, out);
-            for x in l {
-                encode(x, out);
-            }
+        Value::List(l) => encode_list(l, out),
+        Value::Dict(d) => encode_dict(d, out),
+    }
+}
+
+fn encode_str(s: &str, out: &mut Vec<u8>) {
+    head(3, s.len() as u64, out);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn encode_list(l: &[Value], out: &mut Vec<u8>) {
+    head(4, l.len() as u64, out);
+    for x in l {
+        encode(x, out);
+    }
+}
+
+fn encode_dict(d: &Dict, out: &mut Vec<u8>) {
+    head(5, d.len() as u64, out);
+    for (k, x) in d {
+        encode_str(k, out);
+        encode(x, out);
+    }
+}
+
+/// Encodes a message's list form as [`Message::write_to`] lends it: the same bytes as
+/// [`encode`] of [`Message::to_value`], without the copy.
+///
+/// [`Message::write_to`]: ferrobahn_wamp::Message::write_to
+/// [`Message::to_value`]: ferrobahn_wamp::Message::to_value
+pub(crate) struct Sink<'o>(pub(crate) &'o mut Vec<u8>);
+
+impl ElementSink for Sink<'_> {
+    type Error = EncodeError;
+    fn begin(&mut self, len: usize) -> Result<(), EncodeError> {
+        head(4, len as u64, self.0);
+        Ok(())
+    }
+    fn element(&mut self, e: Element<'_>) -> Result<(), EncodeError> {
+        match e {
+            Element::UInt(u) => head(0, u, self.0),
+            Element::Str(s) => encode_str(s, self.0),
+            Element::List(l) => encode_list(l, self.0),
+            Element::Dict(d) => encode_dict(d, self.0),
+            Element::Value(v) => encode(v, self.0),
         }
-        Value::Dict(d) => {
-            head(5, d.len() as u64, out);
-            for (k, x) in d {
-                head(3, k.len() as u64, out);
-                out.extend_from_slice(k.as_bytes());
-                encode(x, out);
-            }
-        }
+        Ok(())
+    }
+    fn end(&mut self) -> Result<(), EncodeError> {
+        Ok(())
     }
 }
 

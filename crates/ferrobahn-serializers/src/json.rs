@@ -6,54 +6,192 @@ use std::fmt;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use bytes::Bytes;
+use ferrobahn_wamp::message::{Element, ElementSink};
 use ferrobahn_wamp::{Dict, Value};
 use serde::de::{self, DeserializeSeed, Visitor};
-use serde::ser::{self, Serialize, SerializeMap, SerializeSeq};
 
 use crate::error::{DecodeError, EncodeError};
 
 const FORMAT: &str = "json";
 
-/// Serializes a [`Value`] the JSON way (bytes as `"\0" + base64`, no NaN/infinity).
-struct Json<'a>(&'a Value);
-
-impl Serialize for Json<'_> {
-    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Value::Null => s.serialize_unit(),
-            Value::Bool(b) => s.serialize_bool(*b),
-            Value::Int(i) => s.serialize_i64(*i),
-            Value::UInt(u) => s.serialize_u64(*u),
-            Value::Float(f) if f.is_finite() => s.serialize_f64(*f),
-            Value::Float(_) => Err(ser::Error::custom("non-finite float")),
-            Value::Str(v) => s.serialize_str(v),
-            Value::Bytes(b) => {
-                let mut text = String::with_capacity(1 + b.len().div_ceil(3) * 4);
-                text.push('\0');
-                STANDARD.encode_string(b, &mut text);
-                s.serialize_str(&text)
-            }
-            Value::List(l) => {
-                let mut seq = s.serialize_seq(Some(l.len()))?;
-                for v in l {
-                    seq.serialize_element(&Json(v))?;
-                }
-                seq.end()
-            }
-            Value::Dict(d) => {
-                let mut map = s.serialize_map(Some(d.len()))?;
-                for (k, v) in d {
-                    map.serialize_entry(k, &Json(v))?;
-                }
-                map.end()
-            }
+/// Appends the JSON text of `v`: compact, as `serde_json` writes it (the same escapes,
+/// integers and floats), bytes as `"\u0000" + base64`, no NaN/infinity.
+pub(crate) fn encode(v: &Value, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Value::UInt(u) => encode_uint(*u, out),
+        Value::Float(f) if f.is_finite() => serde_json::to_writer(&mut *out, f)
+            .map_err(|_| EncodeError::NonFiniteFloat { format: FORMAT })?,
+        Value::Float(_) => return Err(EncodeError::NonFiniteFloat { format: FORMAT }),
+        Value::Str(s) => encode_str(s, out),
+        Value::Bytes(b) => {
+            out.extend_from_slice(b"\"\\u0000");
+            let at = out.len();
+            out.resize(at + b.len().div_ceil(3) * 4, 0);
+            let n = STANDARD
+                .encode_slice(b, &mut out[at..])
+                .map_err(|_| EncodeError::TooLarge(b.len()))?;
+            out.truncate(at + n);
+            out.push(b'"');
         }
+        Value::List(l) => encode_list(l, out)?,
+        Value::Dict(d) => encode_dict(d, out)?,
+    }
+    Ok(())
+}
+
+fn encode_uint(u: u64, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes());
+}
+
+fn encode_list(l: &[Value], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    out.push(b'[');
+    for (i, x) in l.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        encode(x, out)?;
+    }
+    out.push(b']');
+    Ok(())
+}
+
+fn encode_dict(d: &Dict, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    out.push(b'{');
+    for (i, (k, x)) in d.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        encode_str(k, out);
+        out.push(b':');
+        encode(x, out)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// What a byte becomes in a JSON string (`serde_json`'s table): 0 = itself, `u` =
+/// `\u00XX`, anything else = a backslash and that letter.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// Bytes looked at together for a byte to escape.
+const BLOCK: usize = 64;
+
+/// Whether any byte of `block` is below 0x20, a quote or a backslash (the bytes JSON
+/// escapes). Written without branches per byte, so the compiler checks a block in a few
+/// vector instructions.
+fn needs_escape(block: &[u8; BLOCK]) -> bool {
+    let mut any = 0u8;
+    for &c in block {
+        any |= u8::from(c < 0x20) | u8::from(c == b'"') | u8::from(c == b'\\');
+    }
+    any != 0
+}
+
+/// Appends `s` as a JSON string, escaped as `serde_json` escapes it. Blocks without a
+/// byte to escape are skipped whole and copied with the run they belong to.
+fn encode_str(s: &str, out: &mut Vec<u8>) {
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    // `run`: the first byte not copied yet.
+    let mut run = 0;
+    let mut blocks = b.chunks_exact(BLOCK);
+    let mut at = 0;
+    for block in &mut blocks {
+        if needs_escape(block.try_into().unwrap_or(&[0; BLOCK])) {
+            escape_bytes(b, at, at + BLOCK, &mut run, out);
+        }
+        at += BLOCK;
+    }
+    escape_bytes(b, at, b.len(), &mut run, out);
+    out.extend_from_slice(&b[run..]);
+    out.push(b'"');
+}
+
+/// Escapes the bytes `from..to` of `b` that need it, first copying the plain run before
+/// each one (from `*run`).
+fn escape_bytes(b: &[u8], from: usize, to: usize, run: &mut usize, out: &mut Vec<u8>) {
+    for (i, &c) in b.iter().enumerate().take(to).skip(from) {
+        let esc = ESCAPE[usize::from(c)];
+        if esc == 0 {
+            continue;
+        }
+        out.extend_from_slice(&b[*run..i]);
+        if esc == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 0xf)],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', esc]);
+        }
+        *run = i + 1;
     }
 }
 
-/// Appends the JSON text of `v`.
-pub(crate) fn encode(v: &Value, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    serde_json::to_writer(out, &Json(v)).map_err(|_| EncodeError::NonFiniteFloat { format: FORMAT })
+/// Encodes a message's list form as [`Message::write_to`] lends it: the same bytes as
+/// [`encode`] of [`Message::to_value`], without the copy.
+///
+/// [`Message::write_to`]: ferrobahn_wamp::Message::write_to
+/// [`Message::to_value`]: ferrobahn_wamp::Message::to_value
+pub(crate) struct Sink<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> Sink<'o> {
+    pub(crate) fn new(out: &'o mut Vec<u8>) -> Self {
+        Self { out, first: true }
+    }
+}
+
+impl ElementSink for Sink<'_> {
+    type Error = EncodeError;
+    fn begin(&mut self, _len: usize) -> Result<(), EncodeError> {
+        self.out.push(b'[');
+        Ok(())
+    }
+    fn element(&mut self, e: Element<'_>) -> Result<(), EncodeError> {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        match e {
+            Element::UInt(u) => encode_uint(u, self.out),
+            Element::Str(s) => encode_str(s, self.out),
+            Element::List(l) => encode_list(l, self.out)?,
+            Element::Dict(d) => encode_dict(d, self.out)?,
+            Element::Value(v) => encode(v, self.out)?,
+        }
+        Ok(())
+    }
+    fn end(&mut self) -> Result<(), EncodeError> {
+        self.out.push(b']');
+        Ok(())
+    }
 }
 
 /// Decodes one JSON document.

@@ -1,8 +1,10 @@
 //! WAMP serializers (JSON, MessagePack, CBOR, UBJSON) and RawSocket framing.
 //!
 //! Each format maps bytes to and from [`ferrobahn_wamp::Value`]; a [`Serializer`] adds
-//! batching, limits and the conversion to [`ferrobahn_wamp::Message`]. Formats are behind
-//! features: `json` and `msgpack` (default), `cbor`, `ubjson`.
+//! batching, limits and the conversion to [`ferrobahn_wamp::Message`]. A message is encoded
+//! where it lies ([`ferrobahn_wamp::Message::write_to`]), with the bytes of its list form
+//! but without copying it into one. Formats are behind features: `json` and `msgpack`
+//! (default), `cbor`, `ubjson`.
 //!
 //! ```
 //! use ferrobahn_serializers::{Format, Serializer};
@@ -47,7 +49,7 @@ mod serializer;
 mod ubjson;
 
 use bytes::Bytes;
-use ferrobahn_wamp::Value;
+use ferrobahn_wamp::{Message, Value};
 
 pub use error::{DecodeError, EncodeError};
 pub use serializer::{Limits, Serializer, JSON_BATCH_SEPARATOR};
@@ -191,6 +193,24 @@ impl Format {
                 ubjson::encode(ubjson::Dialect::Draft12, v, out);
                 Ok(())
             }
+        }
+    }
+
+    /// Encodes a borrowed message's list form (the bytes of [`Format::encode`] of
+    /// [`Message::to_value`], without the copy).
+    #[allow(unused_variables, clippy::ptr_arg)]
+    fn encode_message(self, msg: &Message, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        match self {
+            #[cfg(feature = "json")]
+            Format::Json => msg.write_to(&mut json::Sink::new(out)),
+            #[cfg(feature = "msgpack")]
+            Format::MsgPack => msg.write_to(&mut msgpack::Sink(out)),
+            #[cfg(feature = "cbor")]
+            Format::Cbor => msg.write_to(&mut cbor::Sink(out)),
+            #[cfg(feature = "ubjson")]
+            Format::Ubjson => msg.write_to(&mut ubjson::Sink(ubjson::Dialect::BjData, out)),
+            #[cfg(feature = "ubjson")]
+            Format::UbjsonDraft12 => msg.write_to(&mut ubjson::Sink(ubjson::Dialect::Draft12, out)),
         }
     }
 

@@ -4,9 +4,10 @@
 //! `use_bin_type=True` produces); floats are written as float64. Extension types and
 //! non-string map keys are rejected on decode.
 
+use ferrobahn_wamp::message::{Element, ElementSink};
 use ferrobahn_wamp::{Dict, Value};
 
-use crate::error::DecodeError;
+use crate::error::{DecodeError, EncodeError};
 use crate::input::Input;
 
 const FORMAT: &str = "msgpack";
@@ -24,28 +25,61 @@ pub(crate) fn encode(v: &Value, out: &mut Vec<u8>) {
             out.push(0xcb);
             out.extend_from_slice(&f.to_be_bytes());
         }
-        Value::Str(s) => {
-            encode_len(s.len(), [0xd9, 0xda, 0xdb], Some(0xa0), out);
-            out.extend_from_slice(s.as_bytes());
-        }
+        Value::Str(s) => encode_str(s, out),
         Value::Bytes(b) => {
             encode_len(b.len(), [0xc4, 0xc5, 0xc6], None, out);
             out.extend_from_slice(b);
         }
-        Value::List(l) => {
-            encode_len16(l.len(), 0x90, [0xdc, 0xdd], out);
-            for x in l {
-                encode(x, out);
-            }
+        Value::List(l) => encode_list(l, out),
+        Value::Dict(d) => encode_dict(d, out),
+    }
+}
+
+fn encode_str(s: &str, out: &mut Vec<u8>) {
+    encode_len(s.len(), [0xd9, 0xda, 0xdb], Some(0xa0), out);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn encode_list(l: &[Value], out: &mut Vec<u8>) {
+    encode_len16(l.len(), 0x90, [0xdc, 0xdd], out);
+    for x in l {
+        encode(x, out);
+    }
+}
+
+fn encode_dict(d: &Dict, out: &mut Vec<u8>) {
+    encode_len16(d.len(), 0x80, [0xde, 0xdf], out);
+    for (k, x) in d {
+        encode_str(k, out);
+        encode(x, out);
+    }
+}
+
+/// Encodes a message's list form as [`Message::write_to`] lends it: the same bytes as
+/// [`encode`] of [`Message::to_value`], without the copy.
+///
+/// [`Message::write_to`]: ferrobahn_wamp::Message::write_to
+/// [`Message::to_value`]: ferrobahn_wamp::Message::to_value
+pub(crate) struct Sink<'o>(pub(crate) &'o mut Vec<u8>);
+
+impl ElementSink for Sink<'_> {
+    type Error = EncodeError;
+    fn begin(&mut self, len: usize) -> Result<(), EncodeError> {
+        encode_len16(len, 0x90, [0xdc, 0xdd], self.0);
+        Ok(())
+    }
+    fn element(&mut self, e: Element<'_>) -> Result<(), EncodeError> {
+        match e {
+            Element::UInt(u) => encode_uint(u, self.0),
+            Element::Str(s) => encode_str(s, self.0),
+            Element::List(l) => encode_list(l, self.0),
+            Element::Dict(d) => encode_dict(d, self.0),
+            Element::Value(v) => encode(v, self.0),
         }
-        Value::Dict(d) => {
-            encode_len16(d.len(), 0x80, [0xde, 0xdf], out);
-            for (k, x) in d {
-                encode_len(k.len(), [0xd9, 0xda, 0xdb], Some(0xa0), out);
-                out.extend_from_slice(k.as_bytes());
-                encode(x, out);
-            }
-        }
+        Ok(())
+    }
+    fn end(&mut self) -> Result<(), EncodeError> {
+        Ok(())
     }
 }
 

@@ -133,46 +133,38 @@ impl Serializer {
 
     /// Appends one encoded message to `out`. In batched mode it appends one batch element,
     /// so calling it repeatedly on one buffer builds a batch.
+    ///
+    /// The message is encoded where it lies (see [`Message::write_to`]): nothing of it is
+    /// copied but into `out`, and nothing is allocated but `out`'s growth (and an options
+    /// or details dictionary that has keys set). The bytes are those of
+    /// [`encode_value`](Self::encode_value) of [`Message::to_value`].
     pub fn encode(&self, msg: &Message, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        self.encode_value(&msg.to_value(), out)
-    }
-
-    /// [`Serializer::encode`] for a message that is not needed afterwards: its payload
-    /// and URIs are moved into the list form, not copied. `scratch` holds that list
-    /// (cleared before and after, so a caller that keeps it encodes without allocating
-    /// the list).
-    pub fn encode_owned(
-        &self,
-        msg: Message,
-        scratch: &mut Vec<Value>,
-        out: &mut Vec<u8>,
-    ) -> Result<(), EncodeError> {
-        let mut items = std::mem::take(scratch);
-        items.clear();
-        msg.into_list(&mut items);
-        let list = Value::List(items);
-        let r = self.encode_value(&list, out);
-        if let Value::List(mut items) = list {
-            items.clear();
-            *scratch = items;
-        }
-        r
+        self.framed(out, |out| self.format.encode_message(msg, out))
     }
 
     /// Appends one encoded value (see [`Serializer::encode`]).
     pub fn encode_value(&self, v: &Value, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.framed(out, |out| self.format.encode(v, out))
+    }
+
+    /// Runs `encode` on `out`, framed as a batch element when batched.
+    fn framed(
+        &self,
+        out: &mut Vec<u8>,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
         if !self.batched {
-            return self.format.encode(v, out);
+            return encode(out);
         }
         if self.format.is_binary() {
             let at = out.len();
             out.extend_from_slice(&[0; 4]);
-            self.format.encode(v, out)?;
+            encode(out)?;
             let n = out.len() - at - 4;
             let len = u32::try_from(n).map_err(|_| EncodeError::TooLarge(n))?;
             out[at..at + 4].copy_from_slice(&len.to_be_bytes());
         } else {
-            self.format.encode(v, out)?;
+            encode(out)?;
             out.push(JSON_BATCH_SEPARATOR);
         }
         Ok(())

@@ -14,9 +14,10 @@
 //! with a zero-width type (Z, T, F, N) and BJData's N-dimensional and
 //! structure-of-arrays containers are refused with a typed error.
 
+use ferrobahn_wamp::message::{Element, ElementSink};
 use ferrobahn_wamp::{Dict, Value};
 
-use crate::error::DecodeError;
+use crate::error::{DecodeError, EncodeError};
 use crate::input::Input;
 
 const FORMAT: &str = "ubjson";
@@ -122,11 +123,7 @@ pub(crate) fn encode(d: Dialect, v: &Value, out: &mut Vec<u8>) {
             out.push(b'D');
             put!(d, out, f);
         }
-        Value::Str(s) => {
-            out.push(b'S');
-            len(d, s.len(), out);
-            out.extend_from_slice(s.as_bytes());
-        }
+        Value::Str(s) => encode_str(d, s, out),
         Value::Bytes(b) => {
             out.extend_from_slice(match d {
                 Dialect::BjData => b"[$B#",
@@ -135,22 +132,62 @@ pub(crate) fn encode(d: Dialect, v: &Value, out: &mut Vec<u8>) {
             len(d, b.len(), out);
             out.extend_from_slice(b);
         }
-        Value::List(l) => {
-            out.push(b'[');
-            for x in l {
-                encode(d, x, out);
-            }
-            out.push(b']');
+        Value::List(l) => encode_list(d, l, out),
+        Value::Dict(m) => encode_dict(d, m, out),
+    }
+}
+
+fn encode_str(d: Dialect, s: &str, out: &mut Vec<u8>) {
+    out.push(b'S');
+    len(d, s.len(), out);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn encode_list(d: Dialect, l: &[Value], out: &mut Vec<u8>) {
+    out.push(b'[');
+    for x in l {
+        encode(d, x, out);
+    }
+    out.push(b']');
+}
+
+fn encode_dict(d: Dialect, m: &Dict, out: &mut Vec<u8>) {
+    out.push(b'{');
+    for (k, x) in m {
+        len(d, k.len(), out);
+        out.extend_from_slice(k.as_bytes());
+        encode(d, x, out);
+    }
+    out.push(b'}');
+}
+
+/// Encodes a message's list form in a dialect as [`Message::write_to`] lends it: the
+/// same bytes as [`encode`] of [`Message::to_value`], without the copy.
+///
+/// [`Message::write_to`]: ferrobahn_wamp::Message::write_to
+/// [`Message::to_value`]: ferrobahn_wamp::Message::to_value
+pub(crate) struct Sink<'o>(pub(crate) Dialect, pub(crate) &'o mut Vec<u8>);
+
+impl ElementSink for Sink<'_> {
+    type Error = EncodeError;
+    fn begin(&mut self, _len: usize) -> Result<(), EncodeError> {
+        self.1.push(b'[');
+        Ok(())
+    }
+    fn element(&mut self, e: Element<'_>) -> Result<(), EncodeError> {
+        let (d, out) = (self.0, &mut *self.1);
+        match e {
+            Element::UInt(u) => encode(d, &Value::from_u64(u), out),
+            Element::Str(s) => encode_str(d, s, out),
+            Element::List(l) => encode_list(d, l, out),
+            Element::Dict(m) => encode_dict(d, m, out),
+            Element::Value(v) => encode(d, v, out),
         }
-        Value::Dict(m) => {
-            out.push(b'{');
-            for (k, x) in m {
-                len(d, k.len(), out);
-                out.extend_from_slice(k.as_bytes());
-                encode(d, x, out);
-            }
-            out.push(b'}');
-        }
+        Ok(())
+    }
+    fn end(&mut self) -> Result<(), EncodeError> {
+        self.1.push(b']');
+        Ok(())
     }
 }
 

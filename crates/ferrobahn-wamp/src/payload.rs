@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::message::{Element, ElementSink};
 use crate::value::{from_value, to_value, Dict, Value, ValueError};
 
 /// The application payload at the end of PUBLISH, EVENT, CALL, RESULT, INVOCATION, YIELD
@@ -99,20 +100,29 @@ impl Payload {
         from_value(Value::Dict(self.kwargs().cloned().unwrap_or_default()))
     }
 
-    /// Appends the wire elements to a message list.
-    pub(crate) fn push_to(&self, out: &mut Vec<Value>) {
+    /// The number of wire elements: 0, 1 or 2.
+    pub(crate) fn wire_len(&self) -> usize {
         match self {
-            Payload::Empty => {}
-            Payload::Args(a) => out.push(Value::List(a.clone())),
-            Payload::ArgsKwargs(a, k) => {
-                out.push(Value::List(a.clone()));
-                out.push(Value::Dict(k.clone()));
-            }
-            Payload::Transparent(v) => out.push(v.clone()),
+            Payload::Empty => 0,
+            Payload::Args(_) | Payload::Transparent(_) => 1,
+            Payload::ArgsKwargs(..) => 2,
         }
     }
 
-    /// [`push_to`](Self::push_to), moving the values instead of cloning them.
+    /// Hands the wire elements to a message's sink, borrowed.
+    pub(crate) fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        match self {
+            Payload::Empty => Ok(()),
+            Payload::Args(a) => s.element(Element::List(a)),
+            Payload::ArgsKwargs(a, k) => {
+                s.element(Element::List(a))?;
+                s.element(Element::Dict(k))
+            }
+            Payload::Transparent(v) => s.element(Element::Value(v)),
+        }
+    }
+
+    /// Appends the wire elements to a message list, moving the values.
     pub(crate) fn push_owned(self, out: &mut Vec<Value>) {
         match self {
             Payload::Empty => {}

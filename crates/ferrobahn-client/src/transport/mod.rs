@@ -61,9 +61,9 @@ pub trait WampTransport: Send + 'static {
     /// When the message cannot be serialized or the transport is closed.
     fn send(&mut self, msg: &Message) -> Result<(), TransportError>;
 
-    /// As [`send`](Self::send) for a message that is not needed afterwards: the
-    /// transports of this crate move its payload into the encoding instead of copying
-    /// it. The default sends by reference.
+    /// As [`send`](Self::send) for a message that is not needed afterwards, for a
+    /// transport that can use the ownership. The default sends by reference (what the
+    /// transports of this crate do: they encode a borrowed message without copying it).
     ///
     /// # Errors
     /// As [`send`](Self::send).

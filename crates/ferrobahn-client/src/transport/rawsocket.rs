@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferrobahn_rt::{timeout_at, Runtime, Transport};
 use ferrobahn_serializers::rawsocket::{Config, Event, RawSocket};
 use ferrobahn_serializers::{Format, Serializer};
-use ferrobahn_wamp::{Message, Value};
+use ferrobahn_wamp::Message;
 
 use super::{TransportError, WampTransport};
 
@@ -29,8 +29,6 @@ pub struct RawSocketTransport<T> {
     /// Encoding buffer, kept between messages while it is at most
     /// [`ENCODE_BUFFER_KEEP`] bytes.
     encoded: Vec<u8>,
-    /// The list form of a message being encoded (kept: no allocation per message).
-    scratch: Vec<Value>,
     failed: bool,
 }
 
@@ -60,7 +58,6 @@ pub async fn connect_rawsocket<T: Transport>(
         written: 0,
         read_buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
         encoded: Vec::new(),
-        scratch: Vec::new(),
         failed: false,
     };
     let deadline = runtime.now() + timeout;
@@ -181,14 +178,6 @@ impl<T: Transport> WampTransport for RawSocketTransport<T> {
         // The framing copies the bytes: the buffer is kept for the next message.
         self.encoded.clear();
         let r = self.serializer.encode(msg, &mut self.encoded);
-        self.queue_encoded(r)
-    }
-
-    fn send_owned(&mut self, msg: Message) -> Result<(), TransportError> {
-        self.encoded.clear();
-        let r = self
-            .serializer
-            .encode_owned(msg, &mut self.scratch, &mut self.encoded);
         self.queue_encoded(r)
     }
 

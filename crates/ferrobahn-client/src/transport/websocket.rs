@@ -9,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 use ferrobahn_handshake::WsUrl;
 use ferrobahn_rt::{ClientConfig, Runtime, Transport, WebSocket};
 use ferrobahn_serializers::Serializer;
-use ferrobahn_wamp::{Message, Value};
+use ferrobahn_wamp::Message;
 use ferrobahn_websocket::MessageKind;
 use futures_sink::Sink;
 
@@ -24,8 +24,6 @@ pub struct WebSocketTransport<T> {
     /// Encoding buffer, kept between messages while it is at most
     /// [`ENCODE_BUFFER_KEEP`] bytes.
     encoded: Vec<u8>,
-    /// The list form of a message being encoded (kept: no allocation per message).
-    scratch: Vec<Value>,
     /// Where encoded payloads are copied to become [`Bytes`]: each is split off, and
     /// the space is used again once the WebSocket layer has dropped them (it copies
     /// small payloads into its write buffer at once), so small messages cost no
@@ -47,7 +45,6 @@ impl<T: Transport> WebSocketTransport<T> {
             serializer,
             inbox: VecDeque::new(),
             encoded: Vec::new(),
-            scratch: Vec::new(),
             payloads: BytesMut::new(),
         }
     }
@@ -153,14 +150,6 @@ impl<T: Transport> WampTransport for WebSocketTransport<T> {
         // time), then copied once into the payload buffer.
         self.encoded.clear();
         let encoded = self.serializer.encode(msg, &mut self.encoded);
-        self.queue_encoded(encoded)
-    }
-
-    fn send_owned(&mut self, msg: Message) -> Result<(), TransportError> {
-        self.encoded.clear();
-        let encoded = self
-            .serializer
-            .encode_owned(msg, &mut self.scratch, &mut self.encoded);
         self.queue_encoded(encoded)
     }
 

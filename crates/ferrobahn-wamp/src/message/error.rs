@@ -1,7 +1,7 @@
 //! The ERROR message.
 
 use super::reader::Reader;
-use super::{code, WireMessage};
+use super::{code, Element, ElementSink, WireMessage};
 use crate::error::WampError;
 use crate::id::Id;
 use crate::options::{Boxed, ErrorDetails};
@@ -60,12 +60,16 @@ impl WireMessage for ErrorMessage {
             payload,
         })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.request_type));
-        out.push(Value::from_u64(self.request.get()));
-        out.push(Value::Dict(self.details.to_dict()));
-        out.push(Value::from(self.error.as_str()));
-        self.payload.push_to(out);
+    fn wire_len(&self) -> usize {
+        4 + self.payload.wire_len()
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.request_type))?;
+        s.element(Element::UInt(self.request.get()))?;
+        s.element(Element::Dict(&self.details.to_dict()))?;
+        s.element(Element::Str(&self.error))?;
+        self.payload.write_ref(s)?;
+        Ok(())
     }
     fn write_owned(self, out: &mut Vec<Value>) {
         out.push(Value::from_u64(self.request_type));

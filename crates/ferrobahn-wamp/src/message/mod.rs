@@ -4,7 +4,10 @@
 //! only map bytes to and from [`Value`]; [`Message::from_value`] checks lengths, types, ID
 //! ranges and URIs, and [`Message::to_value`] builds the list back. Dictionaries keep
 //! unknown keys, so `to_value(from_value(v)) == v` for every valid `v`.
+//! [`Message::write_to`] lends the same list element by element to an [`ElementSink`]
+//! (what serializers encode from), without copying the message.
 
+mod element;
 mod error;
 mod pubsub;
 mod reader;
@@ -12,6 +15,7 @@ mod reject;
 mod rpc;
 mod session;
 
+pub use element::{Element, ElementSink};
 pub use error::ErrorMessage;
 pub use pubsub::{Event, Publish, Published, Subscribe, Subscribed, Unsubscribe, Unsubscribed};
 pub use rpc::{
@@ -23,6 +27,7 @@ pub use session::{Abort, Authenticate, Challenge, Goodbye, Hello, Welcome};
 use crate::error::WampError;
 use crate::uri::UriCheck;
 use crate::value::Value;
+use element::Collect;
 use reader::Reader;
 
 /// The message type codes of WAMP v2.
@@ -84,11 +89,14 @@ pub(crate) trait WireMessage: Sized {
     /// Allowed total list lengths (type code included), and their description.
     const LEN: (usize, usize, &'static str);
     fn read(r: &mut Reader) -> Result<Self, WampError>;
-    fn write(&self, out: &mut Vec<Value>);
-    /// [`write`](Self::write), moving payloads and URIs instead of cloning them
-    /// (overridden by the messages that carry a payload).
+    /// The number of list elements after the type code.
+    fn wire_len(&self) -> usize;
+    /// Hands the list elements after the type code to `s`, borrowed.
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error>;
+    /// Appends the list elements after the type code, moving payloads and URIs instead
+    /// of cloning them (overridden by the messages that carry a payload).
     fn write_owned(self, out: &mut Vec<Value>) {
-        self.write(out);
+        let Ok(()) = self.write_ref(&mut Collect(out));
     }
 }
 
@@ -142,13 +150,25 @@ macro_rules! messages {
                 }
             }
 
-            /// Encodes the message to its list form.
-            pub fn to_value(&self) -> Value {
-                let mut out = Vec::with_capacity(7);
+            /// Hands the message's list form to `sink` without copying it: the number
+            /// of elements (type code included), then each element borrowed from the
+            /// message (see [`Element`]). Serializers encode a borrowed message this
+            /// way; [`to_value`](Self::to_value) is the same list, copied.
+            pub fn write_to<S: ElementSink>(&self, sink: &mut S) -> Result<(), S::Error> {
                 match self { $( Message::$variant(m) => {
-                    out.push(Value::from_u64(<$ty as WireMessage>::CODE));
-                    m.write(&mut out);
+                    sink.begin(1 + m.wire_len())?;
+                    sink.element(Element::UInt(<$ty as WireMessage>::CODE))?;
+                    m.write_ref(sink)?;
                 } )* }
+                sink.end()
+            }
+
+            /// Encodes the message to its list form (a copy of its payload and URIs;
+            /// see [`write_to`](Self::write_to) and [`into_value`](Self::into_value)
+            /// for the ways without).
+            pub fn to_value(&self) -> Value {
+                let mut out = Vec::new();
+                let Ok(()) = self.write_to(&mut Collect(&mut out));
                 Value::List(out)
             }
 

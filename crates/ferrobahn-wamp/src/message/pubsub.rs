@@ -2,7 +2,7 @@
 //! UNSUBSCRIBED, EVENT.
 
 use super::reader::Reader;
-use super::{code, WireMessage};
+use super::{code, Element, ElementSink, WireMessage};
 use crate::error::WampError;
 use crate::id::Id;
 use crate::options::{
@@ -40,11 +40,15 @@ impl WireMessage for Publish {
             payload,
         })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.request.get()));
-        out.push(Value::Dict(self.options.to_dict()));
-        out.push(Value::from(self.topic.as_str()));
-        self.payload.push_to(out);
+    fn wire_len(&self) -> usize {
+        3 + self.payload.wire_len()
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.request.get()))?;
+        s.element(Element::Dict(&self.options.to_dict()))?;
+        s.element(Element::Str(&self.topic))?;
+        self.payload.write_ref(s)?;
+        Ok(())
     }
     fn write_owned(self, out: &mut Vec<Value>) {
         out.push(Value::from_u64(self.request.get()));
@@ -75,9 +79,13 @@ macro_rules! ack_message {
                 let $field = r.id(stringify!($field))?;
                 Ok(Self { request, $field })
             }
-            fn write(&self, out: &mut Vec<Value>) {
-                out.push(Value::from_u64(self.request.get()));
-                out.push(Value::from_u64(self.$field.get()));
+            fn wire_len(&self) -> usize {
+                2
+            }
+            fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+                s.element(Element::UInt(self.request.get()))?;
+                s.element(Element::UInt(self.$field.get()))?;
+                Ok(())
             }
         }
     };
@@ -118,10 +126,14 @@ impl WireMessage for Subscribe {
             topic,
         })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.request.get()));
-        out.push(Value::Dict(self.options.to_dict()));
-        out.push(Value::from(self.topic.as_str()));
+    fn wire_len(&self) -> usize {
+        3
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.request.get()))?;
+        s.element(Element::Dict(&self.options.to_dict()))?;
+        s.element(Element::Str(&self.topic))?;
+        Ok(())
     }
 }
 
@@ -154,12 +166,16 @@ impl WireMessage for Unsubscribe {
             options,
         })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.request.get()));
-        out.push(Value::from_u64(self.subscription.get()));
+    fn wire_len(&self) -> usize {
+        2 + usize::from(self.options.is_some())
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.request.get()))?;
+        s.element(Element::UInt(self.subscription.get()))?;
         if let Some(o) = &self.options {
-            out.push(Value::Dict(o.to_dict()));
+            s.element(Element::Dict(&o.to_dict()))?;
         }
+        Ok(())
     }
 }
 
@@ -186,11 +202,15 @@ impl WireMessage for Unsubscribed {
         };
         Ok(Self { request, details })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.request.get()));
+    fn wire_len(&self) -> usize {
+        1 + usize::from(self.details.is_some())
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.request.get()))?;
         if let Some(d) = &self.details {
-            out.push(Value::Dict(d.to_dict()));
+            s.element(Element::Dict(&d.to_dict()))?;
         }
+        Ok(())
     }
 }
 
@@ -223,11 +243,15 @@ impl WireMessage for Event {
             payload,
         })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.subscription.get()));
-        out.push(Value::from_u64(self.publication.get()));
-        out.push(Value::Dict(self.details.to_dict()));
-        self.payload.push_to(out);
+    fn wire_len(&self) -> usize {
+        3 + self.payload.wire_len()
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.subscription.get()))?;
+        s.element(Element::UInt(self.publication.get()))?;
+        s.element(Element::Dict(&self.details.to_dict()))?;
+        self.payload.write_ref(s)?;
+        Ok(())
     }
     fn write_owned(self, out: &mut Vec<Value>) {
         out.push(Value::from_u64(self.subscription.get()));

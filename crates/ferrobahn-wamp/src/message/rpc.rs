@@ -3,7 +3,7 @@
 
 use super::pubsub::ack_message;
 use super::reader::Reader;
-use super::{code, WireMessage};
+use super::{code, Element, ElementSink, WireMessage};
 use crate::error::WampError;
 use crate::id::Id;
 use crate::options::{
@@ -42,11 +42,15 @@ impl WireMessage for Call {
             payload,
         })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.request.get()));
-        out.push(Value::Dict(self.options.to_dict()));
-        out.push(Value::from(self.procedure.as_str()));
-        self.payload.push_to(out);
+    fn wire_len(&self) -> usize {
+        3 + self.payload.wire_len()
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.request.get()))?;
+        s.element(Element::Dict(&self.options.to_dict()))?;
+        s.element(Element::Str(&self.procedure))?;
+        self.payload.write_ref(s)?;
+        Ok(())
     }
     fn write_owned(self, out: &mut Vec<Value>) {
         out.push(Value::from_u64(self.request.get()));
@@ -77,9 +81,13 @@ macro_rules! request_options_message {
                 let options = r.options("options", <$opts>::from_dict)?;
                 Ok(Self { request, options })
             }
-            fn write(&self, out: &mut Vec<Value>) {
-                out.push(Value::from_u64(self.request.get()));
-                out.push(Value::Dict(self.options.to_dict()));
+            fn wire_len(&self) -> usize {
+                2
+            }
+            fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+                s.element(Element::UInt(self.request.get()))?;
+                s.element(Element::Dict(&self.options.to_dict()))?;
+                Ok(())
             }
         }
     };
@@ -118,10 +126,14 @@ macro_rules! reply_message {
                 let payload = r.payload($field.enc_algo.is_some())?;
                 Ok(Self { request, $field, payload })
             }
-            fn write(&self, out: &mut Vec<Value>) {
-                out.push(Value::from_u64(self.request.get()));
-                out.push(Value::Dict(self.$field.to_dict()));
-                self.payload.push_to(out);
+            fn wire_len(&self) -> usize {
+                2 + self.payload.wire_len()
+            }
+            fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+                s.element(Element::UInt(self.request.get()))?;
+                s.element(Element::Dict(&self.$field.to_dict()))?;
+                self.payload.write_ref(s)?;
+                Ok(())
             }
             fn write_owned(self, out: &mut Vec<Value>) {
                 out.push(Value::from_u64(self.request.get()));
@@ -166,10 +178,14 @@ impl WireMessage for Register {
             procedure,
         })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.request.get()));
-        out.push(Value::Dict(self.options.to_dict()));
-        out.push(Value::from(self.procedure.as_str()));
+    fn wire_len(&self) -> usize {
+        3
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.request.get()))?;
+        s.element(Element::Dict(&self.options.to_dict()))?;
+        s.element(Element::Str(&self.procedure))?;
+        Ok(())
     }
 }
 
@@ -207,12 +223,16 @@ impl WireMessage for Unregister {
             options,
         })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.request.get()));
-        out.push(Value::from_u64(self.registration.get()));
+    fn wire_len(&self) -> usize {
+        2 + usize::from(self.options.is_some())
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.request.get()))?;
+        s.element(Element::UInt(self.registration.get()))?;
         if let Some(o) = &self.options {
-            out.push(Value::Dict(o.to_dict()));
+            s.element(Element::Dict(&o.to_dict()))?;
         }
+        Ok(())
     }
 }
 
@@ -239,11 +259,15 @@ impl WireMessage for Unregistered {
         };
         Ok(Self { request, details })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.request.get()));
+    fn wire_len(&self) -> usize {
+        1 + usize::from(self.details.is_some())
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.request.get()))?;
         if let Some(d) = &self.details {
-            out.push(Value::Dict(d.to_dict()));
+            s.element(Element::Dict(&d.to_dict()))?;
         }
+        Ok(())
     }
 }
 
@@ -276,11 +300,15 @@ impl WireMessage for Invocation {
             payload,
         })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.request.get()));
-        out.push(Value::from_u64(self.registration.get()));
-        out.push(Value::Dict(self.details.to_dict()));
-        self.payload.push_to(out);
+    fn wire_len(&self) -> usize {
+        3 + self.payload.wire_len()
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.request.get()))?;
+        s.element(Element::UInt(self.registration.get()))?;
+        s.element(Element::Dict(&self.details.to_dict()))?;
+        self.payload.write_ref(s)?;
+        Ok(())
     }
     fn write_owned(self, out: &mut Vec<Value>) {
         out.push(Value::from_u64(self.request.get()));

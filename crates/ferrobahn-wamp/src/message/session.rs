@@ -1,14 +1,13 @@
 //! Session messages: HELLO, WELCOME, ABORT, CHALLENGE, AUTHENTICATE, GOODBYE.
 
 use super::reader::Reader;
-use super::{code, WireMessage};
+use super::{code, Element, ElementSink, WireMessage};
 use crate::error::WampError;
 use crate::id::Id;
 use crate::options::{
     AuthenticateExtra, Boxed, ChallengeExtra, CloseDetails, HelloDetails, WelcomeDetails,
 };
 use crate::roles::Roles;
-use crate::value::Value;
 
 /// `[HELLO, Realm|uri, Details|dict]`: a client asks to join a realm.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -60,9 +59,13 @@ impl WireMessage for Hello {
         }
         Ok(Self { realm, details })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from(self.realm.as_str()));
-        out.push(Value::Dict(self.details.to_dict()));
+    fn wire_len(&self) -> usize {
+        2
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::Str(&self.realm))?;
+        s.element(Element::Dict(&self.details.to_dict()))?;
+        Ok(())
     }
 }
 
@@ -90,9 +93,13 @@ impl WireMessage for Welcome {
         }
         Ok(Self { session, details })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from_u64(self.session.get()));
-        out.push(Value::Dict(self.details.to_dict()));
+    fn wire_len(&self) -> usize {
+        2
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::UInt(self.session.get()))?;
+        s.element(Element::Dict(&self.details.to_dict()))?;
+        Ok(())
     }
 }
 
@@ -114,9 +121,13 @@ impl WireMessage for Abort {
         let reason = r.uri("reason")?;
         Ok(Self { details, reason })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::Dict(self.details.to_dict()));
-        out.push(Value::from(self.reason.as_str()));
+    fn wire_len(&self) -> usize {
+        2
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::Dict(&self.details.to_dict()))?;
+        s.element(Element::Str(&self.reason))?;
+        Ok(())
     }
 }
 
@@ -138,9 +149,13 @@ impl WireMessage for Challenge {
         let extra = r.boxed_options("extra", ChallengeExtra::from_dict)?;
         Ok(Self { method, extra })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from(self.method.as_str()));
-        out.push(Value::Dict(self.extra.to_dict()));
+    fn wire_len(&self) -> usize {
+        2
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::Str(&self.method))?;
+        s.element(Element::Dict(&self.extra.to_dict()))?;
+        Ok(())
     }
 }
 
@@ -162,9 +177,13 @@ impl WireMessage for Authenticate {
         let extra = r.boxed_options("extra", AuthenticateExtra::from_dict)?;
         Ok(Self { signature, extra })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::from(self.signature.as_str()));
-        out.push(Value::Dict(self.extra.to_dict()));
+    fn wire_len(&self) -> usize {
+        2
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::Str(&self.signature))?;
+        s.element(Element::Dict(&self.extra.to_dict()))?;
+        Ok(())
     }
 }
 
@@ -186,8 +205,12 @@ impl WireMessage for Goodbye {
         let reason = r.uri("reason")?;
         Ok(Self { details, reason })
     }
-    fn write(&self, out: &mut Vec<Value>) {
-        out.push(Value::Dict(self.details.to_dict()));
-        out.push(Value::from(self.reason.as_str()));
+    fn wire_len(&self) -> usize {
+        2
+    }
+    fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.element(Element::Dict(&self.details.to_dict()))?;
+        s.element(Element::Str(&self.reason))?;
+        Ok(())
     }
 }

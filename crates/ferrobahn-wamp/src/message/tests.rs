@@ -293,8 +293,38 @@ fn typed_options_build_the_wire_dict() {
 mod props {
     use proptest::prelude::*;
 
+    use crate::message::{Element, ElementSink};
     use crate::strategy::{arb_message, arb_value};
     use crate::Message;
+
+    /// Records what a message lends, failing on element `fail_at` if set.
+    #[derive(Default)]
+    struct Record {
+        begun: Option<usize>,
+        items: Vec<crate::Value>,
+        ended: bool,
+        fail_at: Option<usize>,
+    }
+
+    impl ElementSink for Record {
+        type Error = ();
+        fn begin(&mut self, len: usize) -> Result<(), ()> {
+            assert!(self.begun.replace(len).is_none(), "begun twice");
+            Ok(())
+        }
+        fn element(&mut self, e: Element<'_>) -> Result<(), ()> {
+            assert!(self.begun.is_some() && !self.ended);
+            if self.fail_at == Some(self.items.len()) {
+                return Err(());
+            }
+            self.items.push(e.to_value());
+            Ok(())
+        }
+        fn end(&mut self) -> Result<(), ()> {
+            self.ended = true;
+            Ok(())
+        }
+    }
 
     proptest! {
         #[test]
@@ -312,6 +342,25 @@ mod props {
             let mut out = vec![crate::Value::Null];
             m.into_list(&mut out);
             prop_assert_eq!(crate::Value::List(out[1..].to_vec()), wire);
+        }
+
+        #[test]
+        fn write_to_lends_the_list_form_with_its_length(m in arb_message()) {
+            let mut sink = Record::default();
+            m.write_to(&mut sink).unwrap();
+            prop_assert_eq!(sink.begun, Some(sink.items.len()));
+            prop_assert!(sink.ended);
+            prop_assert_eq!(crate::Value::List(sink.items), m.clone().into_value());
+        }
+
+        #[test]
+        fn a_sink_error_stops_writing(m in arb_message(), at in 0usize..8) {
+            let mut sink = Record { fail_at: Some(at), ..Default::default() };
+            let r = m.write_to(&mut sink);
+            let len = sink.begun.unwrap_or_default();
+            prop_assert_eq!(r.is_err(), at < len);
+            prop_assert_eq!(sink.items.len(), at.min(len));
+            prop_assert_eq!(sink.ended, at >= len);
         }
 
         #[test]
