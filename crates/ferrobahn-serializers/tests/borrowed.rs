@@ -268,7 +268,8 @@ fn json_escapes_at_every_position_of_long_strings() {
                     .map(|i| if i == at { special } else { 'a' })
                     .collect();
                 out.clear();
-                ser.encode_value(&Value::from(s.as_str()), &mut out).unwrap();
+                ser.encode_value(&Value::from(s.as_str()), &mut out)
+                    .unwrap();
                 assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
             }
         }
