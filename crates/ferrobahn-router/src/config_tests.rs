@@ -54,6 +54,27 @@ fn toml_with_ticket_principals() {
         ..Default::default()
     };
     assert!(matches!(bad.validate(), Err(ConfigError::Invalid(_))));
+    assert!(!c.busy_poll_blocking_rest);
+    assert_eq!(c.busy_poll_period_us, 10_000);
+    let rt = RouterConfig::from_toml_str(
+        "busy_poll_us = 200\nbusy_poll_share_percent = 94\nbusy_poll_period_us = 2000\nbusy_poll_blocking_rest = true",
+    )
+    .unwrap();
+    assert!(rt.busy_poll_blocking_rest);
+    assert_eq!(
+        (rt.busy_poll_share_percent, rt.busy_poll_period_us),
+        (94, 2000)
+    );
+    for period in [0, 99, 1_000_001] {
+        let bad = RouterConfig {
+            busy_poll_period_us: period,
+            ..Default::default()
+        };
+        assert!(
+            matches!(bad.validate(), Err(ConfigError::Invalid(_))),
+            "{period}"
+        );
+    }
     assert_eq!(c.limits.max_queued_messages, 10);
     let t = c.realms[0].auth.ticket.as_ref().unwrap();
     assert_eq!(t["joe"].ticket, "secret");

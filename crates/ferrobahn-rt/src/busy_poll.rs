@@ -13,12 +13,21 @@
 //! without blocking) for as long as [`BusyPoll::touch`] was called within the window,
 //! then parks until the next `touch`. Spinning therefore stops when the server is idle.
 //!
-//! With steady traffic it spins for at most a share of every [`BusyPoll::PERIOD`] (80% by
-//! default) and rests for the remainder, when the thread sleeps between messages as
-//! usual. The rest keeps the core from being 100% busy, so that other tasks pinned to
-//! it get their turn, and it keeps a real-time process (`SCHED_FIFO`) under Linux's RT
+//! With steady traffic it spins for at most a share (80% by default) of every period
+//! ([`BusyPoll::PERIOD`] by default) and rests for the remainder, when the thread sleeps
+//! between messages as usual. The rest keeps the core from being 100% busy, so that
+//! other tasks pinned to it get their turn, and it keeps a real-time process (`SCHED_FIFO`) under Linux's RT
 //! throttling (`kernel.sched_rt_runtime_us`, 95% of each second by default), which
 //! would otherwise stop it for the rest of the second: a 50 ms stall.
+//!
+//! But a thread that sleeps between messages at a high message rate is woken for nearly
+//! every one, and on a virtual machine those wake-ups cost so much CPU that it is busy
+//! through the rest as well, and the throttling strikes anyway. A blocking rest
+//! ([`BusyPollConfig::with_blocking_rest`]) blocks the thread for the rest instead: no
+//! message is read or wakes it until the period ends, so it uses exactly its share. A
+//! `SCHED_FIFO` server polling this way with a share under 95% is neither preempted by
+//! ordinary processes while it polls nor ever throttled, and a message that comes in
+//! during a rest waits at most the rest (with a short period, e.g. 2 ms at 94%: 120 µs).
 
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -28,12 +37,70 @@ use std::time::Duration;
 
 use crate::Runtime;
 
+/// How a [`BusyPoll`] polls: for how long after input, how much of each period, and
+/// how it rests for the remainder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BusyPollConfig {
+    /// Polling goes on this long after the last [`BusyPoll::touch`].
+    pub window: Duration,
+    /// The most of every period spent polling, in percent, 1-100. Default 80.
+    pub max_share_percent: u8,
+    /// The period the share applies to. Default [`BusyPoll::PERIOD`].
+    pub period: Duration,
+    /// Whether the rest blocks the runtime thread (nothing is polled or processed until
+    /// the period ends) instead of letting it sleep between messages as usual. Default
+    /// false.
+    pub blocking_rest: bool,
+}
+
+impl BusyPollConfig {
+    /// The shortest period.
+    pub const MIN_PERIOD: Duration = Duration::from_micros(100);
+
+    /// Polling for `window` after each touch, at most 80% of each period, resting as
+    /// usual.
+    pub fn new(window: Duration) -> Self {
+        Self {
+            window,
+            max_share_percent: 80,
+            period: BusyPoll::PERIOD,
+            blocking_rest: false,
+        }
+    }
+
+    /// Sets [`BusyPollConfig::period`] (at least 100 µs).
+    #[must_use]
+    pub fn with_period(mut self, period: Duration) -> Self {
+        self.period = period.max(Self::MIN_PERIOD);
+        self
+    }
+
+    /// Sets [`BusyPollConfig::max_share_percent`] (clamped to 1-100).
+    #[must_use]
+    pub fn with_max_share_percent(mut self, percent: u8) -> Self {
+        self.max_share_percent = percent.clamp(1, 100);
+        self
+    }
+
+    /// Sets [`BusyPollConfig::blocking_rest`].
+    #[must_use]
+    pub fn with_blocking_rest(mut self, blocking: bool) -> Self {
+        self.blocking_rest = blocking;
+        self
+    }
+}
+
 /// What the spinner and the [`BusyPoll`] handle share.
 #[derive(Debug)]
 struct Shared {
     window: Duration,
-    /// Longest spin per [`BusyPoll::PERIOD`].
+    /// Longest spin per period.
     budget: Duration,
+    /// The most of a period spent spinning, percent (1-100).
+    share: u32,
+    /// The rest blocks the thread.
+    blocking_rest: bool,
     /// The spinner rests until the end of its period.
     resting: AtomicBool,
     /// Bumped by every [`BusyPoll::touch`].
@@ -73,17 +140,31 @@ pub struct BusyPoll {
 }
 
 impl BusyPoll {
-    /// The spin budget applies per period of this length.
+    /// The spin budget applies per period of this length by default.
     pub const PERIOD: Duration = Duration::from_millis(10);
 
     /// Spawns the spinning task on `runtime`; it spins for `window` after each touch
     /// (starting now) and parks in between, and spins at most `max_share_percent`
     /// (clamped to 1-100) of every [`BusyPoll::PERIOD`].
     pub fn start(runtime: Arc<dyn Runtime>, window: Duration, max_share_percent: u8) -> Self {
-        let share = u32::from(max_share_percent.clamp(1, 100));
+        Self::start_with(
+            runtime,
+            BusyPollConfig::new(window).with_max_share_percent(max_share_percent),
+        )
+    }
+
+    /// Spawns the spinning task on `runtime` as `config` says (see [`BusyPoll::start`]).
+    ///
+    /// With a blocking rest the spinner blocks its runtime thread while it rests: meant
+    /// for a server whose runtime has a core of its own.
+    pub fn start_with(runtime: Arc<dyn Runtime>, config: BusyPollConfig) -> Self {
+        let share = u32::from(config.max_share_percent.clamp(1, 100));
+        let period = config.period.max(BusyPollConfig::MIN_PERIOD);
         let shared = Arc::new(Shared {
-            window,
-            budget: Self::PERIOD * share / 100,
+            window: config.window,
+            budget: period * share / 100,
+            share,
+            blocking_rest: config.blocking_rest,
             resting: AtomicBool::new(false),
             ticks: AtomicU64::new(0),
             parked: AtomicBool::new(false),
@@ -139,12 +220,20 @@ async fn spin(shared: Arc<Shared>, runtime: Arc<dyn Runtime>) {
         runtime.yield_now().await;
         let ticks = shared.ticks.load(Ordering::SeqCst);
         let now = runtime.now();
-        if now.duration_since(period_start) >= BusyPoll::PERIOD {
-            period_start = now;
-        } else if now.duration_since(period_start) >= shared.budget {
-            shared.resting.store(true, Ordering::SeqCst);
-            crate::sleep_until(&*runtime, period_start + BusyPoll::PERIOD).await;
-            shared.resting.store(false, Ordering::SeqCst);
+        let spun = now.duration_since(period_start);
+        if spun >= shared.budget {
+            // The share is spent, or overshot by a long turn of the runtime: rest in
+            // proportion to the time spun, so spinning never takes more than the share.
+            let rest = spun * (100 - shared.share) / shared.share;
+            if !rest.is_zero() {
+                shared.resting.store(true, Ordering::SeqCst);
+                if shared.blocking_rest {
+                    std::thread::sleep(rest);
+                } else {
+                    crate::sleep_until(&*runtime, now + rest).await;
+                }
+                shared.resting.store(false, Ordering::SeqCst);
+            }
             period_start = runtime.now();
         }
         if ticks != last {

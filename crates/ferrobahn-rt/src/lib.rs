@@ -67,7 +67,7 @@ mod websocket;
 
 pub use accept::{accept_loop, ConnectionSlot};
 pub use answer::{answer_request, Accepted, Answer};
-pub use busy_poll::BusyPoll;
+pub use busy_poll::{BusyPoll, BusyPollConfig};
 pub use client::{connect_transport, connect_upgraded, ClientConfig, Proxy};
 pub use error::{Error, Timeout};
 pub use handler::{run_client_handler, run_handler, Ctx, Deny, Handler};

@@ -158,8 +158,8 @@ fn run(args: &Args) -> Result<(), String> {
     }
     if plan.routers.contains(&RouterKind::FerrobahnBusyPoll) {
         meta.plan.push_str(&format!(
-            "; ferrobahn-busypoll: --busy-poll-us {}",
-            l.busy_poll_us
+            "; ferrobahn-busypoll: {}",
+            l.busy_poll_args().join(" ")
         ));
     }
     eprintln!(

@@ -262,10 +262,13 @@ pub fn render(s: &Saved) -> String {
          time (so the wait for the tick and any lateness of the driver count). Calls a \
          few at a time batch less than the peak's 256 in flight, so the router's CPU share \
          shows how near saturation that rate is. `ferrobahn-busypoll` is `ferrobahn \
-         router --busy-poll-us N --busy-poll-share 100`: while traffic flows its thread \
-         polls for I/O instead of sleeping (its CPU share reads 100%), which saves a \
-         cross-CPU wake-up per message (tens of µs on this VM), and it runs without \
-         SCHED_FIFO, whose throttling would stop a spinning process for 50 ms a second. The driver's pacer \
+         router` with the busy-polling options in the plan: while traffic flows its thread \
+         polls for I/O instead of sleeping (its CPU share reads its polling share), which \
+         saves a cross-CPU wake-up per message (tens of µs on this VM). With SCHED_FIFO \
+         (`--realtime`) it polls at most 94% of every 2 ms and rests the remaining 120 µs \
+         with its thread blocked, so the RT throttling (95%, a 50 ms stop) never strikes \
+         and no ordinary process preempts it; without, it spins at 100% as an ordinary \
+         process. The driver's pacer \
          spins and notices when it comes back more than 1 ms late (its thread descheduled \
          or held up); p99 clear leaves out the round trips that overlap such a driver \
          stall. Run-queue wait = time the process was runnable but another process had \

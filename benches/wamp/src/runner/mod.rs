@@ -17,9 +17,8 @@ use serde::{Deserialize, Serialize};
 pub enum RouterKind {
     /// `ferrobahn router` (tokio, one worker thread under `taskset`).
     Ferrobahn,
-    /// `ferrobahn router --busy-poll-us N --busy-poll-share 100`, never real-time (RT
-    /// throttling would stop a process that spins): the latency cells and the
-    /// one-callee RPC cells they take half of.
+    /// `ferrobahn router` busy polling ([`routers::Launcher::busy_poll_args`]): the
+    /// latency cells and the one-callee RPC cells they take half of.
     FerrobahnBusyPoll,
     /// Crossbar.io, one router worker.
     Crossbar,

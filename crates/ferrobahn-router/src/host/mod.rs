@@ -51,7 +51,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use ferrobahn_rt::{BusyPoll, Listener, Runtime, ServerConfig};
+use ferrobahn_rt::{BusyPoll, BusyPollConfig, Listener, Runtime, ServerConfig};
 use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
 
 use crate::config::{ConfigError, RouterConfig, TransportConfig};
@@ -194,10 +194,12 @@ pub fn start_with(
     }
     let max_queued = config.limits.max_queued_messages;
     let busy = (config.busy_poll_us > 0).then(|| {
-        BusyPoll::start(
+        BusyPoll::start_with(
             runtime.clone(),
-            Duration::from_micros(config.busy_poll_us),
-            config.busy_poll_share_percent,
+            BusyPollConfig::new(Duration::from_micros(config.busy_poll_us))
+                .with_max_share_percent(config.busy_poll_share_percent)
+                .with_period(Duration::from_micros(config.busy_poll_period_us))
+                .with_blocking_rest(config.busy_poll_blocking_rest),
         )
     });
     let inner = Arc::new(Inner {

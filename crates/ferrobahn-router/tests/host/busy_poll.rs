@@ -1,5 +1,6 @@
 //! A router with busy polling on (`busy_poll_us`): calls go through while it spins and
-//! after it parked in a quiet spell, and it shuts down.
+//! after it parked in a quiet spell, and it shuts down; resting as usual and with a
+//! blocking rest (`busy_poll_blocking_rest`) alike.
 
 use std::time::{Duration, Instant};
 
@@ -11,9 +12,23 @@ use super::rt;
 
 #[test]
 fn calls_go_through_a_busy_polling_router() {
+    let mut config = RouterConfig::default();
+    config.busy_poll_us = 500;
+    calls_go_through(config);
+}
+
+#[test]
+fn calls_go_through_a_busy_polling_router_with_blocking_rests() {
+    let mut config = RouterConfig::default();
+    config.busy_poll_us = 500;
+    config.busy_poll_share_percent = 50;
+    config.busy_poll_period_us = 1_000;
+    config.busy_poll_blocking_rest = true;
+    calls_go_through(config);
+}
+
+fn calls_go_through(config: RouterConfig) {
     rt::block_on(async {
-        let mut config = RouterConfig::default();
-        config.busy_poll_us = 500;
         let (router, addr) = start_router(config).await;
         let (mut callee, mut caller, _) = callee_and_caller(addr, "com.echo").await;
         for n in 1..=20u64 {
