@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cargo build --release -p ferrobahn-serializers --all-features --example encode_cost
-# benches/callgrind_encode.sh [BINARY] [N1 N2]
+# [MESSAGES="event4k result64 event4k_topic result64_progress"] benches/callgrind_encode.sh [BINARY] [N1 N2]
 # User-space instructions per encoded WAMP message (Serializer::encode of a borrowed
 # Message), per message and serializer: callgrind counts
 # crates/ferrobahn-serializers/examples/encode_cost.rs for N1 and N2 messages (defaults
@@ -15,7 +15,7 @@ ir() {
     "$bin" "$1" "$2" "$3" > /dev/null 2> "$dir/vg"
   awk '/^(summary|totals):/ {print $2; exit}' "$dir/cg"
 }
-for msg in event4k result64; do
+for msg in ${MESSAGES:-event4k result64}; do
   for ser in json msgpack cbor ubjson ubjson-draft12 json.batched msgpack.batched; do
     a=$(ir "$n1" "$msg" "$ser")
     b=$(ir "$n2" "$msg" "$ser")

@@ -9,13 +9,16 @@
 //!
 //! Messages: `event4k` (EVENT, empty details, one 4 KiB string argument: a router's
 //! fan-out), `result64` (RESULT, empty details, one 64 B string argument: a router's
-//! answer to a call). Formats: `json`, `msgpack`, `cbor`, `ubjson`, `ubjson-draft12`,
+//! answer to a call), `event4k_topic` (the EVENT with `topic` and `publisher` details: a
+//! pattern subscription, a disclosed publisher), `result64_progress` (the RESULT with
+//! `progress`: a progressive result). Formats: `json`, `msgpack`, `cbor`, `ubjson`, `ubjson-draft12`,
 //! each with an optional `.batched` suffix.
 
 use std::hint::black_box;
 
 use ferrobahn_serializers::{Format, Serializer};
 use ferrobahn_wamp::message::{Event, ResultMessage};
+use ferrobahn_wamp::options::{EventDetails, ResultDetails};
 use ferrobahn_wamp::{Id, Message, Payload, Value};
 
 fn message(name: &str) -> Option<Message> {
@@ -32,6 +35,26 @@ fn message(name: &str) -> Option<Message> {
             request: id(77),
             payload: Payload::Args(vec![text(64)]),
             ..Default::default()
+        }),
+        "event4k_topic" => Message::from(Event {
+            subscription: id(5_512_315_355),
+            publication: id(4_429_313_566),
+            details: EventDetails {
+                topic: Some("com.example.topic.one".into()),
+                publisher: Some(id(7_000_001)),
+                ..Default::default()
+            }
+            .into(),
+            payload: Payload::Args(vec![text(4096)]),
+        }),
+        "result64_progress" => Message::from(ResultMessage {
+            request: id(77),
+            details: ResultDetails {
+                progress: Some(true),
+                ..Default::default()
+            }
+            .into(),
+            payload: Payload::Args(vec![text(64)]),
         }),
         _ => return None,
     })
@@ -56,7 +79,9 @@ fn main() {
     let msg_name = args.next().unwrap_or_else(|| "event4k".into());
     let ser_name = args.next().unwrap_or_else(|| "msgpack".into());
     let (Some(msg), Some(ser)) = (message(&msg_name), serializer(&ser_name)) else {
-        eprintln!("usage: encode_cost [N] [event4k|result64] [FORMAT[.batched]]");
+        eprintln!(
+            "usage: encode_cost [N] [event4k|result64|event4k_topic|result64_progress] [FORMAT[.batched]]"
+        );
         std::process::exit(2);
     };
     let mut out = Vec::with_capacity(8192);

@@ -160,12 +160,26 @@ fn escape_bytes(b: &[u8], from: usize, to: usize, run: &mut usize, out: &mut Vec
 /// [`Message::to_value`]: ferrobahn_wamp::Message::to_value
 pub(crate) struct Sink<'o> {
     out: &'o mut Vec<u8>,
+    /// No element of the list written yet.
     first: bool,
+    /// Inside a lent dictionary: whether no entry of it is written yet.
+    dict_first: Option<bool>,
 }
 
 impl<'o> Sink<'o> {
     pub(crate) fn new(out: &'o mut Vec<u8>) -> Self {
-        Self { out, first: true }
+        Self {
+            out,
+            first: true,
+            dict_first: None,
+        }
+    }
+
+    /// The comma before a list element, unless it is the first.
+    fn separate(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
     }
 }
 
@@ -176,8 +190,9 @@ impl ElementSink for Sink<'_> {
         Ok(())
     }
     fn element(&mut self, e: Element<'_>) -> Result<(), EncodeError> {
-        if !std::mem::take(&mut self.first) {
-            self.out.push(b',');
+        // A dictionary entry's value follows its key and colon directly.
+        if self.dict_first.is_none() {
+            self.separate();
         }
         match e {
             Element::UInt(u) => encode_uint(u, self.out),
@@ -186,6 +201,25 @@ impl ElementSink for Sink<'_> {
             Element::Dict(d) => encode_dict(d, self.out)?,
             Element::Value(v) => encode(v, self.out)?,
         }
+        Ok(())
+    }
+    fn begin_dict(&mut self, _len: usize) -> Result<(), EncodeError> {
+        self.separate();
+        self.out.push(b'{');
+        self.dict_first = Some(true);
+        Ok(())
+    }
+    fn key(&mut self, key: &str) -> Result<(), EncodeError> {
+        if self.dict_first.replace(false) == Some(false) {
+            self.out.push(b',');
+        }
+        encode_str(key, self.out);
+        self.out.push(b':');
+        Ok(())
+    }
+    fn end_dict(&mut self) -> Result<(), EncodeError> {
+        self.dict_first = None;
+        self.out.push(b'}');
         Ok(())
     }
     fn end(&mut self) -> Result<(), EncodeError> {

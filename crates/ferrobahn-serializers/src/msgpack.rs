@@ -78,6 +78,17 @@ impl ElementSink for Sink<'_> {
         }
         Ok(())
     }
+    fn begin_dict(&mut self, len: usize) -> Result<(), EncodeError> {
+        encode_len16(len, 0x80, [0xde, 0xdf], self.0);
+        Ok(())
+    }
+    fn key(&mut self, key: &str) -> Result<(), EncodeError> {
+        encode_str(key, self.0);
+        Ok(())
+    }
+    fn end_dict(&mut self) -> Result<(), EncodeError> {
+        Ok(())
+    }
     fn end(&mut self) -> Result<(), EncodeError> {
         Ok(())
     }

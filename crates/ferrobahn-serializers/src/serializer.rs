@@ -135,9 +135,9 @@ impl Serializer {
     /// so calling it repeatedly on one buffer builds a batch.
     ///
     /// The message is encoded where it lies (see [`Message::write_to`]): nothing of it is
-    /// copied but into `out`, and nothing is allocated but `out`'s growth (and an options
-    /// or details dictionary that has keys set). The bytes are those of
-    /// [`encode_value`](Self::encode_value) of [`Message::to_value`].
+    /// copied but into `out`, and nothing is allocated but `out`'s growth (and an option
+    /// whose value is a list or a nested dictionary, converted for the encoding). The bytes
+    /// are those of [`encode_value`](Self::encode_value) of [`Message::to_value`].
     pub fn encode(&self, msg: &Message, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         self.framed(out, |out| self.format.encode_message(msg, out))
     }

@@ -185,6 +185,19 @@ impl ElementSink for Sink<'_> {
         }
         Ok(())
     }
+    fn begin_dict(&mut self, _len: usize) -> Result<(), EncodeError> {
+        self.1.push(b'{');
+        Ok(())
+    }
+    fn key(&mut self, key: &str) -> Result<(), EncodeError> {
+        len(self.0, key.len(), self.1);
+        self.1.extend_from_slice(key.as_bytes());
+        Ok(())
+    }
+    fn end_dict(&mut self) -> Result<(), EncodeError> {
+        self.1.push(b'}');
+        Ok(())
+    }
     fn end(&mut self) -> Result<(), EncodeError> {
         self.1.push(b']');
         Ok(())

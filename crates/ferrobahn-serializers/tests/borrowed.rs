@@ -9,6 +9,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use ferrobahn_serializers::{Format, Serializer};
 use ferrobahn_wamp::message::{Call, ErrorMessage, Event, Invocation, Publish, ResultMessage};
+use ferrobahn_wamp::options::{EventDetails, PublishOptions};
 use ferrobahn_wamp::strategy::{arb_dict, arb_message, arb_value};
 use ferrobahn_wamp::{Dict, Id, Message, Payload, Value};
 use proptest::prelude::*;
@@ -158,8 +159,57 @@ fn arb_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(ch, 0..80).prop_map(String::from_iter)
 }
 
+/// Unknown keys that sort before, between and after the known keys of
+/// `PublishOptions`, and known keys themselves (as a peer's `null` is kept in `extra`).
+fn arb_extra_keys() -> impl Strategy<Value = Dict> {
+    let key = prop_oneof![
+        "[a-z_]{1,10}",
+        proptest::sample::select(vec![
+            "acknowledge",
+            "exclude",
+            "exclude_me",
+            "eligible",
+            "retain",
+            "disclose_me",
+            "enc_algo",
+            "forward_for",
+            "x_acknowledged_delivery",
+        ])
+        .prop_map(String::from),
+    ];
+    let value = prop_oneof![Just(Value::Null), arb_value(1)];
+    proptest::collection::btree_map(key, value, 0..8)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn options_merge_known_and_unknown_keys_in_order(
+        options in PublishOptions::arb(),
+        extra in arb_extra_keys(),
+        details in EventDetails::arb(),
+        more in arb_extra_keys(),
+    ) {
+        let mut options = options;
+        options.extra = extra;
+        let mut details = details;
+        details.extra = more;
+        let publish = Message::from(Publish {
+            request: Id::new(3).unwrap(),
+            options: options.into(),
+            topic: "com.example.topic".into(),
+            payload: Payload::Args(vec![Value::Int(1)]),
+        });
+        let event = Message::from(Event {
+            details: details.into(),
+            ..Default::default()
+        });
+        for ser in all_serializers() {
+            check(&ser, &publish)?;
+            check(&ser, &event)?;
+        }
+    }
 
     #[test]
     fn generated_messages_encode_as_their_list_form(m in arb_message()) {

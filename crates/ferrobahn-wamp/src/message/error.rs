@@ -66,7 +66,7 @@ impl WireMessage for ErrorMessage {
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::UInt(self.request_type))?;
         s.element(Element::UInt(self.request.get()))?;
-        s.element(Element::Dict(&self.details.to_dict()))?;
+        self.details.write_dict(s)?;
         s.element(Element::Str(&self.error))?;
         self.payload.write_ref(s)?;
         Ok(())

@@ -96,7 +96,7 @@ pub(crate) trait WireMessage: Sized {
     /// Appends the list elements after the type code, moving payloads and URIs instead
     /// of cloning them (overridden by the messages that carry a payload).
     fn write_owned(self, out: &mut Vec<Value>) {
-        let Ok(()) = self.write_ref(&mut Collect(out));
+        let Ok(()) = self.write_ref(&mut Collect::new(out));
     }
 }
 
@@ -168,7 +168,7 @@ macro_rules! messages {
             /// for the ways without).
             pub fn to_value(&self) -> Value {
                 let mut out = Vec::new();
-                let Ok(()) = self.write_to(&mut Collect(&mut out));
+                let Ok(()) = self.write_to(&mut Collect::new(&mut out));
                 Value::List(out)
             }
 

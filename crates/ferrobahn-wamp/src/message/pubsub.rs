@@ -45,7 +45,7 @@ impl WireMessage for Publish {
     }
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::UInt(self.request.get()))?;
-        s.element(Element::Dict(&self.options.to_dict()))?;
+        self.options.write_dict(s)?;
         s.element(Element::Str(&self.topic))?;
         self.payload.write_ref(s)?;
         Ok(())
@@ -131,7 +131,7 @@ impl WireMessage for Subscribe {
     }
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::UInt(self.request.get()))?;
-        s.element(Element::Dict(&self.options.to_dict()))?;
+        self.options.write_dict(s)?;
         s.element(Element::Str(&self.topic))?;
         Ok(())
     }
@@ -173,7 +173,7 @@ impl WireMessage for Unsubscribe {
         s.element(Element::UInt(self.request.get()))?;
         s.element(Element::UInt(self.subscription.get()))?;
         if let Some(o) = &self.options {
-            s.element(Element::Dict(&o.to_dict()))?;
+            o.write_dict(s)?;
         }
         Ok(())
     }
@@ -208,7 +208,7 @@ impl WireMessage for Unsubscribed {
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::UInt(self.request.get()))?;
         if let Some(d) = &self.details {
-            s.element(Element::Dict(&d.to_dict()))?;
+            d.write_dict(s)?;
         }
         Ok(())
     }
@@ -249,7 +249,7 @@ impl WireMessage for Event {
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::UInt(self.subscription.get()))?;
         s.element(Element::UInt(self.publication.get()))?;
-        s.element(Element::Dict(&self.details.to_dict()))?;
+        self.details.write_dict(s)?;
         self.payload.write_ref(s)?;
         Ok(())
     }

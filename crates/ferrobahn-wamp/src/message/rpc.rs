@@ -47,7 +47,7 @@ impl WireMessage for Call {
     }
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::UInt(self.request.get()))?;
-        s.element(Element::Dict(&self.options.to_dict()))?;
+        self.options.write_dict(s)?;
         s.element(Element::Str(&self.procedure))?;
         self.payload.write_ref(s)?;
         Ok(())
@@ -86,7 +86,7 @@ macro_rules! request_options_message {
             }
             fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
                 s.element(Element::UInt(self.request.get()))?;
-                s.element(Element::Dict(&self.options.to_dict()))?;
+                self.options.write_dict(s)?;
                 Ok(())
             }
         }
@@ -131,7 +131,7 @@ macro_rules! reply_message {
             }
             fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
                 s.element(Element::UInt(self.request.get()))?;
-                s.element(Element::Dict(&self.$field.to_dict()))?;
+                self.$field.write_dict(s)?;
                 self.payload.write_ref(s)?;
                 Ok(())
             }
@@ -183,7 +183,7 @@ impl WireMessage for Register {
     }
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::UInt(self.request.get()))?;
-        s.element(Element::Dict(&self.options.to_dict()))?;
+        self.options.write_dict(s)?;
         s.element(Element::Str(&self.procedure))?;
         Ok(())
     }
@@ -230,7 +230,7 @@ impl WireMessage for Unregister {
         s.element(Element::UInt(self.request.get()))?;
         s.element(Element::UInt(self.registration.get()))?;
         if let Some(o) = &self.options {
-            s.element(Element::Dict(&o.to_dict()))?;
+            o.write_dict(s)?;
         }
         Ok(())
     }
@@ -265,7 +265,7 @@ impl WireMessage for Unregistered {
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::UInt(self.request.get()))?;
         if let Some(d) = &self.details {
-            s.element(Element::Dict(&d.to_dict()))?;
+            d.write_dict(s)?;
         }
         Ok(())
     }
@@ -306,7 +306,7 @@ impl WireMessage for Invocation {
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::UInt(self.request.get()))?;
         s.element(Element::UInt(self.registration.get()))?;
-        s.element(Element::Dict(&self.details.to_dict()))?;
+        self.details.write_dict(s)?;
         self.payload.write_ref(s)?;
         Ok(())
     }

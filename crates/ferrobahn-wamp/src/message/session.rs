@@ -64,7 +64,7 @@ impl WireMessage for Hello {
     }
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::Str(&self.realm))?;
-        s.element(Element::Dict(&self.details.to_dict()))?;
+        self.details.write_dict(s)?;
         Ok(())
     }
 }
@@ -98,7 +98,7 @@ impl WireMessage for Welcome {
     }
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::UInt(self.session.get()))?;
-        s.element(Element::Dict(&self.details.to_dict()))?;
+        self.details.write_dict(s)?;
         Ok(())
     }
 }
@@ -125,7 +125,7 @@ impl WireMessage for Abort {
         2
     }
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
-        s.element(Element::Dict(&self.details.to_dict()))?;
+        self.details.write_dict(s)?;
         s.element(Element::Str(&self.reason))?;
         Ok(())
     }
@@ -154,7 +154,7 @@ impl WireMessage for Challenge {
     }
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::Str(&self.method))?;
-        s.element(Element::Dict(&self.extra.to_dict()))?;
+        self.extra.write_dict(s)?;
         Ok(())
     }
 }
@@ -182,7 +182,7 @@ impl WireMessage for Authenticate {
     }
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
         s.element(Element::Str(&self.signature))?;
-        s.element(Element::Dict(&self.extra.to_dict()))?;
+        self.extra.write_dict(s)?;
         Ok(())
     }
 }
@@ -209,7 +209,7 @@ impl WireMessage for Goodbye {
         2
     }
     fn write_ref<S: ElementSink>(&self, s: &mut S) -> Result<(), S::Error> {
-        s.element(Element::Dict(&self.details.to_dict()))?;
+        self.details.write_dict(s)?;
         s.element(Element::Str(&self.reason))?;
         Ok(())
     }

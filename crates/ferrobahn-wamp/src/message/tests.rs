@@ -297,13 +297,26 @@ mod props {
     use crate::strategy::{arb_message, arb_value};
     use crate::Message;
 
-    /// Records what a message lends, failing on element `fail_at` if set.
+    /// Records what a message lends, failing on element `fail_at` if set, and checks
+    /// the call order and each dictionary's announced length and key order.
     #[derive(Default)]
     struct Record {
         begun: Option<usize>,
         items: Vec<crate::Value>,
         ended: bool,
         fail_at: Option<usize>,
+        /// The dictionary being lent: announced length, entries, the next entry's key.
+        dict: Option<(usize, crate::Dict, Option<String>)>,
+    }
+
+    impl Record {
+        fn next_item(&mut self) -> Result<(), ()> {
+            assert!(self.begun.is_some() && !self.ended);
+            if self.fail_at == Some(self.items.len()) {
+                return Err(());
+            }
+            Ok(())
+        }
     }
 
     impl ElementSink for Record {
@@ -313,14 +326,39 @@ mod props {
             Ok(())
         }
         fn element(&mut self, e: Element<'_>) -> Result<(), ()> {
-            assert!(self.begun.is_some() && !self.ended);
-            if self.fail_at == Some(self.items.len()) {
-                return Err(());
+            if let Some((_, d, key)) = &mut self.dict {
+                let key = key.take().expect("a dictionary value without its key");
+                assert!(
+                    d.keys().next_back().is_none_or(|last| *last < key),
+                    "key order"
+                );
+                d.insert(key, e.to_value());
+                return Ok(());
             }
+            self.next_item()?;
             self.items.push(e.to_value());
             Ok(())
         }
+        fn begin_dict(&mut self, len: usize) -> Result<(), ()> {
+            assert!(self.dict.is_none(), "nested begin_dict");
+            self.next_item()?;
+            self.dict = Some((len, crate::Dict::new(), None));
+            Ok(())
+        }
+        fn key(&mut self, key: &str) -> Result<(), ()> {
+            let (_, _, k) = self.dict.as_mut().expect("a key outside a dictionary");
+            assert!(k.replace(key.to_owned()).is_none(), "two keys in a row");
+            Ok(())
+        }
+        fn end_dict(&mut self) -> Result<(), ()> {
+            let (len, d, key) = self.dict.take().expect("end_dict without begin_dict");
+            assert!(key.is_none(), "a key without its value");
+            assert_eq!(len, d.len(), "announced dictionary length");
+            self.items.push(crate::Value::Dict(d));
+            Ok(())
+        }
         fn end(&mut self) -> Result<(), ()> {
+            assert!(self.dict.is_none());
             self.ended = true;
             Ok(())
         }

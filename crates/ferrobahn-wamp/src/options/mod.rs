@@ -25,6 +25,7 @@ pub use rpc::{
 pub use session::{AuthenticateExtra, ChallengeExtra, CloseDetails, HelloDetails, WelcomeDetails};
 
 use crate::id::Id;
+use crate::message::Element;
 use crate::uri::MatchPolicy;
 use crate::value::{Dict, Value};
 
@@ -36,9 +37,69 @@ pub(crate) trait OptValue: Sized + std::fmt::Debug + 'static {
     fn from_opt(v: Value) -> Result<Self, String>;
     /// Converts back to a value.
     fn to_opt(&self) -> Value;
+    /// The value as a message element: borrowed where it can be, else converted.
+    fn slot(&self) -> Slot<'_> {
+        Slot::Owned(self.to_opt())
+    }
     /// A proptest strategy producing valid values.
     #[cfg(feature = "proptest")]
     fn arb() -> proptest::strategy::BoxedStrategy<Self>;
+}
+
+/// A set option's value as [`write_dict`](CallOptions::write_dict) lends it: borrowed,
+/// or converted for the types that have no borrowed form (lists, nested dictionaries).
+pub(crate) enum Slot<'a> {
+    /// Borrowed from the options.
+    Borrowed(Element<'a>),
+    /// Converted.
+    Owned(Value),
+}
+
+impl Slot<'_> {
+    pub(crate) fn element(&self) -> Element<'_> {
+        match self {
+            Slot::Borrowed(e) => *e,
+            Slot::Owned(v) => Element::Value(v),
+        }
+    }
+}
+
+static TRUE: Value = Value::Bool(true);
+static FALSE: Value = Value::Bool(false);
+
+/// The order of `keys` sorted (as a `BTreeMap<String, _>` orders them): `keys[order[0]]`
+/// first.
+pub(crate) const fn key_order<const N: usize>(keys: [&str; N]) -> [usize; N] {
+    const fn less(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        let mut i = 0;
+        while i < a.len() && i < b.len() {
+            if a[i] != b[i] {
+                return a[i] < b[i];
+            }
+            i += 1;
+        }
+        a.len() < b.len()
+    }
+    let mut order = [0; N];
+    let mut i = 0;
+    while i < N {
+        order[i] = i;
+        i += 1;
+    }
+    // Insertion sort: a few keys, once per type at compile time.
+    let mut i = 1;
+    while i < N {
+        let mut j = i;
+        while j > 0 && less(keys[order[j]], keys[order[j - 1]]) {
+            let t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+            j -= 1;
+        }
+        i += 1;
+    }
+    order
 }
 
 fn got(v: &Value) -> String {
@@ -52,6 +113,9 @@ impl OptValue for bool {
     }
     fn to_opt(&self) -> Value {
         Value::Bool(*self)
+    }
+    fn slot(&self) -> Slot<'_> {
+        Slot::Borrowed(Element::Value(if *self { &TRUE } else { &FALSE }))
     }
     #[cfg(feature = "proptest")]
     fn arb() -> proptest::strategy::BoxedStrategy<Self> {
@@ -71,6 +135,9 @@ impl OptValue for u64 {
     fn to_opt(&self) -> Value {
         Value::from_u64(*self)
     }
+    fn slot(&self) -> Slot<'_> {
+        Slot::Borrowed(Element::UInt(*self))
+    }
     #[cfg(feature = "proptest")]
     fn arb() -> proptest::strategy::BoxedStrategy<Self> {
         use proptest::strategy::Strategy;
@@ -88,6 +155,9 @@ impl OptValue for Id {
     }
     fn to_opt(&self) -> Value {
         Value::from_u64(self.get())
+    }
+    fn slot(&self) -> Slot<'_> {
+        Slot::Borrowed(Element::UInt(self.get()))
     }
     #[cfg(feature = "proptest")]
     fn arb() -> proptest::strategy::BoxedStrategy<Self> {
@@ -109,6 +179,9 @@ impl OptValue for String {
     fn to_opt(&self) -> Value {
         Value::Str(self.clone())
     }
+    fn slot(&self) -> Slot<'_> {
+        Slot::Borrowed(Element::Str(self))
+    }
     #[cfg(feature = "proptest")]
     fn arb() -> proptest::strategy::BoxedStrategy<Self> {
         use proptest::strategy::Strategy;
@@ -127,6 +200,9 @@ impl OptValue for Dict {
     fn to_opt(&self) -> Value {
         Value::Dict(self.clone())
     }
+    fn slot(&self) -> Slot<'_> {
+        Slot::Borrowed(Element::Dict(self))
+    }
     #[cfg(feature = "proptest")]
     fn arb() -> proptest::strategy::BoxedStrategy<Self> {
         use proptest::strategy::Strategy;
@@ -141,6 +217,9 @@ impl OptValue for Value {
     }
     fn to_opt(&self) -> Value {
         self.clone()
+    }
+    fn slot(&self) -> Slot<'_> {
+        Slot::Borrowed(Element::Value(self))
     }
     #[cfg(feature = "proptest")]
     fn arb() -> proptest::strategy::BoxedStrategy<Self> {
@@ -180,6 +259,9 @@ impl OptValue for MatchPolicy {
     }
     fn to_opt(&self) -> Value {
         Value::from(self.as_str())
+    }
+    fn slot(&self) -> Slot<'_> {
+        Slot::Borrowed(Element::Str(self.as_str()))
     }
     #[cfg(feature = "proptest")]
     fn arb() -> proptest::strategy::BoxedStrategy<Self> {
@@ -257,6 +339,57 @@ macro_rules! wamp_options {
             /// Whether no key is set at all.
             pub fn is_empty(&self) -> bool {
                 $( self.$field.is_none() && )* self.extra.is_empty()
+            }
+
+            /// Lends the dictionary of [`to_dict`](Self::to_dict) to `s` entry by entry
+            /// in key order ([`ElementSink::begin_dict`](crate::message::ElementSink::begin_dict)),
+            /// borrowing the values (lists and nested dictionaries are converted).
+            pub fn write_dict<S: $crate::message::ElementSink>(
+                &self,
+                s: &mut S,
+            ) -> Result<(), S::Error> {
+                #[allow(unused_imports)]
+                use $crate::options::OptValue as _;
+                use $crate::message::Element;
+                const KEYS: &[&str] = &[$( $key, )*];
+                const N: usize = KEYS.len();
+                const ORDER: [usize; N] = {
+                    let mut keys = [""; N];
+                    let mut i = 0;
+                    while i < N {
+                        keys[i] = KEYS[i];
+                        i += 1;
+                    }
+                    $crate::options::key_order(keys)
+                };
+                let set: [Option<$crate::options::Slot<'_>>; N] =
+                    [$( self.$field.as_ref().map(|v| v.slot()), )*];
+                let known = set.iter().filter(|x| x.is_some()).count();
+                let shadowed = if known == 0 || self.extra.is_empty() {
+                    0
+                } else {
+                    (0..N)
+                        .filter(|&i| set[i].is_some() && self.extra.contains_key(KEYS[i]))
+                        .count()
+                };
+                s.begin_dict(known + self.extra.len() - shadowed)?;
+                let mut extra = self.extra.iter().peekable();
+                for &i in &ORDER {
+                    let Some(slot) = &set[i] else { continue };
+                    while let Some((k, v)) = extra.next_if(|(k, _)| k.as_str() < KEYS[i]) {
+                        s.key(k)?;
+                        s.element(Element::Value(v))?;
+                    }
+                    // A set key replaces the same key in `extra` (a null kept from the peer).
+                    extra.next_if(|(k, _)| k.as_str() == KEYS[i]);
+                    s.key(KEYS[i])?;
+                    s.element(slot.element())?;
+                }
+                for (k, v) in extra {
+                    s.key(k)?;
+                    s.element(Element::Value(v))?;
+                }
+                s.end_dict()
             }
         }
 
@@ -349,6 +482,9 @@ macro_rules! string_enum {
             }
             fn to_opt(&self) -> $crate::value::Value {
                 $crate::value::Value::from(self.as_str())
+            }
+            fn slot(&self) -> $crate::options::Slot<'_> {
+                $crate::options::Slot::Borrowed($crate::message::Element::Str(self.as_str()))
             }
             #[cfg(feature = "proptest")]
             fn arb() -> proptest::strategy::BoxedStrategy<Self> {
