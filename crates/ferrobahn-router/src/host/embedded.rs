@@ -70,7 +70,7 @@ impl EmbeddedTransport {
 impl WampTransport for EmbeddedTransport {
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, TransportError>>> {
         match self.outlet.next(cx.waker()) {
-            Next::Message(enc) => Poll::Ready(Some(Ok(Message::clone(enc.message())))),
+            Next::Message(item) => Poll::Ready(Some(Ok(item.into_message()))),
             Next::Close | Next::Kill => {
                 // The router forgot this connection already.
                 self.attached = false;

@@ -15,7 +15,7 @@ use std::time::Instant;
 use ferrobahn_rt::{AsyncTimer, Runtime};
 use ferrobahn_wamp::Message;
 
-use super::shared::{Encoded, Full, Outlet};
+use super::shared::{Encoded, Full, Outgoing, Outlet};
 use super::Inner;
 use crate::core::{ConnId, Router, Transmit, TransportInfo};
 
@@ -104,9 +104,23 @@ impl Hub {
                 }
             }
         }
-        let wake = std::mem::take(&mut st.wake);
+        // Most inputs wake one driver at most: it is taken alone, so the list keeps its
+        // room (a list taken whole would be allocated again for the next input).
+        let one = if st.wake.len() <= 1 {
+            st.wake.pop()
+        } else {
+            None
+        };
+        let many = if st.wake.is_empty() {
+            Vec::new()
+        } else {
+            std::mem::take(&mut st.wake)
+        };
         drop(st);
-        for w in wake {
+        if let Some(w) = one {
+            w.wake();
+        }
+        for w in many {
             w.wake();
         }
         r
@@ -127,26 +141,18 @@ impl State {
     fn dispatch(&mut self, now: Instant, max_queued: usize, from: Option<ConnId>) {
         while let Some(t) = self.core.poll_transmit() {
             match t {
-                Transmit::Send { to, message } => {
-                    let encoded = Arc::new(Encoded::new(message, to.as_slice().len() > 1));
-                    for &conn in to.as_slice() {
-                        let Some(o) = self.outlets.get(&conn) else {
-                            continue;
-                        };
-                        match o.push(Arc::clone(&encoded), max_queued) {
-                            Ok(Some(w)) if Some(conn) != from => self.wake.push(w),
-                            Ok(_) => {}
-                            Err(Full(queued)) => {
-                                tracing::warn!(%conn, queued, "dropping a session that does not keep up: its outgoing queue is full");
-                                if let Some(w) = o.end(true) {
-                                    self.wake.push(w);
-                                }
-                                self.outlets.remove(&conn);
-                                self.core.detach(now, conn);
-                            }
+                Transmit::Send { to, message } => match to.as_slice() {
+                    // A message for one connection is encoded by that connection's
+                    // driver alone: no shared encodings to keep.
+                    &[conn] => self.push(now, max_queued, from, conn, Outgoing::One(message)),
+                    targets => {
+                        let encoded = Arc::new(Encoded::new(message, true));
+                        for &conn in targets {
+                            let item = Outgoing::Shared(Arc::clone(&encoded));
+                            self.push(now, max_queued, from, conn, item);
                         }
                     }
-                }
+                },
                 Transmit::Close { conn, reason } => {
                     if let Some(o) = self.outlets.remove(&conn) {
                         tracing::debug!(%conn, %reason, "closing connection");
@@ -155,6 +161,33 @@ impl State {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Queues `item` in `conn`'s outlet (none: gone meanwhile); drops the connection
+    /// when its outlet is full.
+    fn push(
+        &mut self,
+        now: Instant,
+        max_queued: usize,
+        from: Option<ConnId>,
+        conn: ConnId,
+        item: Outgoing,
+    ) {
+        let Some(o) = self.outlets.get(&conn) else {
+            return;
+        };
+        match o.push(item, max_queued) {
+            Ok(Some(w)) if Some(conn) != from => self.wake.push(w),
+            Ok(_) => {}
+            Err(Full(queued)) => {
+                tracing::warn!(%conn, queued, "dropping a session that does not keep up: its outgoing queue is full");
+                if let Some(w) = o.end(true) {
+                    self.wake.push(w);
+                }
+                self.outlets.remove(&conn);
+                self.core.detach(now, conn);
             }
         }
     }

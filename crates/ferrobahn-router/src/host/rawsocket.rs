@@ -15,7 +15,7 @@ use ferrobahn_rt::{AsyncTimer, Runtime, Transport};
 use ferrobahn_serializers::rawsocket::{exponent_for_max_len, Config, Event, RawSocket};
 use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
 
-use super::shared::{Next, Outlet};
+use super::shared::{encode_one, Encoding, Next, Outgoing, Outlet};
 use super::HostShared;
 use crate::core::{ConnId, TransportInfo};
 
@@ -290,13 +290,21 @@ impl Driver {
         // Stop above the high-water mark: the rest waits in the outlet, counted there.
         while !self.done && self.wbuf.len() - self.wpos < self.host.write_batch {
             match outlet.next(cx.waker()) {
-                Next::Message(enc) => {
+                Next::Message(item) => {
                     any = true;
-                    match enc.bytes(&ser) {
-                        Ok(b) => {
-                            if let Err(e) = self.raw.send_message(&b) {
-                                tracing::warn!(conn = %self.conn, error = %e, "message not sent");
-                            }
+                    let raw = &mut self.raw;
+                    let sent = match &item {
+                        // Copied into the RawSocket core's buffer either way.
+                        Outgoing::One(msg) => encode_one(msg, &ser, |data| match data {
+                            Encoding::Borrowed(data) => raw.send_message(data),
+                            Encoding::Owned(data) => raw.send_message(&data),
+                        }),
+                        Outgoing::Shared(enc) => enc.bytes(&ser).map(|b| raw.send_message(&b)),
+                    };
+                    match sent {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            tracing::warn!(conn = %self.conn, error = %e, "message not sent");
                         }
                         Err(e) => tracing::warn!(error = %e, "a message could not be encoded"),
                     }

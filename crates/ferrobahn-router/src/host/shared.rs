@@ -1,6 +1,9 @@
 //! What the router and a connection's driver share: the outgoing queue ([`Outlet`]) of
-//! messages encoded lazily, once per serializer ([`Encoded`]).
+//! messages ([`Outgoing`]): a message for one connection as the core made it (encoded by
+//! that connection's driver into a buffer it keeps), a fanned-out one encoded lazily,
+//! once per serializer ([`Encoded`]).
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
@@ -48,6 +51,51 @@ fn size_hint(msg: &Message) -> usize {
         .kwargs()
         .map_or(0, |k| k.iter().map(|(n, v)| n.len() + value(v)).sum());
     128 + args + kwargs
+}
+
+/// Largest encoding of a message for one connection handed over borrowed from the
+/// thread's buffer (the connection copies it into its own); a larger one takes that
+/// buffer along as [`Bytes`], which WebSocket connections queue without a copy.
+const BORROW_MAX: usize = 8 * 1024;
+
+thread_local! {
+    /// Where messages for one connection are encoded: one buffer per thread, reused, so
+    /// such a message costs no allocation and no connection holds a buffer of its own.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A message encoded by [`encode_one`].
+#[derive(Debug)]
+pub(crate) enum Encoding<'a> {
+    /// Small: borrowed from the thread's buffer.
+    Borrowed(&'a [u8]),
+    /// Large: the buffer itself.
+    Owned(Bytes),
+}
+
+/// Encodes `msg` for `ser` and hands the encoding to `send` (a message for one
+/// connection, which needs no cache: see [`Encoding`]).
+pub(crate) fn encode_one<R>(
+    msg: &Message,
+    ser: &Serializer,
+    send: impl FnOnce(Encoding<'_>) -> R,
+) -> Result<R, EncodeError> {
+    SCRATCH.with(|cell| {
+        let mut fresh = Vec::new();
+        // Never borrowed twice (`send` does not encode); a fresh buffer if it were.
+        let mut kept = cell.try_borrow_mut();
+        let buf = match kept.as_deref_mut() {
+            Ok(buf) => buf,
+            Err(_) => &mut fresh,
+        };
+        buf.clear();
+        buf.reserve(size_hint(msg));
+        ser.encode(msg, buf)?;
+        if buf.len() > BORROW_MAX {
+            return Ok(send(Encoding::Owned(Bytes::from(std::mem::take(buf)))));
+        }
+        Ok(send(Encoding::Borrowed(buf)))
+    })
 }
 
 /// The cache slot of a serializer.
@@ -127,11 +175,41 @@ impl Encoded {
     }
 }
 
+/// A message in an [`Outlet`].
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    /// A message for this connection only: nothing to share, so no encoding cache (its
+    /// driver encodes it into a buffer of its own).
+    One(Arc<Message>),
+    /// A message for several connections, encoded once per serializer.
+    Shared(Arc<Encoded>),
+}
+
+impl Outgoing {
+    /// The message.
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &Arc<Message> {
+        match self {
+            Outgoing::One(m) => m,
+            Outgoing::Shared(e) => e.message(),
+        }
+    }
+
+    /// The message, moved out when this was its only reference (else cloned).
+    pub(crate) fn into_message(self) -> Message {
+        let arc = match self {
+            Outgoing::One(m) => m,
+            Outgoing::Shared(e) => Arc::clone(e.message()),
+        };
+        Arc::try_unwrap(arc).unwrap_or_else(|shared| Message::clone(&shared))
+    }
+}
+
 /// What a connection's driver takes next from its [`Outlet`].
 #[derive(Debug)]
 pub(crate) enum Next {
     /// Send this message.
-    Message(Arc<Encoded>),
+    Message(Outgoing),
     /// Everything queued was taken: close the connection normally.
     Close,
     /// The connection did not keep up: close it at once (1008), dropping the queue.
@@ -156,7 +234,7 @@ pub(crate) struct Outlet {
 
 #[derive(Debug, Default)]
 struct Queue {
-    items: VecDeque<Arc<Encoded>>,
+    items: VecDeque<Outgoing>,
     end: Option<End>,
     /// The driver to wake on the next push (taken by the push that wakes it).
     waker: Option<Waker>,
@@ -173,7 +251,7 @@ impl Outlet {
 
     /// Queues `msg` unless `max` are queued; returns the driver's waker to wake (none when
     /// a wake-up is pending already).
-    pub(crate) fn push(&self, msg: Arc<Encoded>, max: usize) -> Result<Option<Waker>, Full> {
+    pub(crate) fn push(&self, msg: Outgoing, max: usize) -> Result<Option<Waker>, Full> {
         let mut q = self.lock();
         if q.items.len() >= max {
             return Err(Full(q.items.len()));
@@ -206,7 +284,7 @@ impl Outlet {
     pub(crate) fn next_batch(
         &self,
         waker: &Waker,
-        into: &mut VecDeque<Arc<Encoded>>,
+        into: &mut VecDeque<Outgoing>,
         more: usize,
     ) -> Next {
         let mut q = self.lock();
@@ -229,7 +307,7 @@ impl Outlet {
     }
 
     /// Puts back, in order and ahead of the rest, messages taken but not sent.
-    pub(crate) fn unshift_all(&self, taken: &mut VecDeque<Arc<Encoded>>) {
+    pub(crate) fn unshift_all(&self, taken: &mut VecDeque<Outgoing>) {
         if taken.is_empty() {
             return;
         }
@@ -327,11 +405,8 @@ mod tests {
         }
     }
 
-    fn event() -> Arc<Encoded> {
-        Arc::new(Encoded::new(
-            Arc::new(Message::Event(Event::default())),
-            false,
-        ))
+    fn event() -> Outgoing {
+        Outgoing::One(Arc::new(Message::Event(Event::default())))
     }
 
     #[test]
@@ -384,27 +459,49 @@ mod tests {
         let count = Arc::new(Count(Default::default()));
         let waker = Waker::from(Arc::clone(&count));
         let o = Outlet::default();
-        let sent: Vec<Arc<Encoded>> = (0..5).map(|_| event()).collect();
+        let sent: Vec<Arc<Message>> = (0..5)
+            .map(|_| Arc::new(Message::Event(Event::default())))
+            .collect();
         for m in &sent {
-            let _ = o.push(Arc::clone(m), 8).unwrap();
+            let _ = o.push(Outgoing::One(Arc::clone(m)), 8).unwrap();
         }
         let mut taken = VecDeque::new();
         let Next::Message(first) = o.next_batch(&waker, &mut taken, 3) else {
             panic!("a message is queued")
         };
-        assert!(Arc::ptr_eq(&first, &sent[0]));
+        assert!(Arc::ptr_eq(first.message(), &sent[0]));
         assert_eq!((taken.len(), o.len()), (3, 1));
         // The second is sent, the third and fourth go back ahead of the fifth.
-        assert!(Arc::ptr_eq(&taken.pop_front().unwrap(), &sent[1]));
+        assert!(Arc::ptr_eq(taken.pop_front().unwrap().message(), &sent[1]));
         o.unshift_all(&mut taken);
         assert!(taken.is_empty());
         for want in &sent[2..] {
             let Next::Message(m) = o.next(&waker) else {
                 panic!("still queued")
             };
-            assert!(Arc::ptr_eq(&m, want));
+            assert!(Arc::ptr_eq(m.message(), want));
         }
         assert!(matches!(o.next_batch(&waker, &mut taken, 3), Next::Empty));
+    }
+
+    #[test]
+    fn an_outgoing_message_is_moved_out_when_not_shared() {
+        let one = Arc::new(Message::Event(Event::default()));
+        let ptr = Arc::as_ptr(&one);
+        let out = Outgoing::One(one);
+        assert!(std::ptr::eq(Arc::as_ptr(out.message()), ptr));
+        assert_eq!(out.into_message(), Message::Event(Event::default()));
+        // Still referenced elsewhere (a fan-out): cloned.
+        let shared = Arc::new(Encoded::new(
+            Arc::new(Message::Event(Event::default())),
+            true,
+        ));
+        let kept = Arc::clone(shared.message());
+        assert_eq!(
+            Outgoing::Shared(shared).into_message(),
+            Message::Event(Event::default())
+        );
+        assert_eq!(*kept, Message::Event(Event::default()));
     }
 
     #[test]

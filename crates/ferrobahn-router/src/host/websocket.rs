@@ -9,10 +9,10 @@ use std::task::Context;
 use bytes::Bytes;
 use ferrobahn_handshake::{Accept, Request};
 use ferrobahn_rt::{Ctx, Deny, Error, Handler};
-use ferrobahn_serializers::Serializer;
-use ferrobahn_websocket::{CloseCode, MessageKind};
+use ferrobahn_serializers::{EncodeError, Serializer};
+use ferrobahn_websocket::{CloseCode, Message as WsMessage, MessageKind};
 
-use super::shared::{Encoded, Next, Outlet};
+use super::shared::{encode_one, Encoded, Encoding, Next, Outgoing, Outlet};
 
 /// Messages taken from the outlet under one lock, besides the first.
 const TAKE: usize = 63;
@@ -28,7 +28,7 @@ pub(crate) struct WsSession {
     /// The outgoing queue, while the router has one for this connection.
     outlet: Option<Arc<Outlet>>,
     /// Messages taken from the outlet in one go, being sent (put back when not sent).
-    taken: VecDeque<Arc<Encoded>>,
+    taken: VecDeque<Outgoing>,
     attached: bool,
 }
 
@@ -124,8 +124,8 @@ impl Handler for WsSession {
                 Some(enc) => Next::Message(enc),
                 None => outlet.next_batch(cx.waker(), &mut self.taken, TAKE),
             };
-            let enc = match next {
-                Next::Message(enc) => enc,
+            let item = match next {
+                Next::Message(item) => item,
                 Next::Empty => return false,
                 Next::Close => {
                     let _ = ctx.close(CloseCode::NORMAL, "");
@@ -138,15 +138,12 @@ impl Handler for WsSession {
                     return false;
                 }
             };
-            let sent = match enc.frame(&ser, kind) {
-                Ok(Some(shared)) => ctx.send_shared(shared),
-                Ok(None) => match enc.bytes(&ser) {
-                    Ok(data) => ctx.send_message(ferrobahn_websocket::Message { kind, data }),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "a message could not be encoded");
-                        continue;
-                    }
-                },
+            let sent = match &item {
+                Outgoing::One(msg) => encode_one(msg, &ser, |data| send_one(ctx, kind, data)),
+                Outgoing::Shared(enc) => send_shared(ctx, &ser, kind, enc),
+            };
+            let sent = match sent {
+                Ok(sent) => sent,
                 Err(e) => {
                     tracing::warn!(error = %e, "a message could not be encoded");
                     continue;
@@ -156,7 +153,7 @@ impl Handler for WsSession {
                 Ok(()) => {}
                 Err(Error::Full) => {
                     // Taken again once the buffer has drained.
-                    self.taken.push_front(enc);
+                    self.taken.push_front(item);
                     outlet.unshift_all(&mut self.taken);
                     return true;
                 }
@@ -179,4 +176,39 @@ impl Handler for WsSession {
             self.host.inner.detach(self.conn);
         }
     }
+}
+
+/// Sends a message for this connection alone, encoded by [`encode_one`].
+fn send_one(ctx: &mut Ctx<'_>, kind: MessageKind, data: Encoding<'_>) -> Result<(), Error> {
+    match data {
+        Encoding::Borrowed(data) => match kind {
+            MessageKind::Binary => ctx.send_binary(data),
+            MessageKind::Text => match std::str::from_utf8(data) {
+                Ok(text) => ctx.send_text(text),
+                // Not produced by a text serializer; sent as it is all the same.
+                Err(_) => ctx.send_message(WsMessage {
+                    kind,
+                    data: Bytes::copy_from_slice(data),
+                }),
+            },
+        },
+        Encoding::Owned(data) => ctx.send_message(WsMessage { kind, data }),
+    }
+}
+
+/// Sends a fanned-out message: its frame shared by every connection that frames it the
+/// same way, else its encoding for this serializer (made once).
+fn send_shared(
+    ctx: &mut Ctx<'_>,
+    ser: &Serializer,
+    kind: MessageKind,
+    enc: &Encoded,
+) -> Result<Result<(), Error>, EncodeError> {
+    Ok(match enc.frame(ser, kind)? {
+        Some(shared) => ctx.send_shared(shared),
+        None => ctx.send_message(WsMessage {
+            kind,
+            data: enc.bytes(ser)?,
+        }),
+    })
 }
