@@ -53,11 +53,21 @@ fn scenarios_move_load_through_our_router() {
                 .await
                 .expect("progressive");
             assert!(r.rate > 0.0 && r.p50_us.is_some(), "{ser}: {r:?}");
+            let us = std::time::Duration::from_micros;
             let pace = rpc::Pace {
                 rate: 2000.0,
-                tick: std::time::Duration::from_micros(20),
+                tick: us(20),
+                rest: None,
             };
-            for light in [false, true] {
+            // The light run with the thread's rests of a real-time driver.
+            let resting = rpc::Pace {
+                rest: Some(rpc::Rest {
+                    every: us(500),
+                    len: us(100),
+                }),
+                ..pace
+            };
+            for (light, pace) in [(false, pace), (true, resting)] {
                 let r = rpc::latency(&t, pace, 64, light, W, None)
                     .await
                     .expect("latency");

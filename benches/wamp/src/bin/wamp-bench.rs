@@ -153,8 +153,10 @@ fn run(args: &Args) -> Result<(), String> {
         ));
     }
     if let Some(p) = l.realtime {
-        meta.plan
-            .push_str(&format!("; routers SCHED_FIFO priority {p} (chrt -f)"));
+        meta.plan.push_str(&format!(
+            "; routers SCHED_FIFO priority {p} (chrt -f), latency drivers too with {}",
+            l.driver_rest_args().join(" ")
+        ));
     }
     if plan.routers.contains(&RouterKind::FerrobahnBusyPoll) {
         meta.plan.push_str(&format!(

@@ -102,6 +102,14 @@ enum Scenario {
         /// serializer directly) instead of full clients.
         #[arg(long)]
         light: bool,
+        /// Block the driver's thread for `--rest-us` after every this many microseconds
+        /// of running (0: never), so that a real-time driver (`chrt -f`), whose pacer
+        /// spins, stays under Linux's RT throttling.
+        #[arg(long, default_value_t = 0)]
+        rest_every_us: u64,
+        /// Length of each rest, microseconds.
+        #[arg(long, default_value_t = 120)]
+        rest_us: u64,
     },
     /// Holds N idle joined sessions until stdin closes (prints `READY N`).
     Idle {
@@ -153,10 +161,16 @@ async fn run(args: Args) -> Result<Option<DriverReport>, DriverError> {
             size,
             tick_us,
             light,
+            rest_every_us,
+            rest_us,
         } => {
             let pace = rpc::Pace {
                 rate,
                 tick: Duration::from_micros(tick_us),
+                rest: (rest_every_us > 0).then(|| rpc::Rest {
+                    every: Duration::from_micros(rest_every_us),
+                    len: Duration::from_micros(rest_us),
+                }),
             };
             rpc::latency(&t, pace, size, light, w, pid).await?
         }

@@ -130,6 +130,7 @@ async fn send_calls(
         if any {
             wr.flush().await?;
         }
+        pacer.rest();
         let (nap, back) = pacer.wait();
         match nap {
             Some(d) => tokio::time::sleep(d).await,

@@ -239,6 +239,21 @@ pub struct Pace {
     /// round trip counts from its due time, so the wait for the tick and any lateness
     /// of the driver are part of it.
     pub tick: Duration,
+    /// Blocking rests of the driver's thread (none: it never rests).
+    pub rest: Option<Rest>,
+}
+
+/// The driver thread's rests: for a real-time (`SCHED_FIFO`) driver, whose pacer spins,
+/// to stay under Linux's RT throttling (95% of every second), which would otherwise stop
+/// it for 50 ms, while no ordinary process can preempt it between rests. Calls that
+/// fall due during a rest start after it, and their round trips still count from their
+/// due time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rest {
+    /// Spinning time between rests.
+    pub every: Duration,
+    /// How long each rest blocks the thread.
+    pub len: Duration,
 }
 
 impl Pace {
@@ -352,6 +367,8 @@ pub struct Pacer {
     sent: u64,
     /// The next start.
     next: Instant,
+    /// When the next rest is due.
+    rest_due: Instant,
     stalls: Arc<Mutex<Vec<(Instant, Instant)>>>,
 }
 
@@ -364,6 +381,7 @@ impl Pacer {
             start,
             sent: 0,
             next: start,
+            rest_due: start + pace.rest.map_or(Duration::ZERO, |r| r.every),
             stalls: log.stalls.clone(),
         }
     }
@@ -400,6 +418,20 @@ impl Pacer {
         }
     }
 
+    /// Blocks the thread for a rest when one is due ([`Pace::rest`]); returns whether
+    /// it rested.
+    pub fn rest(&mut self) -> bool {
+        let Some(rest) = self.pace.rest else {
+            return false;
+        };
+        if Instant::now() < self.rest_due {
+            return false;
+        }
+        std::thread::sleep(rest.len);
+        self.rest_due = Instant::now() + rest.every;
+        true
+    }
+
     /// Records a stall when the pacer is back more than [`STALL`] after `back`.
     pub fn check(&self, back: Instant) {
         let now = Instant::now();
@@ -428,6 +460,7 @@ async fn run_pace(
         for n in pacer.due_now() {
             pending.push(one(n));
         }
+        pacer.rest();
         let (nap, back) = pacer.wait();
         tokio::select! {
             biased;
@@ -453,6 +486,7 @@ mod tests {
         let pace = Pace {
             rate: 200_000.0,
             tick: us(20),
+            rest: None,
         };
         assert_eq!(pace.due(3), us(15));
         // At 21 µs the calls due at 0..=20 µs (5) are started; the next start is at 40.
@@ -463,13 +497,47 @@ mod tests {
         let slow = Pace {
             rate: 1000.0,
             tick: us(20),
+            rest: None,
         };
         assert_eq!(slow.next_start(us(1), 1), us(1000));
         let exact = Pace {
             rate: 200_000.0,
             tick: Duration::ZERO,
+            rest: None,
         };
         assert_eq!(exact.next_start(us(21), 5), us(25));
+    }
+
+    #[test]
+    fn the_pacer_rests_when_a_rest_is_due() {
+        let us = Duration::from_micros;
+        let mut pacer = Pacer::new(
+            Pace {
+                rate: 1000.0,
+                tick: Duration::ZERO,
+                rest: Some(Rest {
+                    every: us(2_000),
+                    len: us(300),
+                }),
+            },
+            &Log::default(),
+        );
+        assert!(!pacer.rest(), "rested before spinning");
+        std::thread::sleep(us(2_000));
+        let t = Instant::now();
+        assert!(pacer.rest());
+        assert!(t.elapsed() >= us(300), "did not block");
+        assert!(!pacer.rest(), "rested twice in a row");
+        let mut never = Pacer::new(
+            Pace {
+                rate: 1000.0,
+                tick: Duration::ZERO,
+                rest: None,
+            },
+            &Log::default(),
+        );
+        std::thread::sleep(us(100));
+        assert!(!never.rest());
     }
 
     #[test]

@@ -268,7 +268,9 @@ pub fn render(s: &Saved) -> String {
          (`--realtime`) it polls at most 94% of every 2 ms and rests the remaining 120 µs \
          with its thread blocked, so the RT throttling (95%, a 50 ms stop) never strikes \
          and no ordinary process preempts it; without, it spins at 100% as an ordinary \
-         process. The driver's pacer \
+         process. With SCHED_FIFO routers the latency driver runs SCHED_FIFO as well and \
+         blocks its thread for 120 µs after every 1.88 ms (so RT throttling never stops \
+         its spinning pacer). The driver's pacer \
          spins and notices when it comes back more than 1 ms late (its thread descheduled \
          or held up); p99 clear leaves out the round trips that overlap such a driver \
          stall. Run-queue wait = time the process was runnable but another process had \

@@ -69,11 +69,12 @@ pub struct Launcher {
     /// session's autogroup, which would not shield the measurement from other
     /// sessions' work. Negative values need root.
     pub nice: i32,
-    /// Run the routers (not the driver, which spins) as `SCHED_FIFO` at this priority
-    /// (`chrt -f`, needs root; Crossbar's worker inherits it): on a shared machine a
-    /// waking router then takes its CPU at once instead of waiting out another
-    /// process's time slice, which is where millisecond latency tails come from.
-    /// The kernel's RT throttling still leaves others 5% of the CPU.
+    /// Run the routers as `SCHED_FIFO` at this priority (`chrt -f`, needs root;
+    /// Crossbar's worker inherits it): on a shared machine a waking router then takes
+    /// its CPU at once instead of waiting out another process's time slice, which is
+    /// where millisecond latency tails come from. The kernel's RT throttling still
+    /// leaves others 5% of the CPU. Latency drivers run real-time too, with rests
+    /// ([`Launcher::driver_rest_args`]); the other drivers, which spin, do not.
     pub realtime: Option<u8>,
     /// `--busy-poll-us` of [`RouterKind::FerrobahnBusyPoll`] (see
     /// [`Launcher::busy_poll_args`]).
@@ -207,6 +208,34 @@ impl Launcher {
     /// The driver command, pinned to the driver CPU.
     pub fn driver(&self) -> Command {
         self.command(&self.dir.join("wamp-driver"), self.cpus.map(|c| c.1), false)
+    }
+
+    /// The driver command with `args`: a latency run (its pacer paces the calls, so its
+    /// thread can rest) with [`Launcher::realtime`] runs real-time too, with the rests
+    /// of [`Launcher::driver_rest_args`]; any other run as [`Launcher::driver`].
+    pub fn driver_for(&self, args: &[String]) -> Command {
+        let rest = self.driver_rest_args();
+        if rest.is_empty() || !args.iter().any(|a| a == "latency") {
+            let mut cmd = self.driver();
+            cmd.args(args);
+            return cmd;
+        }
+        let mut cmd = self.command(&self.dir.join("wamp-driver"), self.cpus.map(|c| c.1), true);
+        cmd.args(args).args(rest);
+        cmd
+    }
+
+    /// With [`Launcher::realtime`], the rests of a real-time latency driver (whose
+    /// pacer spins): 120 µs with the thread blocked after every 1,880 µs, as the
+    /// busy-polling router does, so the RT throttling (95%, a 50 ms stop) never strikes
+    /// and no ordinary process preempts it in between. Empty without.
+    pub fn driver_rest_args(&self) -> Vec<String> {
+        match self.realtime {
+            Some(_) => ["--rest-every-us", "1880", "--rest-us", "120"]
+                .map(str::to_owned)
+                .to_vec(),
+            None => Vec::new(),
+        }
     }
 }
 
@@ -499,9 +528,8 @@ pub fn crossbar_config(port: u16) -> String {
 /// # Errors
 /// Spawn failure, timeout, non-zero exit (with stderr).
 pub fn run_driver(l: &Launcher, args: &[String], timeout: Duration) -> Result<String, RunError> {
-    let mut cmd = l.driver();
-    cmd.args(args)
-        .stdin(Stdio::null())
+    let mut cmd = l.driver_for(args);
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = l.spawn(&mut cmd, "wamp-driver")?;
@@ -639,6 +667,37 @@ mod tests {
             "--busy-poll-us 300 --busy-poll-share 94 --busy-poll-period-us 2000 \
              --busy-poll-blocking-rest"
         );
+    }
+
+    #[test]
+    fn a_latency_driver_is_real_time_with_rests_when_the_routers_are() {
+        let argv = |c: &Command| {
+            std::iter::once(c.get_program())
+                .chain(c.get_args())
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut l = Launcher::new(PathBuf::from("/nonexistent/crossbar")).unwrap();
+        l.cpus = Some((1, 0));
+        let latency = ["--url", "ws://x", "latency", "--rate", "5"].map(str::to_owned);
+        let rpc = ["--url", "ws://x", "rpc", "--callees", "1"].map(str::to_owned);
+        let plain = argv(&l.driver_for(&latency));
+        assert!(plain.starts_with("taskset -c 0 "), "{plain}");
+        assert!(
+            plain.ends_with("wamp-driver --url ws://x latency --rate 5"),
+            "{plain}"
+        );
+        l.realtime = Some(10);
+        let rt = argv(&l.driver_for(&latency));
+        assert!(rt.starts_with("chrt -f 10 taskset -c 0 "), "{rt}");
+        assert!(
+            rt.ends_with("latency --rate 5 --rest-every-us 1880 --rest-us 120"),
+            "{rt}"
+        );
+        let other = argv(&l.driver_for(&rpc));
+        assert!(other.starts_with("taskset -c 0 "), "not real-time: {other}");
+        assert!(other.ends_with("rpc --callees 1"), "{other}");
     }
 
     #[test]
