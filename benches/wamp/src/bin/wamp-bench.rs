@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use ferrobahn_wamp_bench::runner::routers::Launcher;
 use ferrobahn_wamp_bench::runner::saved::{self, Meta, Saved};
-use ferrobahn_wamp_bench::runner::{markdown, measure, Plan, RouterKind};
+use ferrobahn_wamp_bench::runner::{markdown, measure, parse_latency_loads, Plan, RouterKind};
 
 /// Default Crossbar.io launcher (scripts/install-crossbar.sh).
 const CROSSBAR: &str = "/opt/crossbar-venv/bin/crossbar";
@@ -40,7 +40,8 @@ struct Args {
     /// fan-out cells only).
     #[arg(long, value_delimiter = ',')]
     routers: Vec<String>,
-    /// Only cells whose label contains one of these (comma separated).
+    /// Only cells whose label contains one of these (comma separated); a latency cell
+    /// brings the one-callee RPC cell of its serializer, whose calls/s give its rate.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// The Crossbar.io launcher (default $FERROBAHN_CROSSBAR or /opt/crossbar-venv).
@@ -70,6 +71,10 @@ struct Args {
     /// microseconds together (0: each as soon as it is due).
     #[arg(long)]
     latency_tick_us: Option<u64>,
+    /// Further latency cells at these percents of each router's one-callee calls/s
+    /// (comma separated, 1-100; default 10,25; "" for none), beside the one at 50%.
+    #[arg(long)]
+    latency_loads: Option<String>,
     /// Latency runs with full clients instead of light connections.
     #[arg(long)]
     latency_full_clients: bool,
@@ -105,9 +110,11 @@ fn plan(args: &Args) -> Result<Plan, String> {
             .map(|n| RouterKind::from_name(n).ok_or_else(|| format!("unknown router `{n}`")))
             .collect::<Result<_, _>>()?;
     }
+    if let Some(loads) = &args.latency_loads {
+        p.set_latency_loads(&parse_latency_loads(loads)?);
+    }
     if !args.only.is_empty() {
-        p.cells
-            .retain(|c| args.only.iter().any(|o| c.label().contains(o.as_str())));
+        p.retain_labels(&args.only);
     }
     Ok(p)
 }

@@ -1,5 +1,7 @@
 //! The "WAMP router vs Crossbar.io" section of `benches/RESULTS.md`.
 
+mod curve;
+
 use std::fmt::Write as _;
 
 use super::measure::Results;
@@ -307,6 +309,8 @@ pub fn render(s: &Saved) -> String {
             );
         }
     }
+
+    curve::render(&mut o, s);
 
     let _ = writeln!(o, "\n### Memory per idle session\n");
     let _ = writeln!(

@@ -117,7 +117,7 @@ fn secs(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64())
 }
 
-/// The driver arguments of `cell` (`rate`: the latency cell's calls/s).
+/// The driver arguments of `cell` (`rate`: a latency cell's calls/s).
 pub fn driver_args(
     plan: &Plan,
     router: &RouterProc,
@@ -169,7 +169,7 @@ pub fn driver_args(
             "--size".into(),
             RPC_SIZE.to_string(),
         ]),
-        Scenario::Latency => {
+        Scenario::Latency | Scenario::LatencyAt { .. } => {
             a.extend([
                 "latency".into(),
                 "--rate".into(),
@@ -203,6 +203,31 @@ fn run_cell(
     })
 }
 
+/// The calls/s of a latency cell at `percent` % of the one-callee RPC rate `kind`
+/// reached with this serializer in `round` (its last run there), if that run succeeded.
+pub fn latency_rate(
+    results: &Results,
+    round: usize,
+    kind: RouterKind,
+    msgpack: bool,
+    percent: u8,
+) -> Option<f64> {
+    results
+        .runs
+        .iter()
+        .rev()
+        .find(|r| {
+            r.round == round
+                && r.router == kind.name()
+                && r.cell.msgpack == msgpack
+                && r.cell.scenario == Scenario::Rpc { callees: 1 }
+        })
+        .and_then(|r| r.result.as_ref().ok())
+        .map(|r| r.rate)
+        .filter(|p| *p > 0.0)
+        .map(|p| p * f64::from(percent) / 100.0)
+}
+
 /// The load cells of one round on one router.
 fn run_load(l: &Launcher, plan: &Plan, round: usize, kind: RouterKind, results: &mut Results) {
     let router = match RouterProc::start(l, kind, &format!("r{round}")) {
@@ -217,22 +242,11 @@ fn run_load(l: &Launcher, plan: &Plan, round: usize, kind: RouterKind, results: 
         }
     };
     for cell in plan.cells.iter().filter(|c| kind.runs(c)) {
-        let rate = if cell.scenario == Scenario::Latency {
-            let peak = results
-                .runs
-                .iter()
-                .rev()
-                .find(|r| {
-                    r.round == round
-                        && r.router == kind.name()
-                        && r.cell.msgpack == cell.msgpack
-                        && r.cell.scenario == Scenario::Rpc { callees: 1 }
-                })
-                .and_then(|r| r.result.as_ref().ok())
-                .map(|r| r.rate);
-            match peak {
-                Some(p) if p > 0.0 => Some(p / 2.0),
-                _ => {
+        let rate = match cell.scenario.load_percent() {
+            None => None,
+            Some(percent) => match latency_rate(results, round, kind, cell.msgpack, percent) {
+                Some(rate) => Some(rate),
+                None => {
                     results.runs.push(Run {
                         round,
                         router: kind.name().into(),
@@ -241,9 +255,7 @@ fn run_load(l: &Launcher, plan: &Plan, round: usize, kind: RouterKind, results: 
                     });
                     continue;
                 }
-            }
-        } else {
-            None
+            },
         };
         router.wait_quiet(QUIET);
         let result = run_cell(l, plan, &router, cell, rate).map_err(|e| e.to_string());
@@ -346,4 +358,51 @@ pub fn run(l: &Launcher, plan: &Plan) -> Results {
         }
     }
     results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::DriverReport;
+
+    fn rpc(round: usize, router: RouterKind, msgpack: bool, result: Result<f64, &str>) -> Run {
+        Run {
+            round,
+            router: router.name().into(),
+            cell: Cell {
+                scenario: Scenario::Rpc { callees: 1 },
+                msgpack,
+            },
+            result: result
+                .map(|rate| DriverReport {
+                    rate,
+                    ..Default::default()
+                })
+                .map_err(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn latency_rates_are_shares_of_the_rounds_one_callee_rate() {
+        use RouterKind::{Crossbar, Ferrobahn};
+        let r = Results {
+            runs: vec![
+                rpc(0, Ferrobahn, false, Ok(400_000.0)),
+                rpc(0, Ferrobahn, true, Ok(500_000.0)),
+                rpc(0, Crossbar, false, Ok(4_000.0)),
+                rpc(1, Ferrobahn, false, Ok(300_000.0)),
+                rpc(1, Crossbar, false, Err("boom")),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(latency_rate(&r, 0, Ferrobahn, false, 50), Some(200_000.0));
+        assert_eq!(latency_rate(&r, 0, Ferrobahn, false, 10), Some(40_000.0));
+        assert_eq!(latency_rate(&r, 0, Ferrobahn, true, 25), Some(125_000.0));
+        assert_eq!(latency_rate(&r, 0, Crossbar, false, 25), Some(1_000.0));
+        assert_eq!(latency_rate(&r, 1, Ferrobahn, false, 100), Some(300_000.0));
+        // Failed, or not run in that round or with that serializer.
+        assert_eq!(latency_rate(&r, 1, Crossbar, false, 50), None);
+        assert_eq!(latency_rate(&r, 1, Ferrobahn, true, 50), None);
+        assert_eq!(latency_rate(&r, 2, Ferrobahn, false, 50), None);
+    }
 }

@@ -18,7 +18,7 @@ pub enum RouterKind {
     /// `ferrobahn router` (tokio, one worker thread under `taskset`).
     Ferrobahn,
     /// `ferrobahn router` busy polling ([`routers::Launcher::busy_poll_args`]): the
-    /// latency cells and the one-callee RPC cells they take half of.
+    /// latency cells and the one-callee RPC cells they take their rates from.
     FerrobahnBusyPoll,
     /// Crossbar.io, one router worker.
     Crossbar,
@@ -39,14 +39,14 @@ impl RouterKind {
     }
 
     /// Whether it runs `cell` (the raw server: light fan-out cells only; the busy-poll
-    /// router: latency and the one-callee RPC cells).
+    /// router: the latency cells and the one-callee RPC cells).
     pub fn runs(self, cell: &Cell) -> bool {
         match self {
             Self::Raw => matches!(cell.scenario, Scenario::Fanout { light: true, .. }),
-            Self::FerrobahnBusyPoll => matches!(
-                cell.scenario,
-                Scenario::Latency | Scenario::Rpc { callees: 1 }
-            ),
+            Self::FerrobahnBusyPoll => {
+                cell.scenario.load_percent().is_some()
+                    || cell.scenario == Scenario::Rpc { callees: 1 }
+            }
             Self::Ferrobahn | Self::Crossbar => true,
         }
     }
@@ -89,6 +89,25 @@ pub enum Scenario {
     Progressive,
     /// Round trips at half of this round's one-callee calls/s.
     Latency,
+    /// Round trips at `percent` % of this round's one-callee calls/s: the other
+    /// points of the latency-against-load curve (50% is [`Scenario::Latency`], the
+    /// cell saved results had before this variant).
+    LatencyAt {
+        /// Share of the one-callee peak, 1-100.
+        percent: u8,
+    },
+}
+
+impl Scenario {
+    /// The share of the same round's one-callee calls/s a latency cell runs at
+    /// (50 for [`Scenario::Latency`]); `None` for the other cells.
+    pub fn load_percent(self) -> Option<u8> {
+        match self {
+            Self::Latency => Some(50),
+            Self::LatencyAt { percent } => Some(percent),
+            _ => None,
+        }
+    }
 }
 
 /// One load shape with one serializer.
@@ -111,6 +130,40 @@ pub const RPC_IN_FLIGHT: usize = 256;
 pub const LATENCY_TICK_US: u64 = 20;
 /// Chunks of a progressive stream.
 pub const CHUNKS: usize = 1000;
+/// The default extra points of the latency curve, percent of the one-callee peak
+/// (with the half-load cell: 10, 25 and 50%).
+pub const LATENCY_LOADS: [u8; 2] = [10, 25];
+
+/// Parses `--latency-loads`: comma-separated percents 1-100 (`""`: none).
+///
+/// # Errors
+/// A value that is not a whole number from 1 to 100.
+pub fn parse_latency_loads(s: &str) -> Result<Vec<u8>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| match v.parse::<u8>() {
+            Ok(p) if (1..=100).contains(&p) => Ok(p),
+            _ => Err(format!("latency load `{v}` is not a percent from 1 to 100")),
+        })
+        .collect()
+}
+
+/// The extra latency cells of one serializer for `percents`, in their order, without
+/// repeats and without 50 (that is [`Scenario::Latency`]).
+fn latency_at(percents: &[u8], msgpack: bool) -> Vec<Cell> {
+    let mut cells: Vec<Cell> = Vec::new();
+    for &percent in percents {
+        let cell = Cell {
+            scenario: Scenario::LatencyAt { percent },
+            msgpack,
+        };
+        if percent != 50 && !cells.contains(&cell) {
+            cells.push(cell);
+        }
+    }
+    cells
+}
 
 impl Cell {
     /// The WAMP subprotocol.
@@ -147,6 +200,7 @@ impl Cell {
             Scenario::Rpc { callees } => format!("rpc {callees} callees roundrobin"),
             Scenario::Progressive => format!("progressive {CHUNKS} chunks"),
             Scenario::Latency => "latency at half load".to_owned(),
+            Scenario::LatencyAt { percent } => format!("latency at {percent}% load"),
         };
         format!("{what} {}", self.ser())
     }
@@ -161,7 +215,8 @@ pub fn size_label(size: usize) -> String {
     }
 }
 
-/// The cells of issue 9 for both serializers, plus the driver check (full-client
+/// The cells of issue 9 for both serializers (the latency cells at
+/// [`LATENCY_LOADS`] after the half-load one), plus the driver check (full-client
 /// subscribers for MessagePack 64 B).
 pub fn default_cells() -> Vec<Cell> {
     let mut cells = Vec::new();
@@ -178,12 +233,11 @@ pub fn default_cells() -> Vec<Cell> {
                 });
             }
         }
-        for scenario in [
-            Scenario::Rpc { callees: 1 },
-            Scenario::Latency,
-            Scenario::Rpc { callees: 4 },
-            Scenario::Progressive,
-        ] {
+        for scenario in [Scenario::Rpc { callees: 1 }, Scenario::Latency] {
+            cells.push(Cell { scenario, msgpack });
+        }
+        cells.extend(latency_at(&LATENCY_LOADS, msgpack));
+        for scenario in [Scenario::Rpc { callees: 4 }, Scenario::Progressive] {
             cells.push(Cell { scenario, msgpack });
         }
     }
@@ -203,7 +257,8 @@ pub fn default_cells() -> Vec<Cell> {
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Plan {
-    /// Cells, in order (latency cells follow their serializer's one-callee RPC cell).
+    /// Cells, in order (latency cells follow their serializer's one-callee RPC cell,
+    /// whose calls/s give their rates).
     pub cells: Vec<Cell>,
     /// Routers in round-1 order; odd rounds reverse it.
     pub routers: Vec<RouterKind>,
@@ -249,6 +304,54 @@ impl Plan {
         }
     }
 
+    /// Replaces the extra latency cells ([`Scenario::LatencyAt`]) by cells at
+    /// `percents`, in that order, right after the half-load cell of each serializer
+    /// (a serializer without one gets none); 50 is that cell and is skipped.
+    pub fn set_latency_loads(&mut self, percents: &[u8]) {
+        self.cells
+            .retain(|c| !matches!(c.scenario, Scenario::LatencyAt { .. }));
+        let mut i = 0;
+        while i < self.cells.len() {
+            let c = self.cells[i];
+            i += 1;
+            if c.scenario == Scenario::Latency {
+                let extra = latency_at(percents, c.msgpack);
+                let n = extra.len();
+                self.cells.splice(i..i, extra);
+                i += n;
+            }
+        }
+    }
+
+    /// Keeps the cells whose label contains one of `patterns`, and the one-callee
+    /// RPC cell of every latency cell kept (their rates are shares of its calls/s),
+    /// which stays before that serializer's first latency cell.
+    pub fn retain_labels(&mut self, patterns: &[String]) {
+        let keep: Vec<bool> = self
+            .cells
+            .iter()
+            .map(|c| {
+                let label = c.label();
+                patterns.iter().any(|p| label.contains(p.as_str()))
+            })
+            .collect();
+        let mut needed = keep.clone();
+        for (c, _) in self.cells.iter().zip(&keep).filter(|(_, k)| **k) {
+            if c.scenario.load_percent().is_none() {
+                continue;
+            }
+            let source = Cell {
+                scenario: Scenario::Rpc { callees: 1 },
+                msgpack: c.msgpack,
+            };
+            if let Some(j) = self.cells.iter().position(|x| *x == source) {
+                needed[j] = true;
+            }
+        }
+        let mut n = needed.into_iter();
+        self.cells.retain(|_| n.next().unwrap_or(false));
+    }
+
     /// Routers in the order of `round` (0-based).
     pub fn order(&self, round: usize) -> Vec<RouterKind> {
         let mut v = self.routers.clone();
@@ -266,7 +369,7 @@ mod tests {
     #[test]
     fn cells_and_labels() {
         let cells = default_cells();
-        assert_eq!(cells.len(), 2 * (8 + 4) + 4);
+        assert_eq!(cells.len(), 2 * (8 + 4 + LATENCY_LOADS.len()) + 4);
         assert_eq!(cells[0].label(), "fanout 1 -> 1 x 64 B json");
         assert_eq!(cells[7].label(), "fanout 1 -> 1000 x 4 KiB json");
         assert_eq!(cells[9].label(), "latency at half load json");
@@ -276,7 +379,7 @@ mod tests {
         );
         // Every latency cell comes after its serializer's one-callee RPC cell.
         for (i, c) in cells.iter().enumerate() {
-            if c.scenario == Scenario::Latency {
+            if c.scenario.load_percent().is_some() {
                 assert!(cells[..i].contains(&Cell {
                     scenario: Scenario::Rpc { callees: 1 },
                     msgpack: c.msgpack
@@ -310,8 +413,12 @@ mod tests {
             [
                 "rpc 1 callee json",
                 "latency at half load json",
+                "latency at 10% load json",
+                "latency at 25% load json",
                 "rpc 1 callee msgpack",
-                "latency at half load msgpack"
+                "latency at half load msgpack",
+                "latency at 10% load msgpack",
+                "latency at 25% load msgpack"
             ]
         );
         assert!(!busy.idle_test());
@@ -324,5 +431,138 @@ mod tests {
             Some(RouterKind::Crossbar)
         );
         assert_eq!(RouterKind::from_name("x"), None);
+    }
+
+    fn labels(cells: &[Cell]) -> Vec<String> {
+        cells.iter().map(Cell::label).collect()
+    }
+
+    #[test]
+    fn latency_curve_cells_follow_the_half_load_cell() {
+        let cells = default_cells();
+        for msgpack in [false, true] {
+            let at = |s: Scenario| {
+                cells.iter().position(|c| {
+                    *c == Cell {
+                        scenario: s,
+                        msgpack,
+                    }
+                })
+            };
+            let rpc = at(Scenario::Rpc { callees: 1 }).unwrap();
+            let half = at(Scenario::Latency).unwrap();
+            let ten = at(Scenario::LatencyAt { percent: 10 }).unwrap();
+            let quarter = at(Scenario::LatencyAt { percent: 25 }).unwrap();
+            assert_eq!([half, ten, quarter], [rpc + 1, rpc + 2, rpc + 3]);
+        }
+        let percents: Vec<u8> = cells
+            .iter()
+            .filter_map(|c| c.scenario.load_percent())
+            .collect();
+        assert_eq!(percents, [50, 10, 25, 50, 10, 25]);
+        assert_eq!(cells[10].label(), "latency at 10% load json");
+        // ferrobahn, the busy-polling router and Crossbar.io run them; raw does not.
+        for c in cells.iter().filter(|c| c.scenario.load_percent().is_some()) {
+            use RouterKind::{Crossbar, Ferrobahn, FerrobahnBusyPoll, Raw};
+            assert!(Ferrobahn.runs(c) && FerrobahnBusyPoll.runs(c) && Crossbar.runs(c));
+            assert!(!Raw.runs(c));
+        }
+        assert_eq!(Scenario::Rpc { callees: 1 }.load_percent(), None);
+    }
+
+    #[test]
+    fn latency_loads_option() {
+        assert_eq!(parse_latency_loads("10,25"), Ok(vec![10, 25]));
+        assert_eq!(parse_latency_loads(" 5 , 100 "), Ok(vec![5, 100]));
+        assert_eq!(parse_latency_loads(""), Ok(vec![]));
+        for bad in ["0", "101", "x", "10,-1", "2.5"] {
+            assert!(parse_latency_loads(bad).is_err(), "{bad}");
+        }
+
+        let mut p = Plan::new(false);
+        p.set_latency_loads(&[]);
+        assert!(p
+            .cells
+            .iter()
+            .all(|c| !matches!(c.scenario, Scenario::LatencyAt { .. })));
+        assert_eq!(p.cells.len(), 2 * (8 + 4) + 4);
+        assert!(p.cells.contains(&Cell {
+            scenario: Scenario::Latency,
+            msgpack: true
+        }));
+
+        // In the order given, once each, 50 being the half-load cell.
+        p.set_latency_loads(&[75, 5, 50, 75]);
+        let lat: Vec<String> = labels(&p.cells)
+            .into_iter()
+            .filter(|l| l.starts_with("latency") || l.starts_with("rpc 1 "))
+            .collect();
+        assert_eq!(
+            lat,
+            [
+                "rpc 1 callee json",
+                "latency at half load json",
+                "latency at 75% load json",
+                "latency at 5% load json",
+                "rpc 1 callee msgpack",
+                "latency at half load msgpack",
+                "latency at 75% load msgpack",
+                "latency at 5% load msgpack"
+            ]
+        );
+        // Setting them again replaces them.
+        p.set_latency_loads(&LATENCY_LOADS);
+        assert_eq!(p.cells, default_cells());
+    }
+
+    #[test]
+    fn only_latency_brings_its_rate_source() {
+        let mut p = Plan::new(true);
+        p.retain_labels(&["latency".to_owned()]);
+        assert_eq!(
+            labels(&p.cells),
+            [
+                "rpc 1 callee json",
+                "latency at half load json",
+                "latency at 10% load json",
+                "latency at 25% load json",
+                "rpc 1 callee msgpack",
+                "latency at half load msgpack",
+                "latency at 10% load msgpack",
+                "latency at 25% load msgpack"
+            ]
+        );
+        let mut p = Plan::new(true);
+        p.retain_labels(&["progressive".to_owned(), "25% load msgpack".to_owned()]);
+        assert_eq!(
+            labels(&p.cells),
+            [
+                "progressive 1000 chunks json",
+                "rpc 1 callee msgpack",
+                "latency at 25% load msgpack",
+                "progressive 1000 chunks msgpack"
+            ]
+        );
+        let mut p = Plan::new(true);
+        p.set_latency_loads(&[]);
+        p.retain_labels(&["latency".to_owned()]);
+        assert_eq!(
+            labels(&p.cells),
+            [
+                "rpc 1 callee json",
+                "latency at half load json",
+                "rpc 1 callee msgpack",
+                "latency at half load msgpack"
+            ]
+        );
+        let mut p = Plan::new(true);
+        p.retain_labels(&["4 callees".to_owned()]);
+        assert_eq!(
+            labels(&p.cells),
+            [
+                "rpc 4 callees roundrobin json",
+                "rpc 4 callees roundrobin msgpack"
+            ]
+        );
     }
 }

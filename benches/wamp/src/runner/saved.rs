@@ -99,6 +99,23 @@ pub fn crossbar_version(launcher: &Path) -> String {
     String::new()
 }
 
+/// `, at 10/25/50% of the one-callee calls/s` for the latency cells of `plan` (empty
+/// without any).
+fn latency_loads(plan: &Plan) -> String {
+    let mut loads: Vec<u8> = plan
+        .cells
+        .iter()
+        .filter_map(|c| c.scenario.load_percent())
+        .collect();
+    loads.sort_unstable();
+    loads.dedup();
+    if loads.is_empty() {
+        return String::new();
+    }
+    let loads: Vec<String> = loads.iter().map(u8::to_string).collect();
+    format!(", at {}% of the one-callee calls/s", loads.join("/"))
+}
+
 impl Meta {
     /// Circumstances at the start of a run of `plan`.
     pub fn start(plan: &Plan, command: String, crossbar: &Path) -> Self {
@@ -111,7 +128,7 @@ impl Meta {
             commit: output("git", &["describe", "--always", "--dirty"]),
             crossbar: crossbar_version(crossbar),
             plan: format!(
-                "{} rounds (router order alternating), {:.1} s warm-up + {:.1} s measured per run, idle test {} sessions x {} rounds, latency tick {} µs with {}",
+                "{} rounds (router order alternating), {:.1} s warm-up + {:.1} s measured per run, idle test {} sessions x {} rounds, latency tick {} µs with {}{}",
                 plan.rounds,
                 plan.warmup.as_secs_f64(),
                 plan.duration.as_secs_f64(),
@@ -122,7 +139,8 @@ impl Meta {
                     "light caller and callee"
                 } else {
                     "full clients"
-                }
+                },
+                latency_loads(plan)
             ),
             wall_secs: 0.0,
         }
@@ -176,6 +194,62 @@ mod tests {
         assert!(twice.contains("v2") && !twice.contains("v1"));
         assert!(twice.ends_with("<!-- wamp-bench:end -->\n\n## later\n"));
         assert_eq!(twice.matches(BEGIN).count(), 1);
+    }
+
+    #[test]
+    fn old_results_render() {
+        use super::super::{markdown, RouterKind, Scenario};
+        // The committed file, made before the latency curve cells existed (or since).
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("results.json");
+        let saved = load(&path).unwrap();
+        assert!(!saved.results.runs.is_empty());
+        let md = markdown::render(&saved);
+        assert!(md.starts_with("## WAMP router vs Crossbar.io\n"), "{md}");
+        for heading in ["### RPC", "### Call latency at half of each router's peak"] {
+            assert!(md.contains(heading), "{md}");
+        }
+        let half: Vec<_> = saved
+            .results
+            .runs
+            .iter()
+            .filter(|r| r.cell.scenario == Scenario::Latency && r.result.is_ok())
+            .collect();
+        assert!(!half.is_empty());
+        for r in half {
+            let k = RouterKind::from_name(&r.router).unwrap();
+            let row = format!("| {} | {} | ", r.cell.ser(), k.name());
+            assert!(md.contains(&row), "{row} in {md}");
+        }
+        // The saved cells read back as they were written.
+        let again: Saved = serde_json::from_str(&serde_json::to_string(&saved).unwrap()).unwrap();
+        let cells = |s: &Saved| s.results.runs.iter().map(|r| r.cell).collect::<Vec<_>>();
+        assert_eq!(cells(&again), cells(&saved));
+    }
+
+    #[test]
+    fn latency_cells_save_and_load() {
+        use super::super::{Cell, Scenario};
+        // The half-load cell as files before the curve wrote it, and a curve cell.
+        let old: Cell =
+            serde_json::from_str(r#"{"scenario": "Latency", "msgpack": true}"#).unwrap();
+        assert_eq!(old.scenario, Scenario::Latency);
+        let at = Cell {
+            scenario: Scenario::LatencyAt { percent: 25 },
+            msgpack: false,
+        };
+        let text = serde_json::to_string(&at).unwrap();
+        assert_eq!(
+            text,
+            r#"{"scenario":{"LatencyAt":{"percent":25}},"msgpack":false}"#
+        );
+        assert_eq!(serde_json::from_str::<Cell>(&text).unwrap(), at);
+        let plan = |loads: &[u8]| {
+            let mut p = Plan::new(true);
+            p.set_latency_loads(loads);
+            Meta::start(&p, String::new(), Path::new("/nonexistent/bin/crossbar")).plan
+        };
+        assert!(plan(&[25, 10]).contains(", at 10/25/50% of the one-callee calls/s"));
+        assert!(plan(&[]).contains(", at 50% of the one-callee calls/s"));
     }
 
     #[test]
