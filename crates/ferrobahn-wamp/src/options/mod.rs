@@ -351,6 +351,15 @@ macro_rules! wamp_options {
                 #[allow(unused_imports)]
                 use $crate::options::OptValue as _;
                 use $crate::message::Element;
+                if $( self.$field.is_none() && )* true {
+                    // No known key set (the usual case): `extra` as it is, often empty.
+                    s.begin_dict(self.extra.len())?;
+                    for (k, v) in &self.extra {
+                        s.key(k)?;
+                        s.element(Element::Value(v))?;
+                    }
+                    return s.end_dict();
+                }
                 const KEYS: &[&str] = &[$( $key, )*];
                 const N: usize = KEYS.len();
                 const ORDER: [usize; N] = {
@@ -364,14 +373,20 @@ macro_rules! wamp_options {
                 };
                 let set: [Option<$crate::options::Slot<'_>>; N] =
                     [$( self.$field.as_ref().map(|v| v.slot()), )*];
-                let known = set.iter().filter(|x| x.is_some()).count();
-                let shadowed = if known == 0 || self.extra.is_empty() {
-                    0
-                } else {
-                    (0..N)
-                        .filter(|&i| set[i].is_some() && self.extra.contains_key(KEYS[i]))
-                        .count()
-                };
+                let known = set.iter().flatten().count();
+                if self.extra.is_empty() {
+                    s.begin_dict(known)?;
+                    for &i in &ORDER {
+                        if let Some(slot) = &set[i] {
+                            s.key(KEYS[i])?;
+                            s.element(slot.element())?;
+                        }
+                    }
+                    return s.end_dict();
+                }
+                let shadowed = (0..N)
+                    .filter(|&i| set[i].is_some() && self.extra.contains_key(KEYS[i]))
+                    .count();
                 s.begin_dict(known + self.extra.len() - shadowed)?;
                 let mut extra = self.extra.iter().peekable();
                 for &i in &ORDER {
