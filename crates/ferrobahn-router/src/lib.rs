@@ -16,6 +16,7 @@ pub mod host;
 
 pub use crate::config::{ConfigError, RouterConfig};
 pub use crate::core::{
-    Action, AuthorizeRequest, Authorizer, ConnId, Router, Targets, Transmit, TransportInfo,
+    Action, AuthorizeRequest, Authorizer, ConnId, Outbound, Router, Targets, Transmit,
+    TransportInfo,
 };
 pub use crate::host::{serve, start, start_with, EmbeddedConnector, HostOptions, RouterHandle};

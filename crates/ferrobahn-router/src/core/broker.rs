@@ -14,7 +14,7 @@ use ferrobahn_wamp::{error_uri, Id, MatchPolicy, Message, Payload, Value};
 use super::authz::Action;
 use super::matching::PatternTable;
 use super::session::{ConnState, Joined};
-use super::{ConnId, Router, Targets, Transmit};
+use super::{ConnId, Outbound, Router, Targets, Transmit};
 use ferrobahn_wamp::idmap::IdMap;
 
 /// One subscription: a topic pattern and the sessions subscribed to it.
@@ -518,7 +518,10 @@ fn route_event(
         if first_event.is_none() {
             first_event = Some(Arc::clone(&message));
         }
-        out.push_back(Transmit::Send { to, message });
+        out.push_back(Transmit::Send {
+            to,
+            message: Outbound::Shared(message),
+        });
     });
 }
 

@@ -5,9 +5,9 @@
 //! ([`Router::detach`]). After every input it drains [`Router::poll_transmit`], then
 //! reads [`Router::poll_timeout`] and calls [`Router::handle_timeout`] at that instant.
 //!
-//! Output is a [`Transmit`]: a message shared behind an [`Arc`] together with its
-//! targets. A fanned-out EVENT is one `Transmit` with many targets, so the host can
-//! serialize it once per serializer.
+//! Output is a [`Transmit`]: a message ([`Outbound`]: owned for one connection, shared
+//! behind an [`Arc`] otherwise) together with its targets. A fanned-out EVENT is one
+//! `Transmit` with many targets, so the host can serialize it once per serializer.
 //!
 //! ```
 //! use std::time::Instant;
@@ -124,6 +124,46 @@ impl Targets {
     }
 }
 
+/// The message of a [`Transmit::Send`], read as a [`Message`] through `Deref`: held
+/// inline when the core made it for one connection (nothing allocated to hand it over),
+/// shared when it goes to several (a fanned-out EVENT).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outbound {
+    /// The core's only copy.
+    Owned(Message),
+    /// Shared by the targets.
+    Shared(Arc<Message>),
+}
+
+impl Outbound {
+    /// The message, moved out when not shared (else cloned).
+    pub fn into_message(self) -> Message {
+        match self {
+            Outbound::Owned(m) => m,
+            Outbound::Shared(m) => Arc::try_unwrap(m).unwrap_or_else(|m| Message::clone(&m)),
+        }
+    }
+
+    /// The message behind an [`Arc`] (allocated here when it was owned).
+    pub fn into_shared(self) -> Arc<Message> {
+        match self {
+            Outbound::Owned(m) => Arc::new(m),
+            Outbound::Shared(m) => m,
+        }
+    }
+}
+
+impl std::ops::Deref for Outbound {
+    type Target = Message;
+
+    fn deref(&self) -> &Message {
+        match self {
+            Outbound::Owned(m) => m,
+            Outbound::Shared(m) => m,
+        }
+    }
+}
+
 /// An output of the core, in order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Transmit {
@@ -131,8 +171,8 @@ pub enum Transmit {
     Send {
         /// The connections.
         to: Targets,
-        /// The message, shared by all targets.
-        message: Arc<Message>,
+        /// The message, the same for all targets.
+        message: Outbound,
     },
     /// Close the connection once what was sent before is written; the core has already
     /// forgotten it.
@@ -344,7 +384,7 @@ impl Router {
     fn send(&mut self, conn: ConnId, msg: Message) {
         self.out.push_back(Transmit::Send {
             to: Targets::One(conn),
-            message: Arc::new(msg),
+            message: Outbound::Owned(msg),
         });
     }
 

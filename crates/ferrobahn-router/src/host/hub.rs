@@ -146,7 +146,7 @@ impl State {
                     // driver alone: no shared encodings to keep.
                     &[conn] => self.push(now, max_queued, from, conn, Outgoing::One(message)),
                     targets => {
-                        let encoded = Arc::new(Encoded::new(message, true));
+                        let encoded = Arc::new(Encoded::new(message.into_shared(), true));
                         for &conn in targets {
                             let item = Outgoing::Shared(Arc::clone(&encoded));
                             self.push(now, max_queued, from, conn, item);

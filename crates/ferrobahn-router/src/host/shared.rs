@@ -11,6 +11,8 @@ use std::task::Waker;
 use bytes::Bytes;
 use ferrobahn_serializers::{EncodeError, Serializer};
 use ferrobahn_wamp::{Message, Value};
+
+use crate::core::Outbound;
 use ferrobahn_websocket::{Message as WsMessage, SharedFrame, FRAME_HEADROOM};
 
 /// Slots: four formats, plain and batched.
@@ -180,7 +182,7 @@ impl Encoded {
 pub(crate) enum Outgoing {
     /// A message for this connection only: nothing to share, so no encoding cache (its
     /// driver encodes it into a buffer of its own).
-    One(Arc<Message>),
+    One(Outbound),
     /// A message for several connections, encoded once per serializer.
     Shared(Arc<Encoded>),
 }
@@ -188,20 +190,19 @@ pub(crate) enum Outgoing {
 impl Outgoing {
     /// The message.
     #[cfg(test)]
-    pub(crate) fn message(&self) -> &Arc<Message> {
+    pub(crate) fn message(&self) -> &Message {
         match self {
             Outgoing::One(m) => m,
             Outgoing::Shared(e) => e.message(),
         }
     }
 
-    /// The message, moved out when this was its only reference (else cloned).
+    /// The message, moved out when not shared (else cloned).
     pub(crate) fn into_message(self) -> Message {
-        let arc = match self {
-            Outgoing::One(m) => m,
-            Outgoing::Shared(e) => Arc::clone(e.message()),
-        };
-        Arc::try_unwrap(arc).unwrap_or_else(|shared| Message::clone(&shared))
+        match self {
+            Outgoing::One(m) => m.into_message(),
+            Outgoing::Shared(e) => Message::clone(e.message()),
+        }
     }
 }
 
@@ -406,7 +407,7 @@ mod tests {
     }
 
     fn event() -> Outgoing {
-        Outgoing::One(Arc::new(Message::Event(Event::default())))
+        Outgoing::One(Outbound::Owned(Message::Event(Event::default())))
     }
 
     #[test]
@@ -463,45 +464,49 @@ mod tests {
             .map(|_| Arc::new(Message::Event(Event::default())))
             .collect();
         for m in &sent {
-            let _ = o.push(Outgoing::One(Arc::clone(m)), 8).unwrap();
+            let _ = o
+                .push(Outgoing::One(Outbound::Shared(Arc::clone(m))), 8)
+                .unwrap();
         }
         let mut taken = VecDeque::new();
         let Next::Message(first) = o.next_batch(&waker, &mut taken, 3) else {
             panic!("a message is queued")
         };
-        assert!(Arc::ptr_eq(first.message(), &sent[0]));
+        assert!(std::ptr::eq(first.message(), &*sent[0]));
         assert_eq!((taken.len(), o.len()), (3, 1));
         // The second is sent, the third and fourth go back ahead of the fifth.
-        assert!(Arc::ptr_eq(taken.pop_front().unwrap().message(), &sent[1]));
+        assert!(std::ptr::eq(
+            taken.pop_front().unwrap().message(),
+            &*sent[1]
+        ));
         o.unshift_all(&mut taken);
         assert!(taken.is_empty());
         for want in &sent[2..] {
             let Next::Message(m) = o.next(&waker) else {
                 panic!("still queued")
             };
-            assert!(Arc::ptr_eq(m.message(), want));
+            assert!(std::ptr::eq(m.message(), &**want));
         }
         assert!(matches!(o.next_batch(&waker, &mut taken, 3), Next::Empty));
     }
 
     #[test]
     fn an_outgoing_message_is_moved_out_when_not_shared() {
-        let one = Arc::new(Message::Event(Event::default()));
-        let ptr = Arc::as_ptr(&one);
-        let out = Outgoing::One(one);
-        assert!(std::ptr::eq(Arc::as_ptr(out.message()), ptr));
-        assert_eq!(out.into_message(), Message::Event(Event::default()));
-        // Still referenced elsewhere (a fan-out): cloned.
-        let shared = Arc::new(Encoded::new(
-            Arc::new(Message::Event(Event::default())),
-            true,
-        ));
-        let kept = Arc::clone(shared.message());
+        let event = || Message::Event(Event::default());
         assert_eq!(
-            Outgoing::Shared(shared).into_message(),
-            Message::Event(Event::default())
+            Outgoing::One(Outbound::Owned(event())).into_message(),
+            event()
         );
-        assert_eq!(*kept, Message::Event(Event::default()));
+        let one = Arc::new(event());
+        assert_eq!(Outgoing::One(Outbound::Shared(one)).into_message(), event());
+        // Still referenced elsewhere (a fan-out): cloned, the other reference intact.
+        let shared = Arc::new(Encoded::new(Arc::new(event()), true));
+        let kept = Arc::clone(shared.message());
+        assert_eq!(Outgoing::Shared(shared).into_message(), event());
+        assert_eq!(*kept, event());
+        let kept_too = Arc::clone(&kept);
+        assert_eq!(Outbound::Shared(kept).into_message(), event());
+        assert_eq!(Arc::strong_count(&kept_too), 1);
     }
 
     #[test]
