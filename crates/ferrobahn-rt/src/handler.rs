@@ -206,7 +206,7 @@ impl<'a> Ctx<'a> {
     /// [`Error::Full`] while the outgoing buffer is full (under the default
     /// `SlowReader::Wait` policy; resume in [`Handler::on_drain`]).
     pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        let now = self.core.now();
+        let now = self.send_now();
         self.core
             .conn
             .send_text(now, text)
@@ -220,7 +220,7 @@ impl<'a> Ctx<'a> {
     /// # Errors
     /// As [`Ctx::send_text`].
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        let now = self.core.now();
+        let now = self.send_now();
         self.core
             .conn
             .send_binary(now, data)

@@ -15,7 +15,7 @@ use ferrobahn_client::transport::{TransportError, WampTransport};
 use ferrobahn_client::{Component, Connector};
 use ferrobahn_wamp::Message;
 
-use super::shared::{Next, Outlet};
+use super::outlet::{Next, Outlet, Registered};
 use super::{Inner, RouterHandle};
 use crate::core::{ConnId, TransportInfo};
 
@@ -39,6 +39,8 @@ struct EmbeddedTransport {
     inner: Arc<Inner>,
     conn: ConnId,
     outlet: Arc<Outlet>,
+    /// The waker this transport's reader left in its outlet.
+    registered: Registered,
     attached: bool,
 }
 
@@ -56,6 +58,7 @@ impl EmbeddedTransport {
             inner,
             conn,
             outlet,
+            registered: Registered::default(),
             attached: true,
         })
     }
@@ -69,7 +72,7 @@ impl EmbeddedTransport {
 
 impl WampTransport for EmbeddedTransport {
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, TransportError>>> {
-        match self.outlet.next(cx.waker()) {
+        match self.outlet.next(cx.waker(), &mut self.registered) {
             Next::Message(item) => Poll::Ready(Some(Ok(item.into_message()))),
             Next::Close | Next::Kill => {
                 // The router forgot this connection already.

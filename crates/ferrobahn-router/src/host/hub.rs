@@ -15,7 +15,8 @@ use std::time::Instant;
 use ferrobahn_rt::{AsyncTimer, Runtime};
 use ferrobahn_wamp::Message;
 
-use super::shared::{Encoded, Full, Outgoing, Outlet};
+use super::outlet::{Full, Outlet};
+use super::shared::{Encoded, Outgoing};
 use super::Inner;
 use crate::core::{ConnId, Router, Transmit, TransportInfo};
 

@@ -39,6 +39,7 @@
 mod accept;
 mod embedded;
 mod hub;
+mod outlet;
 mod rawsocket;
 mod shared;
 mod web;

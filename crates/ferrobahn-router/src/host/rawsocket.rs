@@ -15,7 +15,8 @@ use ferrobahn_rt::{AsyncTimer, Runtime, Transport};
 use ferrobahn_serializers::rawsocket::{exponent_for_max_len, Config, Event, RawSocket};
 use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
 
-use super::shared::{encode_one, Encoding, Next, Outgoing, Outlet};
+use super::outlet::{Next, Outlet, Registered};
+use super::shared::{encode_one, Encoding, Outgoing};
 use super::HostShared;
 use crate::core::{ConnId, TransportInfo};
 
@@ -95,6 +96,8 @@ struct Driver {
     ser: Option<Serializer>,
     /// The outgoing queue, once attached.
     outlet: Option<Arc<Outlet>>,
+    /// The waker this driver left in its outlet.
+    registered: Registered,
     attached: bool,
     done: bool,
     wbuf: Vec<u8>,
@@ -136,6 +139,7 @@ pub(crate) async fn serve<T: Transport>(
         raw,
         ser: None,
         outlet: None,
+        registered: Registered::default(),
         attached: false,
         done: false,
         wbuf: Vec::new(),
@@ -191,7 +195,13 @@ impl Driver {
                 // Written down to room again with messages left in the outlet (or none
                 // left: then the outlet wakes this task for the next).
                 let room = self.wbuf.len() - self.wpos < self.host.write_batch;
-                if !self.done && room && self.outlet.as_ref().is_some_and(|o| o.more(cx.waker())) {
+                if !self.done
+                    && room
+                    && self
+                        .outlet
+                        .as_ref()
+                        .is_some_and(|o| o.more(cx.waker(), &mut self.registered))
+                {
                     continue;
                 }
                 return self.poll_deadline(cx);
@@ -289,7 +299,7 @@ impl Driver {
         let mut any = false;
         // Stop above the high-water mark: the rest waits in the outlet, counted there.
         while !self.done && self.wbuf.len() - self.wpos < self.host.write_batch {
-            match outlet.next(cx.waker()) {
+            match outlet.next(cx.waker(), &mut self.registered) {
                 Next::Message(item) => {
                     any = true;
                     let raw = &mut self.raw;

@@ -1,12 +1,10 @@
-//! What the router and a connection's driver share: the outgoing queue ([`Outlet`]) of
-//! messages ([`Outgoing`]): a message for one connection as the core made it (encoded by
-//! that connection's driver into a buffer it keeps), a fanned-out one encoded lazily,
-//! once per serializer ([`Encoded`]).
+//! What the router hands a connection's driver through its outlet
+//! ([`super::outlet::Outlet`]): [`Outgoing`] messages, one for this connection as the
+//! core made it (encoded by the driver into a buffer of the thread, [`encode_one`]), a
+//! fanned-out one encoded lazily, once per serializer ([`Encoded`]).
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::task::Waker;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use ferrobahn_serializers::{EncodeError, Serializer};
@@ -177,7 +175,7 @@ impl Encoded {
     }
 }
 
-/// A message in an [`Outlet`].
+/// A message in an [`Outlet`](super::outlet::Outlet).
 #[derive(Debug)]
 pub(crate) enum Outgoing {
     /// A message for this connection only: nothing to share, so no encoding cache (its
@@ -203,139 +201,6 @@ impl Outgoing {
             Outgoing::One(m) => m.into_message(),
             Outgoing::Shared(e) => Message::clone(e.message()),
         }
-    }
-}
-
-/// What a connection's driver takes next from its [`Outlet`].
-#[derive(Debug)]
-pub(crate) enum Next {
-    /// Send this message.
-    Message(Outgoing),
-    /// Everything queued was taken: close the connection normally.
-    Close,
-    /// The connection did not keep up: close it at once (1008), dropping the queue.
-    Kill,
-    /// Nothing queued; the driver is woken when something is.
-    Empty,
-}
-
-/// How an outlet ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum End {
-    Close,
-    Kill,
-}
-
-/// A connection's outgoing queue: the router pushes into it (under the router lock) and
-/// wakes the connection's driver, which takes from it in its own task.
-#[derive(Debug, Default)]
-pub(crate) struct Outlet {
-    q: Mutex<Queue>,
-}
-
-#[derive(Debug, Default)]
-struct Queue {
-    items: VecDeque<Outgoing>,
-    end: Option<End>,
-    /// The driver to wake on the next push (taken by the push that wakes it).
-    waker: Option<Waker>,
-}
-
-/// The queue already holds as many messages as allowed.
-#[derive(Debug)]
-pub(crate) struct Full(pub(crate) usize);
-
-impl Outlet {
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.q.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Queues `msg` unless `max` are queued; returns the driver's waker to wake (none when
-    /// a wake-up is pending already).
-    pub(crate) fn push(&self, msg: Outgoing, max: usize) -> Result<Option<Waker>, Full> {
-        let mut q = self.lock();
-        if q.items.len() >= max {
-            return Err(Full(q.items.len()));
-        }
-        q.items.push_back(msg);
-        Ok(q.waker.take())
-    }
-
-    /// Ends the outlet: `kill` at once, else after what is queued. Returns the waker.
-    pub(crate) fn end(&self, kill: bool) -> Option<Waker> {
-        let mut q = self.lock();
-        if q.end != Some(End::Kill) {
-            q.end = Some(if kill { End::Kill } else { End::Close });
-        }
-        if kill {
-            q.items.clear();
-        }
-        q.waker.take()
-    }
-
-    /// The next item for the driver; on [`Next::Empty`], `waker` is registered.
-    pub(crate) fn next(&self, waker: &Waker) -> Next {
-        self.next_batch(waker, &mut VecDeque::new(), 0)
-    }
-
-    /// As [`Outlet::next`], and with a message also moves up to `more` further ones
-    /// into `into`, under the same lock (a driver writing many takes them with one lock
-    /// instead of one each); what it does not send goes back with
-    /// [`Outlet::unshift_all`].
-    pub(crate) fn next_batch(
-        &self,
-        waker: &Waker,
-        into: &mut VecDeque<Outgoing>,
-        more: usize,
-    ) -> Next {
-        let mut q = self.lock();
-        if q.end == Some(End::Kill) {
-            return Next::Kill;
-        }
-        if let Some(m) = q.items.pop_front() {
-            let n = more.min(q.items.len());
-            into.extend(q.items.drain(..n));
-            return Next::Message(m);
-        }
-        if q.end == Some(End::Close) {
-            return Next::Close;
-        }
-        match &q.waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => q.waker = Some(waker.clone()),
-        }
-        Next::Empty
-    }
-
-    /// Puts back, in order and ahead of the rest, messages taken but not sent.
-    pub(crate) fn unshift_all(&self, taken: &mut VecDeque<Outgoing>) {
-        if taken.is_empty() {
-            return;
-        }
-        let mut q = self.lock();
-        while let Some(m) = taken.pop_back() {
-            q.items.push_front(m);
-        }
-    }
-
-    /// Whether the driver has more to take (messages, or the end); when not, `waker` is
-    /// registered. A driver that stops taking (its buffer full) calls this, so that a
-    /// message pushed after it wrote its buffer still wakes it.
-    pub(crate) fn more(&self, waker: &Waker) -> bool {
-        let mut q = self.lock();
-        if !q.items.is_empty() || q.end.is_some() {
-            return true;
-        }
-        match &q.waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => q.waker = Some(waker.clone()),
-        }
-        false
-    }
-
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.lock().items.len()
     }
 }
 
@@ -397,99 +262,6 @@ mod tests {
         assert!(one.frame(&json, MessageKind::Text).unwrap().is_none());
     }
 
-    /// A waker that counts its wake-ups.
-    struct Count(std::sync::atomic::AtomicUsize);
-
-    impl std::task::Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
-    }
-
-    fn event() -> Outgoing {
-        Outgoing::One(Outbound::Owned(Message::Event(Event::default())))
-    }
-
-    #[test]
-    fn an_outlet_wakes_its_driver_once_and_counts_its_limit() {
-        let count = Arc::new(Count(Default::default()));
-        let waker = Waker::from(Arc::clone(&count));
-        let o = Outlet::default();
-        assert!(matches!(o.next(&waker), Next::Empty));
-        // The first push hands out the waker, the next ones find none (a wake-up is due).
-        let w = o.push(event(), 3).unwrap();
-        w.expect("the registered waker").wake();
-        assert!(o.push(event(), 3).unwrap().is_none());
-        assert!(o.push(event(), 3).unwrap().is_none());
-        assert!(matches!(o.push(event(), 3), Err(Full(3))));
-        assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 1);
-        let Next::Message(m) = o.next(&waker) else {
-            panic!("a message is queued")
-        };
-        o.unshift_all(&mut VecDeque::from([m]));
-        assert_eq!(o.len(), 3);
-        assert!(o.more(&waker));
-        // Closing lets the queued messages out first.
-        assert!(o.end(false).is_none());
-        for _ in 0..3 {
-            assert!(matches!(o.next(&waker), Next::Message(_)));
-        }
-        assert!(matches!(o.next(&waker), Next::Close));
-    }
-
-    /// Regression: a driver that stopped taking at its flush threshold just as the outlet
-    /// ran empty registered no waker, so the next message waited for unrelated traffic.
-    #[test]
-    fn a_driver_that_stops_taking_is_still_woken() {
-        let count = Arc::new(Count(Default::default()));
-        let waker = Waker::from(Arc::clone(&count));
-        let o = Outlet::default();
-        assert!(!o.more(&waker), "nothing to take");
-        assert!(
-            o.push(event(), 8).unwrap().is_some(),
-            "the push finds the waker"
-        );
-        assert!(o.more(&waker));
-        assert!(matches!(o.next(&waker), Next::Message(_)));
-        let _ = o.end(false);
-        assert!(o.more(&waker), "the close is still to be taken");
-    }
-
-    #[test]
-    fn a_batch_taken_and_partly_put_back_keeps_its_order() {
-        let count = Arc::new(Count(Default::default()));
-        let waker = Waker::from(Arc::clone(&count));
-        let o = Outlet::default();
-        let sent: Vec<Arc<Message>> = (0..5)
-            .map(|_| Arc::new(Message::Event(Event::default())))
-            .collect();
-        for m in &sent {
-            let _ = o
-                .push(Outgoing::One(Outbound::Shared(Arc::clone(m))), 8)
-                .unwrap();
-        }
-        let mut taken = VecDeque::new();
-        let Next::Message(first) = o.next_batch(&waker, &mut taken, 3) else {
-            panic!("a message is queued")
-        };
-        assert!(std::ptr::eq(first.message(), &*sent[0]));
-        assert_eq!((taken.len(), o.len()), (3, 1));
-        // The second is sent, the third and fourth go back ahead of the fifth.
-        assert!(std::ptr::eq(
-            taken.pop_front().unwrap().message(),
-            &*sent[1]
-        ));
-        o.unshift_all(&mut taken);
-        assert!(taken.is_empty());
-        for want in &sent[2..] {
-            let Next::Message(m) = o.next(&waker) else {
-                panic!("still queued")
-            };
-            assert!(std::ptr::eq(m.message(), &**want));
-        }
-        assert!(matches!(o.next_batch(&waker, &mut taken, 3), Next::Empty));
-    }
-
     #[test]
     fn an_outgoing_message_is_moved_out_when_not_shared() {
         let event = || Message::Event(Event::default());
@@ -507,22 +279,5 @@ mod tests {
         let kept_too = Arc::clone(&kept);
         assert_eq!(Outbound::Shared(kept).into_message(), event());
         assert_eq!(Arc::strong_count(&kept_too), 1);
-    }
-
-    #[test]
-    fn a_killed_outlet_drops_its_queue() {
-        let count = Arc::new(Count(Default::default()));
-        let waker = Waker::from(Arc::clone(&count));
-        let o = Outlet::default();
-        assert!(matches!(o.next(&waker), Next::Empty));
-        let _ = o.push(event(), 8).unwrap();
-        let _ = o.push(event(), 8).unwrap();
-        assert!(o.end(true).is_none(), "the waker went to the first push");
-        assert!(o.end(false).is_none());
-        assert_eq!(o.len(), 0);
-        assert!(
-            matches!(o.next(&waker), Next::Kill),
-            "a kill is not softened by a close"
-        );
     }
 }

@@ -12,7 +12,8 @@ use ferrobahn_rt::{Ctx, Deny, Error, Handler};
 use ferrobahn_serializers::{EncodeError, Serializer};
 use ferrobahn_websocket::{CloseCode, Message as WsMessage, MessageKind};
 
-use super::shared::{encode_one, Encoded, Encoding, Next, Outgoing, Outlet};
+use super::outlet::{Next, Outlet, Registered};
+use super::shared::{encode_one, Encoded, Encoding, Outgoing};
 
 /// Messages taken from the outlet under one lock, besides the first.
 const TAKE: usize = 63;
@@ -29,6 +30,8 @@ pub(crate) struct WsSession {
     outlet: Option<Arc<Outlet>>,
     /// Messages taken from the outlet in one go, being sent (put back when not sent).
     taken: VecDeque<Outgoing>,
+    /// The waker this driver left in its outlet.
+    registered: Registered,
     attached: bool,
 }
 
@@ -41,6 +44,7 @@ impl WsSession {
             ser: None,
             outlet: None,
             taken: VecDeque::new(),
+            registered: Registered::default(),
             attached: false,
         }
     }
@@ -122,7 +126,7 @@ impl Handler for WsSession {
         while !ctx.wants_flush() {
             let next = match self.taken.pop_front() {
                 Some(enc) => Next::Message(enc),
-                None => outlet.next_batch(cx.waker(), &mut self.taken, TAKE),
+                None => outlet.next_batch(cx.waker(), &mut self.registered, &mut self.taken, TAKE),
             };
             let item = match next {
                 Next::Message(item) => item,
@@ -167,7 +171,7 @@ impl Handler for WsSession {
             }
         }
         outlet.unshift_all(&mut self.taken);
-        outlet.more(cx.waker())
+        outlet.more(cx.waker(), &mut self.registered)
     }
 
     fn on_close(&mut self, was_clean: bool, code: Option<CloseCode>, reason: &str) {
