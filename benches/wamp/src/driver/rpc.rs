@@ -278,7 +278,7 @@ impl Pace {
 /// Latency: one caller starts calls of [`ECHO`] (one callee) on the schedule of
 /// `pace`, open loop, and every round trip due in the window is a sample. Calls are
 /// driven by one task (no task per call); between starts it yields, or sleeps when the
-/// next start is more than [`SPIN`] away. `light`: the caller and callee are
+/// next start is more than `SPIN` away. `light`: the caller and callee are
 /// [`light_rpc`](super::light_rpc) connections instead of full clients.
 ///
 /// # Errors
@@ -404,7 +404,7 @@ impl Pacer {
         first..self.sent
     }
 
-    /// How to wait for the next start: a sleep (`Some`) when it is more than [`SPIN`]
+    /// How to wait for the next start: a sleep (`Some`) when it is more than `SPIN`
     /// away, else a yield (`None`); and when the pacer should be back at the latest.
     pub fn wait(&self) -> (Option<Duration>, Instant) {
         let now = Instant::now();
@@ -432,7 +432,7 @@ impl Pacer {
         true
     }
 
-    /// Records a stall when the pacer is back more than [`STALL`] after `back`.
+    /// Records a stall when the pacer is back more than `STALL` after `back`.
     pub fn check(&self, back: Instant) {
         let now = Instant::now();
         if now.saturating_duration_since(back) > STALL {

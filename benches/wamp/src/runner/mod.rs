@@ -3,6 +3,7 @@
 //! It builds nothing: `cargo xtask bench wamp` builds `ferrobahn` (the CLI) and this
 //! package's binaries in release mode first; the runner finds them next to itself.
 
+mod launcher;
 pub mod markdown;
 pub mod measure;
 pub mod routers;
