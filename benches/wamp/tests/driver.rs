@@ -68,7 +68,11 @@ fn scenarios_move_load_through_our_router() {
                 ..pace
             };
             for (light, pace) in [(false, pace), (true, resting)] {
-                let r = rpc::latency(&t, pace, 64, light, W, None)
+                let file = std::env::temp_dir().join(format!(
+                    "wamp-driver-samples-{}-{ser}-{light}.csv",
+                    std::process::id()
+                ));
+                let r = rpc::latency(&t, pace, 64, light, W, None, Some(&file))
                     .await
                     .expect("latency");
                 let samples = r.samples.expect("samples");
@@ -76,6 +80,15 @@ fn scenarios_move_load_through_our_router() {
                 // pacer may start (about 600; a late pacer starts fewer, never more).
                 assert!((1..=900).contains(&samples), "{ser} light={light}: {r:?}");
                 assert!(r.p50_us.expect("p50") <= r.p99_us.expect("p99"));
+                // --samples-out: one line per round trip of the window.
+                let text = std::fs::read_to_string(&file).expect("samples file");
+                let _ = std::fs::remove_file(&file);
+                let rows = text.lines().filter(|l| !l.starts_with("stall")).count();
+                assert_eq!(
+                    rows as u64,
+                    samples + 1,
+                    "{ser} light={light}: header + rows"
+                );
             }
         }
     });

@@ -110,6 +110,10 @@ enum Scenario {
         /// Length of each rest, microseconds.
         #[arg(long, default_value_t = 120)]
         rest_us: u64,
+        /// Write every round trip of the window (`due_us,rtt_us`) and the driver's
+        /// stalls to this CSV file.
+        #[arg(long)]
+        samples_out: Option<std::path::PathBuf>,
     },
     /// Holds N idle joined sessions until stdin closes (prints `READY N`).
     Idle {
@@ -163,6 +167,7 @@ async fn run(args: Args) -> Result<Option<DriverReport>, DriverError> {
             light,
             rest_every_us,
             rest_us,
+            samples_out,
         } => {
             let pace = rpc::Pace {
                 rate,
@@ -172,7 +177,7 @@ async fn run(args: Args) -> Result<Option<DriverReport>, DriverError> {
                     len: Duration::from_micros(rest_us),
                 }),
             };
-            rpc::latency(&t, pace, size, light, w, pid).await?
+            rpc::latency(&t, pace, size, light, w, pid, samples_out.as_deref()).await?
         }
         Scenario::Idle { sessions, sources } => {
             idle::run(&t, sessions, sources).await?;

@@ -7,6 +7,7 @@ pub mod light_rpc;
 pub mod meter;
 pub mod pubsub;
 pub mod rpc;
+pub mod samples;
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};

@@ -290,6 +290,7 @@ pub async fn latency(
     light: bool,
     w: Window,
     router: Option<u32>,
+    samples_out: Option<&std::path::Path>,
 ) -> Result<DriverReport, DriverError> {
     if !(pace.rate.is_finite() && pace.rate > 0.0) {
         return Err(DriverError::Protocol(format!("bad rate {}", pace.rate)));
@@ -327,6 +328,9 @@ pub async fn latency(
     let (samples, stalls) = (lock(&log.samples), lock(&log.stalls));
     fill_quantiles(&mut report, &samples, from, from + w.duration);
     fill_stalls(&mut report, &samples, &stalls, from, from + w.duration);
+    if let Some(path) = samples_out {
+        super::samples::write(path, &samples, &stalls, from, from + w.duration)?;
+    }
     Ok(report)
 }
 
@@ -427,7 +431,10 @@ impl Pacer {
         if Instant::now() < self.rest_due {
             return false;
         }
+        let back = Instant::now() + rest.len;
         std::thread::sleep(rest.len);
+        // A rest that ends late is a stall too: the thread was not woken on time.
+        self.check(back);
         self.rest_due = Instant::now() + rest.every;
         true
     }
@@ -538,6 +545,27 @@ mod tests {
         );
         std::thread::sleep(us(100));
         assert!(!never.rest());
+    }
+
+    #[test]
+    fn coming_back_late_is_a_stall() {
+        let log = Log::default();
+        let pacer = Pacer::new(
+            Pace {
+                rate: 1000.0,
+                tick: Duration::ZERO,
+                rest: None,
+            },
+            &log,
+        );
+        pacer.check(Instant::now());
+        assert!(lock(&log.stalls).is_empty(), "on time is no stall");
+        let late = Instant::now() - Duration::from_millis(5);
+        pacer.check(late);
+        let stalls = lock(&log.stalls);
+        assert_eq!(stalls.len(), 1);
+        assert_eq!(stalls[0].0, late);
+        assert!(stalls[0].1 - late >= Duration::from_millis(5));
     }
 
     #[test]

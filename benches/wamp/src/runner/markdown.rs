@@ -273,9 +273,9 @@ pub fn render(s: &Saved) -> String {
          process. With SCHED_FIFO routers the latency driver runs SCHED_FIFO as well and \
          blocks its thread for 120 µs after every 1.88 ms (so RT throttling never stops \
          its spinning pacer). The driver's pacer \
-         spins and notices when it comes back more than 1 ms late (its thread descheduled \
-         or held up); p99 clear leaves out the round trips that overlap such a driver \
-         stall. Run-queue wait = time the process was runnable but another process had \
+         spins and notices when it comes back more than 1 ms late, from a wait or from \
+         one of those rests (its thread descheduled, held up, or not woken on time); p99 \
+         clear leaves out the round trips that overlap such a driver stall. Run-queue wait = time the process was runnable but another process had \
          its CPU (schedstat), over the window.\n"
     );
     let _ = writeln!(
