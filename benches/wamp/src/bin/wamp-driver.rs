@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! wamp-driver --url ws://127.0.0.1:8080/ws --serializer wamp.2.msgpack \
-//!     [--router-pid PID] [--warmup 1] [--duration 3] fanout --subscribers 100 --size 64 [--light]
+//!     [--router-pid PID] [--warmup 1] [--duration 3] fanout --subscribers 100 --size 64 [--light] [--publications N]
 //! ```
 #![forbid(unsafe_code)]
 
@@ -57,6 +57,10 @@ enum Scenario {
         /// Subscribers count WebSocket messages instead of running full sessions.
         #[arg(long)]
         light: bool,
+        /// Publish exactly this many events, wait until all are delivered, print
+        /// `published N delivered M` and exit (no timed window: for instruction counts).
+        #[arg(long)]
+        publications: Option<u64>,
     },
     /// Calls per second through `callees` (shared round-robin when > 1).
     Rpc {
@@ -140,6 +144,7 @@ async fn run(args: Args) -> Result<Option<DriverReport>, DriverError> {
             size,
             window,
             light,
+            publications,
         } => {
             let spec = pubsub::Fanout {
                 subscribers,
@@ -147,6 +152,11 @@ async fn run(args: Args) -> Result<Option<DriverReport>, DriverError> {
                 window_events: window,
                 light,
             };
+            if let Some(n) = publications {
+                let delivered = pubsub::run_count(&t, spec, n).await?;
+                println!("published {n} delivered {delivered}");
+                return Ok(None);
+            }
             pubsub::run(&t, spec, w, pid).await?
         }
         Scenario::Rpc {

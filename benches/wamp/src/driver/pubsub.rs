@@ -46,16 +46,16 @@ impl Fanout {
     }
 }
 
-/// Sets up the subscribers and the publisher, then measures events delivered.
-///
-/// # Errors
-/// Setup failures.
-pub async fn run(
-    t: &Target,
-    spec: Fanout,
-    w: Window,
-    router: Option<u32>,
-) -> Result<DriverReport, DriverError> {
+/// The subscribers (light ones counting into `counter`, or full sessions kept in the
+/// returned list) and the publisher of one fan-out run.
+struct Setup {
+    counter: Arc<AtomicU64>,
+    notify: Arc<tokio::sync::Notify>,
+    keep: Vec<Client>,
+    publisher: Client,
+}
+
+async fn setup(t: &Target, spec: Fanout) -> Result<Setup, DriverError> {
     let counter = Arc::new(AtomicU64::new(0));
     let notify = Arc::new(tokio::sync::Notify::new());
     let every = spec.subscribers.max(1) as u64;
@@ -87,19 +87,98 @@ pub async fn run(
         }
     }
     let publisher = t.client(None).await?;
+    Ok(Setup {
+        counter,
+        notify,
+        keep,
+        publisher,
+    })
+}
+
+/// Sets up the subscribers and the publisher, then measures events delivered.
+///
+/// # Errors
+/// Setup failures.
+pub async fn run(
+    t: &Target,
+    spec: Fanout,
+    w: Window,
+    router: Option<u32>,
+) -> Result<DriverReport, DriverError> {
+    let s = setup(t, spec).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let task = tokio::spawn(publish_loop(
-        publisher,
+        s.publisher,
         spec,
-        counter.clone(),
-        notify,
+        s.counter.clone(),
+        s.notify,
         stop.clone(),
     ));
-    let report = measure(&counter, w, router).await;
+    let report = measure(&s.counter, w, router).await;
     stop.store(true, Ordering::Relaxed);
     task.abort();
-    drop(keep);
+    drop(s.keep);
     Ok(report)
+}
+
+/// How long a fixed-count run may go without delivery progress before it fails.
+const COUNT_STALL: Duration = Duration::from_secs(60);
+
+/// A fixed-count run: sets up the subscribers and the publisher, publishes
+/// `publications` events (within the publication window of `spec`), and returns
+/// when every subscriber got every one of them; the events delivered. For
+/// load-independent measures of a router (instruction or allocation counts taken
+/// under two counts and subtracted, see benches/callgrind_router_fanout.sh).
+///
+/// # Errors
+/// Setup and publish failures; no delivery progress for [`COUNT_STALL`] (events
+/// lost).
+pub async fn run_count(t: &Target, spec: Fanout, publications: u64) -> Result<u64, DriverError> {
+    let s = setup(t, spec).await?;
+    let subs = spec.subscribers.max(1) as u64;
+    let window = spec.window_publications();
+    let body = payload(spec.size);
+    let mut published = 0u64;
+    let want = publications * subs;
+    loop {
+        let delivered = s.counter.load(Ordering::Relaxed);
+        if delivered >= want {
+            break;
+        }
+        let in_flight = published.saturating_sub(delivered / subs);
+        if published < publications && in_flight < window {
+            let n = (window - in_flight).min(publications - published);
+            let pubs = (0..n).map(|_| {
+                s.publisher
+                    .publish(TOPIC, body.clone(), PublishOptions::default())
+            });
+            for r in futures_util::future::join_all(pubs).await {
+                r?;
+            }
+            published += n;
+        } else {
+            // Woken at each multiple of `subs` delivered events; a short nap covers
+            // the last partial round.
+            let wait = tokio::time::timeout(Duration::from_millis(5), s.notify.notified());
+            if wait.await.is_err() && s.counter.load(Ordering::Relaxed) == delivered {
+                stalled_since(&s.counter, delivered).await?;
+            }
+        }
+    }
+    drop(s.keep);
+    Ok(s.counter.load(Ordering::Relaxed))
+}
+
+/// Waits until `counter` moves past `at`, at most [`COUNT_STALL`].
+async fn stalled_since(counter: &AtomicU64, at: u64) -> Result<(), DriverError> {
+    let start = tokio::time::Instant::now();
+    while counter.load(Ordering::Relaxed) == at {
+        if start.elapsed() > COUNT_STALL {
+            return Err(DriverError::Timeout("fan-out delivery (events lost)"));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(())
 }
 
 async fn publish_loop(

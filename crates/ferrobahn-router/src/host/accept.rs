@@ -169,4 +169,26 @@ mod tests {
             other => panic!("stream bytes expected, got {other:?}"),
         }
     }
+
+    /// Reads into uninitialised memory go to the stream once the prefix is given back
+    /// (none before: the prefix is copied by `poll_read`).
+    #[tokio::test]
+    async fn prefixed_reads_uninit_after_the_prefix() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut client, b"rest")
+            .await
+            .unwrap();
+        let mut io = Prefixed::new(b"G".to_vec(), ferrobahn_tokio::TokioIo(server));
+        assert!(io.read_uninit().is_none(), "the prefix first");
+        let mut one = [0u8; 1];
+        let n = poll_fn(|cx| io.poll_read(cx, &mut one)).await.unwrap();
+        assert_eq!(&one[..n], b"G");
+        let got = ferrobahn_test::uninit::read_uninit_once(&mut io, 16)
+            .await
+            .unwrap();
+        assert_eq!(got, b"rest");
+    }
 }

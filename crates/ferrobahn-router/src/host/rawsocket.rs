@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use ferrobahn_rt::{AsyncTimer, Runtime, Transport};
+use ferrobahn_rt::{AsyncTimer, ReadUninit, Runtime, Transport};
 use ferrobahn_serializers::rawsocket::{exponent_for_max_len, Config, Event, RawSocket};
 use ferrobahn_serializers::{Format, Limits as SerLimits, Serializer};
 
@@ -71,6 +71,16 @@ impl<T: Transport> Transport for Prefixed<T> {
     }
     fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.io.poll_close(cx)
+    }
+    fn read_uninit(&mut self) -> Option<&mut dyn ReadUninit> {
+        // Once the prefix is given back, reads go to the stream, which may read into
+        // uninitialised memory: the connection's driver then does not zero its read
+        // buffer before each read (a memset of every read's offer, about a sixth of
+        // the router's instructions in a 4 KiB fan-out).
+        if self.pos < self.prefix.len() {
+            return None;
+        }
+        self.io.read_uninit()
     }
     fn tls_exporter(&self) -> Option<[u8; 32]> {
         self.io.tls_exporter()
