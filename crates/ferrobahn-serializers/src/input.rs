@@ -102,7 +102,7 @@ impl<'a> Input<'a> {
 
     pub(crate) fn string(&mut self, n: usize) -> Result<String, DecodeError> {
         let s = self.take(n)?;
-        std::str::from_utf8(s)
+        simdutf8::basic::from_utf8(s)
             .map(str::to_owned)
             .map_err(|_| DecodeError::InvalidUtf8 {
                 format: self.format,

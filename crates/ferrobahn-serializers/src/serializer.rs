@@ -190,11 +190,29 @@ impl Serializer {
         }
     }
 
+    /// [`DecodeError::TooLarge`] for input over the message size limit.
+    fn check_size(&self, data: &[u8]) -> Result<(), DecodeError> {
+        if data.len() > self.limits.max_message_size {
+            return Err(DecodeError::TooLarge {
+                size: data.len(),
+                limit: self.limits.max_message_size,
+            });
+        }
+        Ok(())
+    }
+
     fn decode_inner(&self, data: &[u8], src: Option<&Bytes>) -> Result<Vec<Message>, DecodeError> {
+        let check = self.limits.uri_check;
+        if !self.batched {
+            // One message: no list of values in between.
+            self.check_size(data)?;
+            let v = self.format.decode(data, src, self.limits.max_depth)?;
+            return Ok(vec![Message::from_value_with(v, check)?]);
+        }
         let values = self.decode_values_inner(data, src)?;
         values
             .into_iter()
-            .map(|v| Message::from_value_with(v, self.limits.uri_check).map_err(Into::into))
+            .map(|v| Message::from_value_with(v, check).map_err(Into::into))
             .collect()
     }
 
@@ -233,12 +251,7 @@ impl Serializer {
         src: Option<&Bytes>,
         mut each: impl FnMut(Value) -> Result<(), DecodeError>,
     ) -> Result<(), DecodeError> {
-        if data.len() > self.limits.max_message_size {
-            return Err(DecodeError::TooLarge {
-                size: data.len(),
-                limit: self.limits.max_message_size,
-            });
-        }
+        self.check_size(data)?;
         let depth = self.limits.max_depth;
         if !self.batched {
             return each(self.format.decode(data, src, depth)?);

@@ -48,6 +48,46 @@ fn json_errors() {
     ));
 }
 
+/// JSON is checked to be UTF-8 as a whole, then parsed without checking each string
+/// again: strings with every kind of character and escape decode as before, and bytes
+/// that are not UTF-8 (in a string or elsewhere) are still an error.
+#[cfg(feature = "json")]
+#[test]
+fn json_strings_whether_or_not_utf8() {
+    let ser = Serializer::new(Format::Json);
+    let doc = r#"["a\u00e9\"\n\ud83d\ude00", "é中😀", "", {"ké": "v"}]"#;
+    let want = Value::List(vec![
+        Value::Str("a\u{e9}\"\n\u{1f600}".into()),
+        Value::Str("\u{e9}\u{4e2d}\u{1f600}".into()),
+        Value::Str(String::new()),
+        Value::Dict(
+            [("k\u{e9}".to_owned(), Value::Str("v".into()))]
+                .into_iter()
+                .collect(),
+        ),
+    ]);
+    assert_eq!(ser.decode_values(doc.as_bytes()).unwrap(), vec![want]);
+    let long = "x\u{e9}".repeat(3000);
+    assert_eq!(
+        ser.decode_values(format!("[\"{long}\"]").as_bytes())
+            .unwrap(),
+        vec![Value::List(vec![Value::Str(long)])]
+    );
+    for bad in [
+        &b"[\"\xff\"]"[..],
+        b"[\"a\xc3\"]",
+        b"[\"\xed\xa0\x80\"]",
+        b"[1, \xff]",
+        br#"["\ud800"]"#,
+    ] {
+        let got = ser.decode_values(bad);
+        assert!(
+            matches!(got, Err(DecodeError::Syntax { .. })),
+            "{bad:?}: {got:?}"
+        );
+    }
+}
+
 #[cfg(feature = "msgpack")]
 #[test]
 fn msgpack_known_bytes_and_errors() {

@@ -3,6 +3,7 @@
 //! the outputs go straight into the target connections' [`Outlet`]s. A small service task
 //! fires the core's call timeouts and carries out a shutdown.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::future::poll_fn;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -44,6 +45,14 @@ impl Hasher for SeqHasher {
         self.0
     }
 }
+
+thread_local! {
+    /// An empty wake list with room, swapped in for a full one taken out of the lock.
+    static WAKE_SPARE: Cell<Vec<Waker>> = const { Cell::new(Vec::new()) };
+}
+
+/// Largest spare wake list a thread keeps (wakers).
+const WAKE_SPARE_MAX: usize = 4096;
 
 /// The outlets by connection ID.
 type Outlets = HashMap<ConnId, Arc<Outlet>, BuildHasherDefault<SeqHasher>>;
@@ -112,17 +121,25 @@ impl Hub {
         } else {
             None
         };
+        // Several (a fan-out): the list is swapped for this thread's spare one, which
+        // keeps its room when given back (not allocated again for every publication).
         let many = if st.wake.is_empty() {
             Vec::new()
         } else {
-            std::mem::take(&mut st.wake)
+            std::mem::replace(&mut st.wake, WAKE_SPARE.take())
         };
         drop(st);
         if let Some(w) = one {
             w.wake();
         }
-        for w in many {
-            w.wake();
+        if many.capacity() > 0 {
+            let mut many = many;
+            for w in many.drain(..) {
+                w.wake();
+            }
+            if many.capacity() <= WAKE_SPARE_MAX {
+                WAKE_SPARE.set(many);
+            }
         }
         r
     }
