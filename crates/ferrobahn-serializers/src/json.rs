@@ -93,12 +93,12 @@ static ESCAPE: [u8; 256] = {
 };
 
 /// Bytes looked at together for a byte to escape.
-const BLOCK: usize = 64;
+pub(crate) const BLOCK: usize = 64;
 
 /// Whether any byte of `block` is below 0x20, a quote or a backslash (the bytes JSON
 /// escapes). Written without branches per byte, so the compiler checks a block in a few
 /// vector instructions.
-fn needs_escape(block: &[u8; BLOCK]) -> bool {
+pub(crate) fn needs_escape(block: &[u8; BLOCK]) -> bool {
     let mut any = 0u8;
     for &c in block {
         any |= u8::from(c < 0x20) | u8::from(c == b'"') | u8::from(c == b'\\');
@@ -233,15 +233,19 @@ impl ElementSink for Sink<'_> {
 /// The whole document is checked to be UTF-8 first, with SIMD, and then parsed as a
 /// `str`, so that serde_json does not validate each string again as it goes (a 4 KiB
 /// string argument cost about 2,000 instructions that way). Input that is not UTF-8 is
-/// parsed from its bytes, for serde_json's own error.
+/// parsed from its bytes, for serde_json's own error. What the fast path
+/// ([`crate::json_fast`]) declines is parsed by serde_json.
 pub(crate) fn decode(data: &[u8], max_depth: usize) -> Result<Value, DecodeError> {
     match simdutf8::basic::from_utf8(data) {
-        Ok(text) => decode_with(serde_json::Deserializer::from_str(text), max_depth),
+        Ok(text) => match crate::json_fast::decode(text, max_depth) {
+            Some(v) => Ok(v),
+            None => decode_with(serde_json::Deserializer::from_str(text), max_depth),
+        },
         Err(_) => decode_with(serde_json::Deserializer::from_slice(data), max_depth),
     }
 }
 
-fn decode_with<'de, R: serde_json::de::Read<'de>>(
+pub(crate) fn decode_with<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
     max_depth: usize,
 ) -> Result<Value, DecodeError> {

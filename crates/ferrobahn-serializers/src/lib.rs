@@ -41,6 +41,8 @@ mod error;
 mod input;
 #[cfg(feature = "json")]
 mod json;
+#[cfg(feature = "json")]
+mod json_fast;
 #[cfg(feature = "msgpack")]
 mod msgpack;
 pub mod rawsocket;
