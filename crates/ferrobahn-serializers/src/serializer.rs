@@ -183,11 +183,31 @@ impl Serializer {
 
     /// Decodes one message (a batch must hold exactly one).
     pub fn decode_one(&self, data: &[u8]) -> Result<Message, DecodeError> {
-        let mut msgs = self.decode(data)?;
+        self.decode_one_inner(data, None)
+    }
+
+    /// As [`Serializer::decode_one`]; binary formats slice byte strings out of `data`
+    /// without copying them. Unbatched, no list is allocated for the one message.
+    pub fn decode_one_bytes(&self, data: &Bytes) -> Result<Message, DecodeError> {
+        self.decode_one_inner(data, Some(data))
+    }
+
+    fn decode_one_inner(&self, data: &[u8], src: Option<&Bytes>) -> Result<Message, DecodeError> {
+        if !self.batched {
+            return self.decode_single(data, src);
+        }
+        let mut msgs = self.decode_inner(data, src)?;
         match (msgs.pop(), msgs.is_empty()) {
             (Some(m), true) => Ok(m),
             _ => Err(DecodeError::Batch("expected exactly one message")),
         }
+    }
+
+    /// The one message of unbatched `data`: no list of values in between.
+    fn decode_single(&self, data: &[u8], src: Option<&Bytes>) -> Result<Message, DecodeError> {
+        self.check_size(data)?;
+        let v = self.format.decode(data, src, self.limits.max_depth)?;
+        Ok(Message::from_value_with(v, self.limits.uri_check)?)
     }
 
     /// [`DecodeError::TooLarge`] for input over the message size limit.
@@ -202,13 +222,10 @@ impl Serializer {
     }
 
     fn decode_inner(&self, data: &[u8], src: Option<&Bytes>) -> Result<Vec<Message>, DecodeError> {
-        let check = self.limits.uri_check;
         if !self.batched {
-            // One message: no list of values in between.
-            self.check_size(data)?;
-            let v = self.format.decode(data, src, self.limits.max_depth)?;
-            return Ok(vec![Message::from_value_with(v, check)?]);
+            return Ok(vec![self.decode_single(data, src)?]);
         }
+        let check = self.limits.uri_check;
         let values = self.decode_values_inner(data, src)?;
         values
             .into_iter()

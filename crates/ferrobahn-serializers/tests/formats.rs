@@ -314,3 +314,46 @@ fn ubjson_dialects_differ_only_where_they_should() {
     // BJData-only markers are unknown to draft 12.
     assert!(draft12.decode_values(b"u\x2c\x01").is_err());
 }
+
+/// One message decoded alone (no list in between when unbatched) is what `decode` gives;
+/// a batch must hold exactly one; errors are the same.
+#[cfg(all(feature = "json", feature = "msgpack"))]
+#[test]
+fn decode_one_is_decode_of_one() {
+    use ferrobahn_wamp::message::Publish;
+    use ferrobahn_wamp::{Id, Message, Payload};
+    let m = Message::Publish(Publish {
+        request: Id::new(7).unwrap(),
+        topic: "com.topic".into(),
+        payload: Payload::Args(vec![Value::Bytes(bytes::Bytes::from_static(b"\x00\xff"))]),
+        ..Default::default()
+    });
+    for ser in [
+        Serializer::new(Format::Json),
+        Serializer::new(Format::MsgPack),
+        Serializer::batched(Format::Json),
+        Serializer::batched(Format::MsgPack),
+    ] {
+        let mut out = Vec::new();
+        ser.encode(&m, &mut out).unwrap();
+        let data = bytes::Bytes::from(out.clone());
+        assert_eq!(ser.decode(&out).unwrap(), vec![m.clone()]);
+        assert_eq!(ser.decode_one(&out).unwrap(), m);
+        assert_eq!(ser.decode_one_bytes(&data).unwrap(), m);
+        let cut = bytes::Bytes::copy_from_slice(&out[..out.len() - 2]);
+        assert_eq!(
+            ser.decode_one_bytes(&cut).map_err(|e| e.to_string()),
+            ser.decode(&cut)
+                .map(|_| m.clone())
+                .map_err(|e| e.to_string())
+        );
+        if ser.is_batched() {
+            let mut two = out.clone();
+            ser.encode(&m, &mut two).unwrap();
+            assert!(matches!(
+                ser.decode_one_bytes(&bytes::Bytes::from(two)),
+                Err(DecodeError::Batch(_))
+            ));
+        }
+    }
+}

@@ -101,15 +101,25 @@ impl Handler for WsSession {
         let (Some(ser), true) = (self.ser, self.attached) else {
             return;
         };
-        match ser.decode_bytes(&payload) {
-            Ok(msgs) if msgs.len() > self.host.max_inbound => self.flooded(ctx, msgs.len()),
-            Ok(msgs) => {
-                if !self.host.inner.handle(self.conn, msgs, true) {
-                    // Dropped by the router meanwhile; the outlet says how to close.
-                    self.attached = false;
+        let handled = if ser.is_batched() {
+            match ser.decode_bytes(&payload) {
+                Ok(msgs) if msgs.len() > self.host.max_inbound => {
+                    return self.flooded(ctx, msgs.len())
                 }
+                Ok(msgs) => self.host.inner.handle(self.conn, msgs, true),
+                Err(e) => return self.host.inner.invalid(self.conn, &e.to_string()),
             }
-            Err(e) => self.host.inner.invalid(self.conn, &e.to_string()),
+        } else {
+            // One message: no list allocated for it.
+            match ser.decode_one_bytes(&payload) {
+                Ok(_) if self.host.max_inbound == 0 => return self.flooded(ctx, 1),
+                Ok(msg) => self.host.inner.handle(self.conn, [msg], true),
+                Err(e) => return self.host.inner.invalid(self.conn, &e.to_string()),
+            }
+        };
+        if !handled {
+            // Dropped by the router meanwhile; the outlet says how to close.
+            self.attached = false;
         }
     }
 
