@@ -12,6 +12,8 @@
 # shutdown, so valgrind writes its totals); the difference divided by N2 - N1 leaves
 # out start-up, handshakes, joins and shutdown. Independent of machine load; kernel
 # work is not counted. ROUTER_BIN=path runs another build of `ferrobahn` (a baseline).
+# KEEP=dir keeps the tool's output of the N2 run there (callgrind.out / dhat.json), for
+# `callgrind_annotate --inclusive=yes dir/callgrind.out`.
 # benches/callgrind_calls.sh measures the client side.
 set -eu
 T=${CARGO_TARGET_DIR:-target}/release
@@ -52,6 +54,13 @@ measure() {
 
 a=$(measure "$n1")
 b=$(measure "$n2")
+if [ -n "${KEEP:-}" ]; then
+  mkdir -p "$KEEP"
+  case $tool in
+    callgrind) cp "$dir/cg.$n2" "$KEEP/callgrind.out" ;;
+    dhat) cp "$dir/dhat.$n2.json" "$KEEP/dhat.json" ;;
+  esac
+fi
 case $tool in
   callgrind)
     echo "router $phase in_flight=$inflight $ser: $(( (b - a) / (n2 - n1) )) instructions/call" ;;

@@ -16,9 +16,10 @@ use ferrobahn_websocket::{CloseCode, Closed, Connection, Event, Message, Role, S
 use futures_channel::mpsc;
 use futures_core::Stream;
 
+use crate::deadline::DriverTimer;
 use crate::error::Error;
 use crate::peer::PeerAddr;
-use crate::runtime::{AsyncTimer, Runtime};
+use crate::runtime::Runtime;
 use crate::sender::{Command, Sender};
 use crate::transport::Transport;
 
@@ -61,8 +62,7 @@ struct Commands {
 pub(crate) struct Core {
     pub(crate) conn: Connection,
     pub(crate) runtime: Arc<dyn Runtime>,
-    timer: Option<Pin<Box<dyn AsyncTimer>>>,
-    timer_at: Option<Instant>,
+    timer: DriverTimer,
     last_timeout: Option<Instant>,
     /// An event taken from the core to see whether inbound data is pending.
     peeked: Option<Event>,
@@ -92,8 +92,7 @@ impl Core {
         Self {
             conn,
             runtime,
-            timer: None,
-            timer_at: None,
+            timer: DriverTimer::default(),
             last_timeout: None,
             peeked: None,
             closed_event: None,
@@ -351,7 +350,7 @@ impl Core {
                 return Poll::Pending;
             };
             let now = self.runtime.now();
-            if deadline <= now || self.poll_timer(deadline, cx).is_ready() {
+            if deadline <= now || self.poll_timer(deadline, now, cx).is_ready() {
                 self.conn.handle_timeout(now.max(deadline));
                 continue;
             }
@@ -359,18 +358,10 @@ impl Core {
         }
     }
 
-    /// Arms (or resets) the timer for `deadline` and polls it.
-    fn poll_timer(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
-        match self.timer.as_mut() {
-            None => self.timer = Some(self.runtime.new_timer(deadline)),
-            Some(t) if self.timer_at != Some(deadline) => t.as_mut().reset(deadline),
-            Some(_) => {}
-        }
-        self.timer_at = Some(deadline);
-        match self.timer.as_mut() {
-            Some(t) => t.as_mut().poll(cx),
-            None => Poll::Pending,
-        }
+    /// Ready once `deadline` has come (`now`: the time read last); arms the
+    /// timer for it otherwise ([`DriverTimer`]: lazily).
+    fn poll_timer(&mut self, deadline: Instant, now: Instant, cx: &mut Context<'_>) -> Poll<()> {
+        self.timer.poll(&*self.runtime, deadline, now, cx)
     }
 
     /// Reads and drops the client's leftovers until EOF, [`LINGER_BYTES`] or
@@ -391,10 +382,11 @@ impl Core {
             }
         }
         let until = linger.until;
-        if linger.left == 0 || self.runtime.now() >= until {
+        let now = self.runtime.now();
+        if linger.left == 0 || now >= until {
             return Poll::Ready(());
         }
-        self.poll_timer(until, cx)
+        self.poll_timer(until, now, cx)
     }
 
     /// The engine: the next event of the connection (messages, pings, pongs,
@@ -552,11 +544,10 @@ impl Core {
             // 6. wait for the deadline; without one, free the timer (an idle
             //    connection holds none).
             if self.conn.poll_timeout().is_none() && self.linger.is_none() {
-                self.timer = None;
-                self.timer_at = None;
+                self.timer.clear();
             }
             if let Some(d) = deadline {
-                if self.poll_timer(d, cx).is_ready() {
+                if self.poll_timer(d, now, cx).is_ready() {
                     self.last_timeout = Some(d);
                     let now = self.runtime.now().max(d);
                     self.conn.handle_timeout(now);

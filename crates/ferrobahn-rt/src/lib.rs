@@ -50,6 +50,7 @@ mod answer;
 mod busy_poll;
 mod client;
 mod core;
+mod deadline;
 mod error;
 mod handler;
 mod peer;

@@ -143,8 +143,56 @@ fn check_components(
     Ok(())
 }
 
+/// [`ASCII_CLASS`] bit: the byte may appear in a strict component.
+const STRICT_OK: u8 = 1;
+/// [`ASCII_CLASS`] bit: the byte may appear in a loose component.
+const LOOSE_OK: u8 = 2;
+
+/// Per ASCII byte, which checks allow it in a component (what [`char_ok`] says
+/// of the ASCII characters, as a table).
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let strict = matches!(b as u8, b'0'..=b'9' | b'a'..=b'z' | b'_');
+        // `char::is_whitespace` of ASCII: tab, LF, VT, FF, CR and space.
+        let loose = !matches!(b as u8, b'\t'..=b'\r' | b' ' | b'.' | b'#');
+        t[b] = if strict { STRICT_OK } else { 0 } | if loose { LOOSE_OK } else { 0 };
+        b += 1;
+    }
+    t
+};
+
+/// The fast path of [`validate_uri`]: one pass over the bytes of a URI of ASCII
+/// characters. `true` means valid; `false` means invalid or not plain ASCII (the
+/// component-wise check then decides, and names the error).
+fn plain_uri_ok(uri: &[u8], check: UriCheck) -> bool {
+    let bit = match check {
+        UriCheck::Strict => STRICT_OK,
+        UriCheck::Loose => LOOSE_OK,
+    };
+    // Whether the component so far is empty (the URI starts with one).
+    let mut empty = true;
+    for &b in uri {
+        if b == b'.' {
+            if empty {
+                return false;
+            }
+            empty = true;
+        } else if b < 0x80 && ASCII_CLASS[usize::from(b)] & bit != 0 {
+            empty = false;
+        } else {
+            return false;
+        }
+    }
+    !empty
+}
+
 /// Validates a concrete URI (no empty components).
 pub fn validate_uri(uri: &str, check: UriCheck) -> Result<(), UriError> {
+    if plain_uri_ok(uri.as_bytes(), check) {
+        return Ok(());
+    }
     check_components(uri, check, |_, _| false)
 }
 
@@ -180,6 +228,42 @@ mod tests {
             Err(UriError::EmptyComponent { index: 1, .. })
         ));
         assert!(validate_uri("com.b.", UriCheck::Loose).is_err());
+    }
+
+    /// The table-driven fast path agrees with the component-wise check on every
+    /// ASCII character in every position, and on non-ASCII URIs (which it leaves to
+    /// the component-wise check).
+    #[test]
+    fn fast_path_agrees_with_components() {
+        let mut uris = vec![
+            String::new(),
+            ".".to_owned(),
+            "a".to_owned(),
+            "a.".to_owned(),
+            ".a".to_owned(),
+            "a..b".to_owned(),
+            "com.caf\u{e9}.x".to_owned(),
+            "com.a\u{a0}b".to_owned(),
+            "com.a\u{85}b".to_owned(),
+        ];
+        for b in 0u8..128 {
+            let c = char::from(b);
+            uris.push(format!("{c}"));
+            uris.push(format!("com.{c}x.y"));
+            uris.push(format!("com.app.{c}"));
+            uris.push(format!("{c}.app"));
+        }
+        for uri in &uris {
+            for check in [UriCheck::Strict, UriCheck::Loose] {
+                let slow = check_components(uri, check, |_, _| false);
+                assert_eq!(validate_uri(uri, check), slow, "{uri:?} {check:?}");
+                assert_eq!(
+                    plain_uri_ok(uri.as_bytes(), check),
+                    uri.is_ascii() && slow.is_ok(),
+                    "{uri:?} {check:?}"
+                );
+            }
+        }
     }
 
     #[test]
