@@ -11,6 +11,8 @@ use ferrobahn_wamp::Payload;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::meter::{measure, Window};
+pub use super::samples::Log;
+use super::samples::{MAX_PRESIZED_SAMPLES, SETUP_SLACK_SECS};
 use super::{payload, DriverError, Target};
 use crate::report::{quantile, DriverReport};
 
@@ -176,7 +178,7 @@ pub async fn progressive(
     Ok(report)
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -258,7 +260,7 @@ pub struct Rest {
 
 impl Pace {
     /// When call `n` is due, from the start.
-    fn due(&self, n: u64) -> Duration {
+    pub(super) fn due(&self, n: u64) -> Duration {
         Duration::from_secs_f64(n as f64 / self.rate)
     }
 
@@ -296,7 +298,12 @@ pub async fn latency(
         return Err(DriverError::Protocol(format!("bad rate {}", pace.rate)));
     }
     let counter = Arc::new(AtomicU64::new(0));
-    let log = Log::default();
+    // Room for every sample of the run (setup and some lateness included), touched
+    // before the first call: a log that grows meanwhile takes fresh memory, whose first
+    // touch can stall the driver for milliseconds (on this VM, where free memory goes back
+    // to the host), and those stalls end up in the tail being measured.
+    let expected = pace.rate * ((w.warmup + w.duration).as_secs_f64() + SETUP_SLACK_SECS);
+    let log = Log::with_room(expected.min(MAX_PRESIZED_SAMPLES as f64) as usize);
     let stop = Arc::new(AtomicBool::new(false));
     // The callee (a session or a light connection's task) lives until the end.
     let (_callee, _light_callee);
@@ -341,24 +348,6 @@ const SPIN: Duration = Duration::from_micros(1500);
 /// The pacer coming back this much later than planned is a driver stall: its thread
 /// was descheduled or held by other tasks, and every call in flight meanwhile waited.
 const STALL: Duration = Duration::from_millis(1);
-
-/// What a latency run records: round trips `(due, ns)` and driver stalls `(from, to)`.
-#[derive(Clone, Debug, Default)]
-pub struct Log {
-    /// Round trips: due time, nanoseconds from it to the result.
-    pub samples: Arc<Mutex<Vec<(Instant, u64)>>>,
-    /// Driver stalls.
-    pub stalls: Arc<Mutex<Vec<(Instant, Instant)>>>,
-}
-
-impl Log {
-    /// Records call `n`'s result, arrived now.
-    pub fn result(&self, pacer_start: Instant, pace: &Pace, n: u64) {
-        let due = pacer_start + pace.due(n);
-        let ns = due.elapsed().as_nanos() as u64;
-        lock(&self.samples).push((due, ns));
-    }
-}
 
 /// The schedule of a running latency caller: which calls are due, how to wait for the
 /// next start, and the stalls it noticed.

@@ -1,4 +1,5 @@
-//! A latency run's samples written out one per line (`wamp-driver latency
+//! A latency run's log of round trips and driver stalls ([`Log`]), and its samples
+//! written out one per line (`wamp-driver latency
 //! --samples-out FILE`), to tell what sets the tail: slow round trips that cluster
 //! (a stall of the router, the driver or the machine, and the queue it leaves) from
 //! slow round trips spread over the window (queueing near capacity).
@@ -9,7 +10,48 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use super::rpc::{lock, Pace};
+
+/// What a latency run records: round trips `(due, ns)` and driver stalls `(from, to)`.
+#[derive(Clone, Debug, Default)]
+pub struct Log {
+    /// Round trips: due time, nanoseconds from it to the result.
+    pub samples: Arc<Mutex<Vec<(Instant, u64)>>>,
+    /// Driver stalls.
+    pub stalls: Arc<Mutex<Vec<(Instant, Instant)>>>,
+}
+
+/// Seconds of samples beyond warm-up and window that [`latency`](super::rpc::latency)
+/// makes room for.
+pub(super) const SETUP_SLACK_SECS: f64 = 2.0;
+
+/// Most samples [`latency`](super::rpc::latency) makes room for ahead (24 bytes each);
+/// beyond, the log grows.
+pub(super) const MAX_PRESIZED_SAMPLES: usize = 64 << 20;
+
+impl Log {
+    /// A log with room for `samples` round trips, its memory touched (so that
+    /// recording them neither reallocates nor takes fresh pages).
+    pub fn with_room(samples: usize) -> Self {
+        let log = Self::default();
+        {
+            let mut v = lock(&log.samples);
+            v.resize(samples, (Instant::now(), 0));
+            v.clear();
+        }
+        log
+    }
+
+    /// Records call `n`'s result, arrived now.
+    pub fn result(&self, pacer_start: Instant, pace: &Pace, n: u64) {
+        let due = pacer_start + pace.due(n);
+        let ns = due.elapsed().as_nanos() as u64;
+        lock(&self.samples).push((due, ns));
+    }
+}
 
 /// Writes the round trips `(due, ns)` and the driver stalls `(from, to)` that fall
 /// within `[from, to)` to `path`.
@@ -62,6 +104,24 @@ fn write_to(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_presized_log_records_without_growing() {
+        let log = Log::with_room(1000);
+        let cap = lock(&log.samples).capacity();
+        assert!(cap >= 1000 && lock(&log.samples).is_empty());
+        let pace = Pace {
+            rate: 1000.0,
+            tick: Duration::ZERO,
+            rest: None,
+        };
+        let start = Instant::now();
+        for n in 0..1000 {
+            log.result(start, &pace, n);
+        }
+        let v = lock(&log.samples);
+        assert_eq!((v.len(), v.capacity()), (1000, cap));
+    }
 
     #[test]
     fn writes_the_window_only() {
