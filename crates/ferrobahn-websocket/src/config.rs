@@ -87,6 +87,13 @@ pub struct Config {
     /// has nothing more to read (see
     /// [`Connection::read_drained`](crate::Connection::read_drained)).
     pub idle_buffer_release: Option<Duration>,
+    /// Input that comes within this time of the input before it (the
+    /// transport having run dry in between) marks the connection busy: its
+    /// small buffers are then kept when the transport runs dry, until
+    /// [`Config::idle_buffer_release`] frees them, instead of being freed and
+    /// made anew for every message. `Duration::ZERO` frees them whenever the
+    /// transport runs dry. Default 10 ms.
+    pub busy_input_gap: Duration,
     /// Seed for the mask key generator; `None` uses the entropy given to
     /// [`Connection::new`](crate::Connection::new).
     pub rng_seed: Option<u64>,
@@ -168,6 +175,7 @@ impl Default for Config {
             read_buffer_size: 64 << 10,
             min_read_buffer: 512,
             idle_buffer_release: Some(Duration::from_secs(1)),
+            busy_input_gap: Duration::from_millis(10),
             rng_seed: None,
             streaming: false,
             slow_reader: SlowReader::Wait,
@@ -242,6 +250,8 @@ impl Config {
         with_min_read_buffer: min_read_buffer: usize;
         /// Sets [`Config::idle_buffer_release`].
         with_idle_buffer_release: idle_buffer_release: Option<Duration>;
+        /// Sets [`Config::busy_input_gap`].
+        with_busy_input_gap: busy_input_gap: Duration;
         /// Sets [`Config::rng_seed`].
         with_rng_seed: rng_seed: Option<u64>;
         /// Sets [`Config::streaming`].

@@ -108,6 +108,10 @@ impl Connection {
             if let Some(idle) = self.config.idle_buffer_release {
                 self.timers.set(super::Timer::ReleaseBuffers, now + idle);
             }
+            // The first input since the transport ran dry: busy if it came soon.
+            if let Some(drained) = self.drained_at.take() {
+                self.busy = now.saturating_duration_since(drained) < self.config.busy_input_gap;
+            }
         }
         self.process(now);
     }

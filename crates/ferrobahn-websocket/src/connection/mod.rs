@@ -111,6 +111,12 @@ pub struct Connection {
     frame_hint: usize,
     frame: Option<InFrame>,
     assembly: Option<Assembly>,
+    /// The time of the last input when the transport last ran dry (taken by
+    /// the next input, which sets `busy`).
+    drained_at: Option<Instant>,
+    /// The input after the last drain came within
+    /// [`Config::busy_input_gap`]: `read_drained` keeps the buffers.
+    busy: bool,
     utf8: Utf8Validator,
     // --- output ---
     /// Frame bytes to write, from `out_pos` on; payloads queued without a
@@ -184,6 +190,8 @@ impl Connection {
             frame_hint: 0,
             frame: None,
             assembly: None,
+            drained_at: None,
+            busy: false,
             utf8: Utf8Validator::new(),
             out: Vec::new(),
             out_pos: 0,
@@ -347,11 +355,14 @@ impl Connection {
     /// ones. Larger buffers (a busy connection's) are kept until
     /// [`Config::idle_buffer_release`] frees them, except an empty read
     /// buffer larger than [`Config::read_buffer_size`] (made for a large
-    /// frame); with that option `None` this does nothing.
+    /// frame); with that option `None` this does nothing. A busy connection
+    /// (input within [`Config::busy_input_gap`] of the input before it)
+    /// keeps its small buffers too.
     pub fn read_drained(&mut self) {
         if self.config.idle_buffer_release.is_none() {
             return;
         }
+        self.drained_at = Some(self.now);
         let start = self
             .config
             .min_read_buffer
@@ -362,12 +373,12 @@ impl Connection {
         // too: it is the size of the last frame, and that could be 1 MiB.
         if self.filled == 0
             && self.frame.is_none()
-            && ((self.read_size <= start && capacity <= small)
+            && ((!self.busy && self.read_size <= start && capacity <= small)
                 || capacity > self.config.read_buffer_size)
         {
             self.in_buf = BytesMut::new();
         }
-        if self.transmit_len() == 0 && self.out.capacity() <= small {
+        if !self.busy && self.transmit_len() == 0 && self.out.capacity() <= small {
             self.out = Vec::new();
             self.out_pos = 0;
         }

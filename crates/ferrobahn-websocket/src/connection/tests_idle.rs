@@ -95,3 +95,52 @@ fn a_fresh_write_buffer_takes_a_batch_of_small_frames_and_is_still_freed() {
     s.read_drained();
     assert_eq!(s.buffered_capacity(), 0);
 }
+
+/// One message in, a reply queued and written, and the transport dry.
+fn exchange(conn: &mut Connection, now: std::time::Instant) {
+    after_one_message(conn, now);
+    conn.send_text(now, "reply").expect("send");
+    let _ = take_out(conn);
+    conn.read_drained();
+}
+
+#[test]
+fn a_busy_connection_keeps_its_buffers_until_the_idle_release() {
+    let (mut s, t0) = server();
+    let gap = Config::default().busy_input_gap;
+    assert!(gap > Duration::ZERO);
+    // The first message: nothing before it, so not busy; freed at the drain.
+    exchange(&mut s, t0);
+    assert_eq!(s.buffered_capacity(), 0);
+    // The next comes soon after: busy, the buffers stay across drains.
+    let t1 = t0 + gap / 4;
+    exchange(&mut s, t1);
+    let held = s.buffered_capacity();
+    assert!(held > 0);
+    let t2 = t1 + gap / 4;
+    exchange(&mut s, t2);
+    assert_eq!(s.buffered_capacity(), held, "no buffer made anew");
+    // A drain with no input between (a wake to write) keeps them too.
+    s.send_text(t2, "more").expect("send");
+    let _ = take_out(&mut s);
+    s.read_drained();
+    assert_eq!(s.buffered_capacity(), held);
+    // Silence: the idle release frees them.
+    let idle = Config::default().idle_buffer_release.expect("default");
+    s.handle_timeout(t2 + idle + Duration::from_millis(1));
+    assert_eq!(s.buffered_capacity(), 0);
+    // Input long after the one before is not busy: freed at the drain again.
+    exchange(&mut s, t2 + idle + gap * 2);
+    assert_eq!(s.buffered_capacity(), 0);
+}
+
+#[test]
+fn a_zero_busy_gap_frees_the_buffers_at_every_drain() {
+    let t0 = std::time::Instant::now();
+    let config = Config::default().with_busy_input_gap(Duration::ZERO);
+    let mut s = Connection::new(Role::Server, config, t0, 1);
+    for i in 0..3u32 {
+        exchange(&mut s, t0 + Duration::from_micros(u64::from(i)));
+        assert_eq!(s.buffered_capacity(), 0);
+    }
+}
