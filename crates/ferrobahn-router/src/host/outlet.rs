@@ -138,8 +138,14 @@ impl Outlet {
             return Next::Kill;
         }
         if let Some(m) = q.items.pop_front() {
-            let n = more.min(q.items.len());
-            into.extend(q.items.drain(..n));
+            if into.is_empty() && !q.items.is_empty() && q.items.len() <= more {
+                // All of the rest: the two queues trade places (each keeps its room)
+                // instead of moving the messages one by one.
+                std::mem::swap(into, &mut q.items);
+            } else {
+                let n = more.min(q.items.len());
+                into.extend(q.items.drain(..n));
+            }
             return Next::Message(m);
         }
         if q.end == Some(End::Close) {
@@ -289,6 +295,51 @@ mod tests {
             o.next_batch(&waker, &mut reg, &mut taken, 3),
             Next::Empty
         ));
+    }
+
+    /// A batch that takes everything queued (the queues trade places) keeps the order,
+    /// leaves the outlet empty and still queues, puts back and wakes as before.
+    #[test]
+    fn a_batch_of_everything_queued_keeps_its_order() {
+        let count = Arc::new(Count(Default::default()));
+        let waker = Waker::from(Arc::clone(&count));
+        let o = Outlet::default();
+        let mut reg = Registered::default();
+        let sent: Vec<Arc<Message>> = (0..6)
+            .map(|_| Arc::new(Message::Event(Event::default())))
+            .collect();
+        let push = |m: &Arc<Message>| o.push(Outgoing::One(Outbound::Shared(Arc::clone(m))), 8);
+        for m in &sent[..4] {
+            let _ = push(m).unwrap();
+        }
+        let mut taken = VecDeque::new();
+        let Next::Message(first) = o.next_batch(&waker, &mut reg, &mut taken, 63) else {
+            panic!("a message is queued")
+        };
+        assert!(std::ptr::eq(first.message(), &*sent[0]));
+        assert_eq!((taken.len(), o.len()), (3, 0));
+        for (m, want) in taken.iter().zip(&sent[1..4]) {
+            assert!(std::ptr::eq(m.message(), &**want));
+        }
+        // More comes while the batch is out; the unsent rest goes back ahead of it.
+        let _ = push(&sent[4]).unwrap();
+        let _ = push(&sent[5]).unwrap();
+        taken.pop_front();
+        o.unshift_all(&mut taken);
+        for want in &sent[2..] {
+            let Next::Message(m) = o.next(&waker, &mut reg) else {
+                panic!("still queued")
+            };
+            assert!(std::ptr::eq(m.message(), &**want));
+        }
+        assert!(matches!(
+            o.next_batch(&waker, &mut reg, &mut taken, 63),
+            Next::Empty
+        ));
+        assert!(
+            push(&sent[0]).unwrap().is_some(),
+            "the waker registered when empty is woken"
+        );
     }
 
     #[test]
