@@ -13,6 +13,21 @@ use std::time::{Duration, Instant};
 use super::ServerSpec;
 use crate::procstat::{self, Proc};
 
+/// The directory of the current executable (where the sibling binaries are) and the
+/// CPUs to pin to, `(server, client)` = `(1, 0)`, when there are two CPUs or more.
+///
+/// # Errors
+/// When the current executable's path is unknown.
+pub fn exe_dir_and_cpus() -> io::Result<(PathBuf, Option<(usize, usize)>)> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .ok_or_else(|| io::Error::other("executable has no directory"))?
+        .to_path_buf();
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    Ok((dir, (cpus >= 2).then_some((1, 0))))
+}
+
 /// How long a server may take to print `READY`.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -66,17 +81,12 @@ impl Launcher {
     /// # Errors
     /// When the current executable's path is unknown.
     pub fn from_current_exe() -> io::Result<Self> {
-        let exe = std::env::current_exe()?;
-        let dir = exe
-            .parent()
-            .ok_or_else(|| io::Error::other("executable has no directory"))?
-            .to_path_buf();
-        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let (dir, cpus) = exe_dir_and_cpus()?;
         let log_dir = dir.join("ws-bench-logs");
         fs::create_dir_all(&log_dir)?;
         Ok(Self {
             dir,
-            cpus: (cpus >= 2).then_some((1, 0)),
+            cpus,
             log_dir,
             nice: 0,
         })

@@ -45,17 +45,12 @@ impl Launcher {
     /// # Errors
     /// When the executable's directory is unknown or the scratch dir cannot be made.
     pub fn new(crossbar: PathBuf) -> io::Result<Self> {
-        let exe = std::env::current_exe()?;
-        let dir = exe
-            .parent()
-            .ok_or_else(|| io::Error::other("executable has no directory"))?
-            .to_path_buf();
-        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let (dir, cpus) = ferrobahn_load::runner::child::exe_dir_and_cpus()?;
         let work = dir.join("wamp-bench-work");
         fs::create_dir_all(&work)?;
         Ok(Self {
             dir,
-            cpus: (cpus >= 2).then_some((1, 0)),
+            cpus,
             crossbar,
             work,
             nice: 0,
