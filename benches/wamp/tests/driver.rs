@@ -41,6 +41,7 @@ fn scenarios_move_load_through_our_router() {
                     // 100 publications in flight: a debug build on a busy machine
                     // works through a burst well within the window.
                     window_events: 300,
+                    window_bytes: 0,
                     light,
                 };
                 let r = pubsub::run(&t, spec, W, None).await.expect("fanout");

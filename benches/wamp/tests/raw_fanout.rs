@@ -125,6 +125,7 @@ fn raw_fanout_server_delivers_every_frame_to_every_socket() {
                 size: SIZE,
                 // 100 publications in flight (see tests/driver.rs).
                 window_events: 300,
+                window_bytes: 0,
                 light: true,
             };
             let w = Window {

@@ -54,6 +54,10 @@ enum Scenario {
         /// Events in flight (divided among the subscribers, 16..=1000 publications).
         #[arg(long, default_value_t = 4000)]
         window: u64,
+        /// At most this many payload bytes of events in flight (0: no cap), so large
+        /// payloads keep fewer events in flight.
+        #[arg(long, default_value_t = pubsub::DEFAULT_WINDOW_BYTES)]
+        window_bytes: u64,
         /// Subscribers count WebSocket messages instead of running full sessions.
         #[arg(long)]
         light: bool,
@@ -143,6 +147,7 @@ async fn run(args: Args) -> Result<Option<DriverReport>, DriverError> {
             subscribers,
             size,
             window,
+            window_bytes,
             light,
             publications,
         } => {
@@ -150,6 +155,7 @@ async fn run(args: Args) -> Result<Option<DriverReport>, DriverError> {
                 subscribers,
                 size,
                 window_events: window,
+                window_bytes,
                 light,
             };
             if let Some(n) = publications {

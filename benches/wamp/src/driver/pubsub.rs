@@ -25,6 +25,11 @@ pub const MIN_WINDOW: u64 = 16;
 /// Most publications in flight.
 pub const MAX_WINDOW: u64 = 1000;
 
+/// Default cap on the payload bytes of the events in flight (`--window-bytes`): 4 MiB,
+/// so 4,000 events of 64 B but 1,024 of 4 KiB. Tens of MiB in flight (4,000 x 4 KiB to
+/// 10 subscribers is 16 MiB) slowed router, raw baseline and Crossbar.io alike.
+pub const DEFAULT_WINDOW_BYTES: u64 = 4 << 20;
+
 /// One fan-out run.
 #[derive(Clone, Copy, Debug)]
 pub struct Fanout {
@@ -35,6 +40,9 @@ pub struct Fanout {
     /// Events in flight: publications in flight = this / subscribers, within
     /// [`MIN_WINDOW`, `MAX_WINDOW`] (a few per subscriber lets a router batch writes).
     pub window_events: u64,
+    /// At most this many payload bytes of events in flight (0: no cap): with large
+    /// payloads, fewer events than `window_events`.
+    pub window_bytes: u64,
     /// Light subscribers (count WebSocket messages) instead of full client sessions.
     pub light: bool,
 }
@@ -42,7 +50,11 @@ pub struct Fanout {
 impl Fanout {
     /// Publications the publisher keeps in flight.
     pub fn window_publications(&self) -> u64 {
-        (self.window_events / self.subscribers.max(1) as u64).clamp(MIN_WINDOW, MAX_WINDOW)
+        let mut events = self.window_events;
+        if self.window_bytes > 0 {
+            events = events.min(self.window_bytes / self.size.max(1) as u64);
+        }
+        (events / self.subscribers.max(1) as u64).clamp(MIN_WINDOW, MAX_WINDOW)
     }
 }
 
@@ -223,6 +235,7 @@ mod tests {
                 subscribers,
                 size: 64,
                 window_events: 4000,
+                window_bytes: 0,
                 light: true,
             }
             .window_publications()
@@ -232,5 +245,27 @@ mod tests {
         assert_eq!(w(100), 40);
         assert_eq!(w(1000), MIN_WINDOW);
         assert_eq!(w(0), MAX_WINDOW);
+    }
+
+    #[test]
+    fn window_bytes_cap_large_payloads_only() {
+        let w = |subscribers, size, window_bytes| {
+            Fanout {
+                subscribers,
+                size,
+                window_events: 4000,
+                window_bytes,
+                light: true,
+            }
+            .window_publications()
+        };
+        // 64 B: 4 MiB is 65,536 events, more than the event window.
+        assert_eq!(w(10, 64, DEFAULT_WINDOW_BYTES), 400);
+        // 4 KiB: 1,024 events in flight.
+        assert_eq!(w(1, 4096, DEFAULT_WINDOW_BYTES), MAX_WINDOW);
+        assert_eq!(w(10, 4096, DEFAULT_WINDOW_BYTES), 102);
+        assert_eq!(w(100, 4096, DEFAULT_WINDOW_BYTES), MIN_WINDOW);
+        assert_eq!(w(10, 4096, 0), 400);
+        assert_eq!(w(10, 0, DEFAULT_WINDOW_BYTES), 400);
     }
 }
