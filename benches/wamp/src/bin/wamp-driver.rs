@@ -54,8 +54,8 @@ enum Scenario {
         /// Events in flight (divided among the subscribers, 16..=1000 publications).
         #[arg(long, default_value_t = 4000)]
         window: u64,
-        /// At most this many payload bytes of events in flight (0: no cap), so large
-        /// payloads keep fewer events in flight.
+        /// At most this many payload bytes in flight to each subscriber (0: no cap), so
+        /// large payloads keep fewer publications in flight.
         #[arg(long, default_value_t = pubsub::DEFAULT_WINDOW_BYTES)]
         window_bytes: u64,
         /// Subscribers count WebSocket messages instead of running full sessions.

@@ -129,7 +129,8 @@ pub fn render(s: &Saved) -> String {
         o,
         "One publisher, N subscribers of one topic, a bounded number of publications in \
          flight: 4,000 events divided among the subscribers (16 to 1,000 publications), \
-         and at most 4 MiB of payload (so 1,024 events of 4 KiB). Subscribers join and subscribe through the client's session core, then \
+         and at most 512 KiB of payload per subscriber (so 128 publications of 4 KiB to 1 \
+         or 10 subscribers). Subscribers join and subscribe through the client's session core, then \
          count EVENT messages at the WebSocket layer (no WAMP decode), so one driver core \
          can absorb what a router sends; the driver check below repeats some cells with \
          full client sessions.\n"
