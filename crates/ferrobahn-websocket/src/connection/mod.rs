@@ -331,8 +331,11 @@ impl Connection {
     /// Frees the read and write buffers if they hold nothing, and starts
     /// the read buffer small again. Runs by itself after
     /// [`Config::idle_buffer_release`]; runtime shells may call it whenever
-    /// a connection goes idle.
+    /// a connection goes idle. The connection is no longer busy (see
+    /// [`Config::busy_input_gap`]): buffers made afterwards, e.g. for the
+    /// next read attempt, are freed again when the transport runs dry.
     pub fn release_buffers(&mut self) {
+        self.busy = false;
         if self.filled == 0 && self.frame.is_none() {
             self.in_buf = BytesMut::new();
             self.frame_hint = 0;

@@ -129,6 +129,11 @@ fn a_busy_connection_keeps_its_buffers_until_the_idle_release() {
     let idle = Config::default().idle_buffer_release.expect("default");
     s.handle_timeout(t2 + idle + Duration::from_millis(1));
     assert_eq!(s.buffered_capacity(), 0);
+    // The driver's next read attempt makes a read buffer and finds nothing: no
+    // longer busy, so the drain frees it (an idle connection holds none).
+    assert!(!s.read_buf().is_empty());
+    s.read_drained();
+    assert_eq!(s.buffered_capacity(), 0);
     // Input long after the one before is not busy: freed at the drain again.
     exchange(&mut s, t2 + idle + gap * 2);
     assert_eq!(s.buffered_capacity(), 0);
