@@ -158,6 +158,12 @@ mod tests {
         fn wake(self: Arc<Self>) {}
     }
 
+    /// The call log, a runtime that records into it, and a waker that does nothing.
+    fn setup() -> (Arc<Log>, TestRuntime, Waker) {
+        let log = Arc::new(Log::default());
+        (log.clone(), TestRuntime(log), Waker::from(Arc::new(Noop)))
+    }
+
     fn counts(log: &Log) -> (usize, usize, usize) {
         (
             log.made.load(Ordering::Relaxed),
@@ -168,9 +174,7 @@ mod tests {
 
     #[test]
     fn later_deadlines_keep_the_timer_and_it_is_set_again_when_it_fires() {
-        let log = Arc::new(Log::default());
-        let rt = TestRuntime(log.clone());
-        let waker = Waker::from(Arc::new(Noop));
+        let (log, rt, waker) = setup();
         let mut cx = Context::from_waker(&waker);
         let t0 = Instant::now();
         let mut timer = DriverTimer::default();
@@ -198,9 +202,7 @@ mod tests {
 
     #[test]
     fn an_earlier_deadline_resets_at_once_and_another_waker_polls() {
-        let log = Arc::new(Log::default());
-        let rt = TestRuntime(log.clone());
-        let waker = Waker::from(Arc::new(Noop));
+        let (log, rt, waker) = setup();
         let mut cx = Context::from_waker(&waker);
         let t0 = Instant::now();
         let mut timer = DriverTimer::default();
